@@ -1,0 +1,30 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { describeError, renderAnthropicError, renderOpenAIError, usesAnthropicDialect } from './error-descriptor';
+import { requestIdOf } from './request-id';
+
+/**
+ * Renders every error in the caller's dialect. Once a response has started (a stream is
+ * flowing) it can no longer change status, so the stream's own error path handles it instead.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const requestId = requestIdOf(request);
+    const error = describeError(exception, requestId);
+    if (error.status >= 500 && error.type === 'internal_server_error') {
+      this.logger.error(`${request.method} ${request.path} [${requestId}]: ${(exception as Error)?.stack ?? String(exception)}`);
+    }
+    if (response.headersSent) {
+      if (!response.writableEnded) response.end();
+      return;
+    }
+    for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
+    response.status(error.status).json(usesAnthropicDialect(request.path) ? renderAnthropicError(error) : renderOpenAIError(error));
+  }
+}

@@ -1,0 +1,29 @@
+import { json } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { renderAnthropicError, renderOpenAIError, usesAnthropicDialect, type ErrorDescriptor } from './error-descriptor';
+
+/**
+ * JSON bodies for every route, with errors in the caller's dialect. Body-parser errors happen
+ * before Nest's router, where exception filters cannot see them, so they are rendered here.
+ * Bodies are read as JSON whatever their declared type (multipart aside): `curl -d` sends
+ * form-encoded headers with JSON bodies, and LiteLLM accepts those too.
+ */
+export function jsonBodyParser(limitBytes: number) {
+  const parse = json({
+    limit: limitBytes,
+    type: (req) => !/^multipart\//i.test(req.headers['content-type'] ?? ''),
+  });
+  return (request: Request, response: Response, next: NextFunction): void => {
+    parse(request, response, (error?: unknown) => {
+      if (!error) return next();
+      const failure = error as { type?: string; status?: number; message?: string };
+      const descriptor: ErrorDescriptor =
+        failure.type === 'entity.too.large'
+          ? { status: 413, type: 'invalid_request_error', message: `Request body exceeds the limit of ${limitBytes} bytes`, param: null, code: 'request_too_large', headers: {} }
+          : { status: 400, type: 'invalid_request_error', message: `Request body is not valid JSON: ${failure.message ?? 'parse error'}`, param: null, code: 'invalid_json', headers: {} };
+      response
+        .status(descriptor.status)
+        .json(usesAnthropicDialect(request.path) ? renderAnthropicError(descriptor) : renderOpenAIError(descriptor));
+    });
+  };
+}

@@ -1,0 +1,103 @@
+import { HttpException } from '@nestjs/common';
+import { ProviderRequestError, UpstreamError } from '@tollgate/providers';
+import { RouteFailedError, RoutingError, RoutingErrorCode } from '@tollgate/routing';
+import { InvalidRequestError } from './invalid-request.error';
+
+/** An error as the client will see it, before it is rendered in the route's dialect. */
+export interface ErrorDescriptor {
+  status: number;
+  type: string;
+  message: string;
+  param: string | null;
+  code: string | null;
+  headers: Record<string, string>;
+}
+
+/**
+ * The one place where domain errors become HTTP statuses. Each feature's error classes are
+ * registered here; anything unrecognised is an internal error whose details stay in the log.
+ */
+export function describeError(exception: unknown, requestId: string): ErrorDescriptor {
+  if (exception instanceof InvalidRequestError || exception instanceof ProviderRequestError) {
+    const code = exception instanceof InvalidRequestError ? exception.code : null;
+    return descriptor(400, 'invalid_request_error', exception.message, exception.param, code);
+  }
+  if (exception instanceof RouteFailedError) {
+    return fromUpstream(exception.lastError, { 'x-litellm-attempted-fallbacks': String(exception.attemptedFallbacks) });
+  }
+  if (exception instanceof UpstreamError) return fromUpstream(exception, {});
+  if (exception instanceof RoutingError) {
+    const headers = { 'x-litellm-attempted-fallbacks': String(exception.attemptedFallbacks) };
+    if (exception.code === RoutingErrorCode.UNKNOWN_MODEL) {
+      return descriptor(404, 'invalid_request_error', exception.message, 'model', 'model_not_found', headers);
+    }
+    return descriptor(503, 'service_unavailable', exception.message, null, exception.code, headers);
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'string'
+        ? response
+        : Array.isArray((response as { message?: unknown }).message)
+          ? ((response as { message: string[] }).message).join('; ')
+          : String((response as { message?: unknown }).message ?? exception.message);
+    return descriptor(status, typeForStatus(status), message, null, String(status));
+  }
+  return descriptor(500, 'internal_server_error', `Internal error; reference ${requestId} in the gateway log`, null, 'internal_error');
+}
+
+function fromUpstream(error: UpstreamError, extraHeaders: Record<string, string>): ErrorDescriptor {
+  const e = error.body.error;
+  return descriptor(error.status, e.type, e.message, e.param, e.code, { ...error.headers, ...extraHeaders });
+}
+
+function descriptor(
+  status: number,
+  type: string,
+  message: string,
+  param: string | null,
+  code: string | null,
+  headers: Record<string, string> = {},
+): ErrorDescriptor {
+  return { status, type, message, param, code, headers };
+}
+
+function typeForStatus(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 413) return 'request_too_large';
+  if (status === 429) return 'rate_limit_exceeded';
+  if (status >= 500) return 'api_error';
+  return 'invalid_request_error';
+}
+
+/** OpenAI's error body: `/v1/*` and the admin API. */
+export function renderOpenAIError(error: ErrorDescriptor): unknown {
+  return { error: { message: error.message, type: error.type, param: error.param, code: error.code } };
+}
+
+const ANTHROPIC_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'billing_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  503: 'overloaded_error',
+  504: 'timeout_error',
+  529: 'overloaded_error',
+};
+
+/** Anthropic's error body, for `/v1/messages`: Anthropic SDKs and Claude Code parse only this. */
+export function renderAnthropicError(error: ErrorDescriptor): unknown {
+  const type = ANTHROPIC_TYPES[error.status] ?? (error.status >= 500 ? 'api_error' : 'invalid_request_error');
+  return { type: 'error', error: { type, message: error.message } };
+}
+
+export function usesAnthropicDialect(path: string): boolean {
+  return path.startsWith('/v1/messages') || path.startsWith('/api/hello');
+}

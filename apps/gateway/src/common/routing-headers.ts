@@ -1,0 +1,11 @@
+import type { RoutedResult } from '@tollgate/routing';
+
+/** Who served a response, under LiteLLM's header names so existing dashboards and scripts read them. */
+export function routingHeaders(routed: RoutedResult<unknown>): Record<string, string> {
+  return {
+    'x-litellm-model-group': routed.servedByAlias,
+    'x-litellm-model-id': routed.deployment.id,
+    'x-litellm-model-api-base': routed.deployment.apiBase,
+    'x-litellm-attempted-fallbacks': String(routed.attemptedFallbacks),
+  };
+}

@@ -1,0 +1,47 @@
+import { ConfigError } from './config-error';
+
+export interface CliOptions {
+  configPath: string;
+  port: number;
+  host: string;
+  envFile?: string;
+  help: boolean;
+}
+
+export const USAGE = `Usage: npm start -- [options]
+
+  --config <path>     LiteLLM-format config.yaml   (env CONFIG_FILE_PATH, default ./config.yaml)
+  --port <n>          port to listen on             (env PORT, default 4000)
+  --host <addr>       address to bind               (env HOST, default 0.0.0.0)
+  --env-file <path>   environment file to load      (env ENV_FILE, default ./.env when present)
+  --help              show this help
+
+  DATABASE_URL: unset → SQLite in data/; sqlite:<path>; postgres://… or postgresql://…`;
+
+/** LiteLLM's start-up flags (`--config`, `--port`), so existing habits and scripts carry over. */
+export function parseCliOptions(argv: string[], env: Record<string, string | undefined>): CliOptions {
+  const flags = new Map<string, string>();
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    const match = /^--(config|port|host|env-file)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new ConfigError([`${arg}: unknown option (see --help)`]);
+    const value = match[2] ?? argv[++i];
+    if (value === undefined || value.startsWith('--')) throw new ConfigError([`--${match[1]}: needs a value`]);
+    flags.set(match[1], value);
+  }
+  const portText = flags.get('port') ?? env.PORT ?? '4000';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError([`--port: must be a port number, got "${portText}"`]);
+  return {
+    configPath: flags.get('config') ?? env.CONFIG_FILE_PATH ?? 'config.yaml',
+    port,
+    host: flags.get('host') ?? env.HOST ?? '0.0.0.0',
+    envFile: flags.get('env-file') ?? env.ENV_FILE,
+    help,
+  };
+}

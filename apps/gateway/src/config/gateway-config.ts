@@ -1,0 +1,19 @@
+import type { Deployment } from '@tollgate/providers';
+import type { RoutingSettings } from '@tollgate/routing';
+
+export type DatabaseTarget = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
+
+/** Everything the gateway runs on, validated once at start-up. */
+export interface GatewayConfig {
+  configPath: string;
+  deployments: Deployment[];
+  routing: RoutingSettings;
+  masterKey?: string;
+  database: DatabaseTarget;
+  /** Largest request body accepted on any route, in bytes. */
+  maxRequestBytes: number;
+  /** How long in-flight requests may take to finish after SIGTERM. */
+  shutdownGraceMs: number;
+}
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -1,0 +1,123 @@
+import { resolve } from 'node:path';
+import { ConfigError } from './config-error';
+import { loadLiteLLMConfig, parseLiteLLMConfig } from './litellm-config.loader';
+
+function problemsOf(document: unknown, env: Record<string, string> = {}): string[] {
+  try {
+    parseLiteLLMConfig(document, 'config.yaml', env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+const minimal = (params: Record<string, unknown>) => ({ model_list: [{ model_name: 'a', litellm_params: params }] });
+
+describe('LiteLLM config loader', () => {
+  it('loads the shipped config.yaml unchanged, with the seed aliases and fallbacks', () => {
+    const { config, ignoredKeys } = loadLiteLLMConfig(resolve(__dirname, '../../../../config.yaml'), {
+      OLLAMA_API_BASE: 'http://127.0.0.1:11434',
+      ANTHROPIC_API_KEY: 'sk-ant-test',
+      LITELLM_MASTER_KEY: 'sk-master-test',
+    });
+    expect(ignoredKeys).toEqual([]);
+    expect(config.deployments.map((d) => d.alias)).toEqual([
+      'local-coding', 'local-coding-fast', 'local-general', 'local-fast', 'local-compact',
+      'qwen2.5-coder:14b', 'deepseek-coder-v2:lite', 'mistral:7b', 'gemma2:2b',
+      'claude-sonnet-4-6', 'claude-opus-4-6', 'claude-haiku-4-5', 'gpt-4o', 'gpt-4o-mini',
+    ]);
+    expect(config.deployments[0]).toMatchObject({ provider: 'ollama', model: 'qwen2.5-coder:14b', apiBase: 'http://127.0.0.1:11434' });
+    expect(config.deployments[9]).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-6', apiBase: 'https://api.anthropic.com', apiKey: 'sk-ant-test' });
+    expect(config.deployments[12]).toMatchObject({ provider: 'openai', model: 'gpt-4o', apiBase: 'https://api.openai.com/v1' });
+    expect(config.routing.fallbacks).toEqual({
+      'local-coding': ['claude-sonnet-4-6'],
+      'local-general': ['claude-haiku-4-5'],
+      'local-fast': ['claude-haiku-4-5'],
+    });
+    expect(config.masterKey).toBe('sk-master-test');
+    expect(config.database).toEqual({ type: 'sqlite', path: resolve('data', 'tollgate.sqlite') });
+  });
+
+  it('names the exact field of an unknown provider', () => {
+    const doc = { model_list: [0, 1, 2, 3].map((i) => ({ model_name: `m${i}`, litellm_params: { model: i === 3 ? 'olama/llama3' : 'openai/gpt-4o' } })) };
+    expect(problemsOf(doc)).toEqual(['model_list[3].litellm_params.model: unknown provider "olama" (supported: ollama, ollama_chat, anthropic, openai)']);
+  });
+
+  it('reports every problem at once, each with its path', () => {
+    const problems = problemsOf({
+      model_list: [
+        { model_name: 'a', litellm_params: { model: 'openai/gpt-4o', timeout: 'soon', api_base: 'ftp://x' } },
+        { litellm_params: { model: 'openai/x', rpm: 1.5 } },
+        { model_name: 'c', litellm_params: { model: 'gpt-4o' } },
+      ],
+      router_settings: { fallbacks: [{ a: ['missing'] }], num_retries: -1 },
+    });
+    expect(problems).toEqual([
+      'model_list[0].litellm_params.timeout: must be a number, got string "soon"',
+      'model_list[0].litellm_params.api_base: must be an http(s) URL, got "ftp://x"',
+      'model_list[1].model_name: is required',
+      'model_list[1].litellm_params.rpm: must be a whole number, got 1.5',
+      'model_list[2].litellm_params.model: must be "<provider>/<model>" (providers: ollama, ollama_chat, anthropic, openai), got "gpt-4o"',
+      'router_settings.fallbacks[0].a[0]: "missing" is not a model_name in model_list',
+      'router_settings.num_retries: must be at least 0, got -1',
+    ]);
+  });
+
+  it('resolves os.environ/ references, and config environment_variables never override the real environment', () => {
+    const { config, missingEnv } = parseLiteLLMConfig(
+      {
+        environment_variables: { BASE: 'http://from-config:1', KEY: 'from-config' },
+        model_list: [{ model_name: 'a', litellm_params: { model: 'openai/m', api_base: 'os.environ/BASE', api_key: 'os.environ/KEY', timeout: 'os.environ/T' } }],
+      },
+      'c',
+      { KEY: 'from-env', T: '12' },
+    );
+    expect(config.deployments[0]).toMatchObject({ apiBase: 'http://from-config:1', apiKey: 'from-env', timeoutMs: 12_000 });
+    expect(missingEnv).toEqual([]);
+  });
+
+  it('lists keys it does not use instead of failing on them', () => {
+    const { ignoredKeys } = parseLiteLLMConfig(
+      { ...minimal({ model: 'openai/m', weird: 1 }), litellm_settings: { drop_params: true, success_callback: ['langfuse'] }, extra_top: {} },
+      'c',
+      {},
+    );
+    expect(ignoredKeys).toEqual(['extra_top', 'litellm_settings.success_callback', 'model_list[0].litellm_params.weird']);
+  });
+
+  it('converts per-token USD prices to exact nano-dollars', () => {
+    const { config } = parseLiteLLMConfig(
+      minimal({ model: 'openai/m', input_cost_per_token: 0.000003, output_cost_per_token: 1.5e-5, cache_read_input_token_cost: 7.5e-8 }),
+      'c',
+      {},
+    );
+    expect(config.deployments[0].prices).toEqual({ inputPerToken: 3000, outputPerToken: 15000, cacheReadPerToken: 75 });
+  });
+
+  it('accepts LiteLLM fallbacks from litellm_settings too, router_settings winning per alias', () => {
+    const { config } = parseLiteLLMConfig(
+      {
+        model_list: ['a', 'b', 'c'].map((name) => ({ model_name: name, litellm_params: { model: `openai/${name}` } })),
+        litellm_settings: { fallbacks: [{ a: ['b'] }, { b: ['c'] }] },
+        router_settings: { fallbacks: [{ a: ['c', 'b'] }] },
+      },
+      'c',
+      {},
+    );
+    expect(config.routing.fallbacks).toEqual({ a: ['c', 'b'], b: ['c'] });
+  });
+
+  it('picks the database from DATABASE_URL, then general_settings.database_url', () => {
+    const doc = { ...minimal({ model: 'openai/m' }), general_settings: { database_url: 'postgresql://u@h/db' } };
+    expect(parseLiteLLMConfig(doc, 'c', {}).config.database).toEqual({ type: 'postgres', url: 'postgresql://u@h/db' });
+    expect(parseLiteLLMConfig(doc, 'c', { DATABASE_URL: 'sqlite::memory:' }).config.database).toEqual({ type: 'sqlite', path: ':memory:' });
+    expect(problemsOf({ ...minimal({ model: 'openai/m' }) }, { DATABASE_URL: 'mysql://x' })).toEqual([
+      'DATABASE_URL: must start with sqlite:, postgres:// or postgresql://',
+    ]);
+  });
+
+  it('reports an unreadable file and invalid YAML without a stack trace', () => {
+    expect(() => loadLiteLLMConfig('/nonexistent/config.yaml')).toThrow(/cannot read the config file \(ENOENT\)/);
+  });
+});

@@ -1,0 +1,21 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { jsonBodyParser } from './common/body-parsing';
+import { assignRequestId } from './common/request-id';
+import type { GatewayConfig } from './config/gateway-config';
+
+/** Builds the gateway app from a validated config; main.ts and the end-to-end tests both use it. */
+export async function createGateway(config: GatewayConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    bodyParser: false,
+    // Under jest only problems are worth printing.
+    logger: process.env.JEST_WORKER_ID ? ['error', 'warn'] : ['error', 'warn', 'log'],
+  });
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(assignRequestId);
+  app.use(jsonBodyParser(config.maxRequestBytes));
+  return app;
+}
+

@@ -1,0 +1,26 @@
+import type { LoggerService } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Server } from 'node:http';
+
+/**
+ * SIGTERM/SIGINT: stop accepting connections, let in-flight requests (streams included) finish
+ * for up to `graceMs`, then cut what is left and close pools and the database.
+ */
+export function installGracefulShutdown(app: NestExpressApplication, graceMs: number, logger: LoggerService): void {
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.log(`${signal} received: draining in-flight requests (up to ${graceMs} ms)`);
+    const server = app.getHttpServer() as Server;
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    await drained;
+    clearTimeout(timer);
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}

@@ -1,0 +1,47 @@
+import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { presentedSecret, secretsEqual } from '../common/credentials';
+import { HealthService } from './health.service';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Overall status; with the master key, every deployment',
+    description: 'Always 200 so CI verify steps can call it without a key. Ollama is probed live (/api/version); cloud deployments only with probe_cloud=true.',
+  })
+  @ApiQuery({ name: 'probe_cloud', required: false, type: Boolean })
+  async overall(@Req() req: Request, @Query('probe_cloud') probeCloud?: string): Promise<unknown> {
+    const deployments = await this.health.report(probeCloud === 'true');
+    const healthy = deployments.filter((d) => d.state === 'healthy' || d.state === 'unknown');
+    const unhealthy = deployments.filter((d) => d.state === 'unhealthy' || d.state === 'cooling_down');
+    const summary = {
+      status: unhealthy.length === 0 ? 'healthy' : healthy.length === 0 ? 'unhealthy' : 'degraded',
+      healthy_count: healthy.length,
+      unhealthy_count: unhealthy.length,
+    };
+    if (!secretsEqual(presentedSecret(req), this.config.masterKey)) return summary;
+    return { ...summary, healthy_endpoints: healthy, unhealthy_endpoints: unhealthy };
+  }
+
+  @Get(['liveliness', 'liveness'])
+  @ApiOperation({ summary: 'The process is up (LiteLLM name: liveliness)' })
+  liveliness(): string {
+    return "I'm alive!";
+  }
+
+  @Get('readiness')
+  @ApiOperation({ summary: 'Ready to serve: the database answers' })
+  async readiness(@Res() res: Response): Promise<void> {
+    const reachable = await this.health.databaseReachable();
+    res.status(reachable ? 200 : 503).json({ status: reachable ? 'healthy' : 'unhealthy', db: reachable ? 'connected' : 'disconnected' });
+  }
+}

@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
+import { parseCliOptions, USAGE } from './config/cli-options';
+import { ConfigError } from './config/config-error';
+import { createGateway } from './gateway.factory';
+import { loadLiteLLMConfig } from './config/litellm-config.loader';
+import { installGracefulShutdown } from './graceful-shutdown';
+
+const logger = new Logger('Tollgate');
+
+async function main(): Promise<void> {
+  const options = parseCliOptions(process.argv.slice(2), process.env);
+  if (options.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (options.envFile) {
+    if (!existsSync(options.envFile)) throw new ConfigError([`--env-file: ${options.envFile} does not exist`]);
+    process.loadEnvFile(options.envFile);
+  } else if (existsSync('.env')) {
+    process.loadEnvFile('.env');
+  }
+  const { config, ignoredKeys, missingEnv } = loadLiteLLMConfig(options.configPath);
+  if (ignoredKeys.length > 0) logger.warn(`Ignoring config keys Tollgate does not use: ${ignoredKeys.join(', ')}`);
+  if (missingEnv.length > 0) logger.warn(`Environment variables referenced by the config are not set: ${missingEnv.join(', ')}`);
+
+  const app = await createGateway(config);
+  await app.listen(options.port, options.host);
+  installGracefulShutdown(app, config.shutdownGraceMs, logger);
+  logger.log(`Listening on http://${options.host}:${options.port} (${config.deployments.length} deployments, database: ${config.database.type})`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error(`Tollgate failed to start: ${(error as Error)?.message ?? String(error)}`);
+  }
+  process.exit(1);
+});

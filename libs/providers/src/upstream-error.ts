@@ -1,0 +1,51 @@
+import type { OpenAIErrorBody } from './openai.types';
+
+/** Why an upstream call failed; the router decides on retries and cooldowns from this. */
+export type UpstreamFailureKind =
+  | 'connection' // refused, reset, DNS: the upstream is not there
+  | 'timeout' // no answer within the deployment's timeout
+  | 'http' // the upstream answered with a non-2xx status
+  | 'stream'; // the upstream failed after its 2xx had started (mid-stream error event or broken stream)
+
+/**
+ * A failed call to an upstream provider, already translated into what the client should see:
+ * an HTTP status and an OpenAI-shaped error body. Adapters throw nothing else for upstream failures.
+ */
+export class UpstreamError extends Error {
+  constructor(
+    readonly kind: UpstreamFailureKind,
+    readonly status: number,
+    readonly body: OpenAIErrorBody,
+    /** Headers worth relaying to the client (`retry-after`…), lower-case names. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(body.error.message);
+    this.name = 'UpstreamError';
+  }
+
+  /** Retry on another deployment only where another attempt can succeed: not for the caller's own mistakes. */
+  get retryable(): boolean {
+    if (this.kind !== 'http') return true;
+    return this.status === 408 || this.status === 409 || this.status === 429 || this.status >= 500;
+  }
+}
+
+export function openAIError(
+  message: string,
+  type: string,
+  code: string | null = null,
+  param: string | null = null,
+): OpenAIErrorBody {
+  return { error: { message, type, param, code } };
+}
+
+/** The OpenAI error `type` conventionally paired with an HTTP status. */
+export function openAIErrorTypeForStatus(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_exceeded';
+  if (status === 408 || status === 504) return 'timeout';
+  if (status >= 500) return 'api_error';
+  return 'invalid_request_error';
+}

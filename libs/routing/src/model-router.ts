@@ -1,0 +1,97 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Deployment, UpstreamError } from '@tollgate/providers';
+import { DeploymentHealth } from './deployment-health';
+import { ModelRegistry } from './model-registry';
+import { RouteFailedError, RoutingError, RoutingErrorCode } from './routing.errors';
+import { ROUTING_SETTINGS, type RoutingSettings } from './routing-settings';
+
+export interface RoutedResult<T> {
+  value: T;
+  deployment: Deployment;
+  /** The alias whose deployment answered: the requested one, or a fallback. */
+  servedByAlias: string;
+  attemptedFallbacks: number;
+}
+
+/** One try on one deployment. Throwing an UpstreamError lets the router retry or fall back. */
+export type Attempt<T> = (deployment: Deployment) => Promise<T>;
+
+/**
+ * Chooses deployments for an alias: retryable failures move on to another deployment of the
+ * alias (up to `num_retries` more), then to each fallback alias in order. Deployments in cooldown
+ * are skipped without waiting on them. Caller mistakes (400, 401, 404 from the upstream) end the
+ * search at once: another deployment would answer the same.
+ */
+@Injectable()
+export class ModelRouter {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly health: DeploymentHealth,
+    @Inject(ROUTING_SETTINGS) private readonly settings: RoutingSettings,
+  ) {}
+
+  async route<T>(alias: string, attempt: Attempt<T>, signal?: AbortSignal): Promise<RoutedResult<T>> {
+    if (!this.registry.has(alias)) {
+      throw new RoutingError(RoutingErrorCode.UNKNOWN_MODEL, `Model "${alias}" does not exist. Available models: ${this.registry.aliases().join(', ')}`);
+    }
+    const chain = [alias, ...this.registry.fallbacksOf(alias)];
+    let lastError: UpstreamError | undefined;
+    let lastAlias = alias;
+
+    for (let position = 0; position < chain.length; position++) {
+      const groupAlias = chain[position];
+      const candidates = this.orderCandidates(this.registry.deploymentsOf(groupAlias));
+      for (const deployment of candidates.slice(0, this.settings.numRetries + 1)) {
+        this.health.started(deployment.id);
+        try {
+          const value = await attempt(deployment);
+          this.health.recordSuccess(deployment.id);
+          return { value, deployment, servedByAlias: groupAlias, attemptedFallbacks: position };
+        } catch (error) {
+          if (!(error instanceof UpstreamError)) throw error;
+          if (signal?.aborted) throw error;
+          if (!error.retryable) throw new RouteFailedError(error, position, groupAlias);
+          this.health.recordFailure(deployment.id, error);
+          lastError = error;
+          lastAlias = groupAlias;
+        } finally {
+          this.health.finished(deployment.id);
+        }
+      }
+    }
+    if (lastError) throw new RouteFailedError(lastError, chain.length - 1, lastAlias);
+    throw new RoutingError(
+      RoutingErrorCode.NO_HEALTHY_DEPLOYMENT,
+      `No healthy deployment for "${alias}"${chain.length > 1 ? ` or its fallbacks (${chain.slice(1).join(', ')})` : ''}: all are cooling down after failures`,
+      chain.length - 1,
+    );
+  }
+
+  /** Healthy deployments in the order to try them; cooling-down ones are left out entirely. */
+  private orderCandidates(deployments: readonly Deployment[]): Deployment[] {
+    const now = Date.now();
+    const available = deployments.filter((d) => !this.health.isCoolingDown(d.id, now));
+    if (available.length <= 1) return available;
+    if (this.settings.strategy === 'least-busy') {
+      return available.sort((a, b) => this.health.inFlight(a.id) - this.health.inFlight(b.id));
+    }
+    return weightedShuffle(available);
+  }
+}
+
+/** LiteLLM's simple-shuffle: random order, weighted by a deployment's `rpm` (or `tpm`) when set. */
+function weightedShuffle(deployments: Deployment[]): Deployment[] {
+  const pool = deployments.map((d) => ({ d, weight: d.rpm ?? d.tpm ?? 1 }));
+  const ordered: Deployment[] = [];
+  while (pool.length > 0) {
+    const total = pool.reduce((sum, entry) => sum + entry.weight, 0);
+    let pick = Math.random() * total;
+    let index = 0;
+    while (index < pool.length - 1 && pick >= pool[index].weight) {
+      pick -= pool[index].weight;
+      index++;
+    }
+    ordered.push(pool.splice(index, 1)[0].d);
+  }
+  return ordered;
+}
