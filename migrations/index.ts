@@ -1,6 +1,9 @@
+import { GovernancePostgres1764230400000 } from './postgres/1764230400000-governance';
+import { Governance1764230400000 } from './sqlite/1764230400000-governance';
+
 /**
  * Migrations per driver, listed explicitly (no file globbing) so the compiled build and the
  * tests load exactly the same set, in order.
  */
-export const sqliteMigrations: Function[] = [];
-export const postgresMigrations: Function[] = [];
+export const sqliteMigrations: Function[] = [Governance1764230400000];
+export const postgresMigrations: Function[] = [GovernancePostgres1764230400000];

@@ -339,7 +339,7 @@ export class AnthropicFake extends FakeUpstream<AnthropicReply> {
       });
     }
     toolCalls.forEach((call, index) => {
-      const id = call.id ?? `toolu_fake${sequence}${index}`;
+      const id = call.id ?? `toolu_fake${sequence}_${index}`;
       const json = argumentsJson(call);
       blocks.push({
         start: { type: 'tool_use', id, name: call.name, input: {} },

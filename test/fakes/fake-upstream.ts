@@ -78,7 +78,10 @@ export interface FakeToolCall {
 export type FakeBehaviour<TReply extends object = object> =
   /** A normal answer, with some fields overridden. */
   | ({ kind: 'reply' } & TReply)
-  /** An error status with the provider's real error body (or `body` verbatim, or `message` in the real body). */
+  /**
+   * An error status with the provider's real error body for that status; `message` replaces the text
+   * inside it, `body` replaces it entirely (an object is sent as JSON, a string verbatim as text/plain).
+   */
   | {
       kind: 'error';
       status: number;
@@ -307,7 +310,7 @@ export abstract class FakeUpstream<TReply extends object = object> {
 
   /**
    * Closes the port — new connections are refused (ECONNREFUSED) — and destroys open connections,
-   * including hung ones, so in-flight requests fail at once.
+   * including hung ones, so in-flight requests fail at once (ECONNRESET / "other side closed").
    */
   async stop(): Promise<void> {
     const server = this.server;
@@ -323,6 +326,10 @@ export abstract class FakeUpstream<TReply extends object = object> {
     this.sockets.clear();
     await closed;
     this.server = undefined;
+    // Clients in this process (the gateway under test, undici's pools) see their kept-alive
+    // connections close only on their next I/O poll; until then they would reuse a dead socket and
+    // fail with "other side closed" instead of the ECONNREFUSED a stopped upstream gives.
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   /** Listens again on the same port after `stop()`: an upstream that comes back. */
@@ -495,10 +502,14 @@ export abstract class FakeUpstream<TReply extends object = object> {
         return;
       case 'error': {
         const fallback = this.errorResponse(behaviour.status, behaviour.message, recorded);
-        const headers = mergeHeaders(fallback.headers, behaviour.headers);
         const body = behaviour.body ?? fallback.body;
-        if (typeof body === 'string') await exchange.sendText(behaviour.status, body, headers);
-        else await exchange.sendJson(behaviour.status, body, headers);
+        if (typeof body === 'string') {
+          // A string is a non-provider body (a proxy's HTML page, say): plain text unless the script says otherwise.
+          const { 'content-type': _json, ...rest } = fallback.headers;
+          await exchange.sendText(behaviour.status, body, mergeHeaders(rest, behaviour.headers));
+        } else {
+          await exchange.sendJson(behaviour.status, body, mergeHeaders(fallback.headers, behaviour.headers));
+        }
         return;
       }
       case 'slowFirstByte': {

@@ -412,7 +412,7 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
     const toolCalls = (reply.toolCalls ?? []).map((call, index) => {
       const json = argumentsJson(call);
       return {
-        id: call.id ?? `call_fake${String(this.sequence).padStart(4, '0')}${index}`,
+        id: call.id ?? `call_fake${String(this.sequence).padStart(6, '0')}_${index}`,
         name: call.name,
         argumentsJson: json,
         pieces: argumentPieces(call, json),

@@ -1,10 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { BudgetsModule } from '@tollgate/budgets';
+import { SqlModule } from '@tollgate/database';
+import { AuthGuard, KeysModule, RateLimitGuard } from '@tollgate/keys';
 import { ProvidersModule } from '@tollgate/providers';
+import { RateLimitsModule } from '@tollgate/rate-limits';
 import { RoutingModule } from '@tollgate/routing';
+import { SpendModule } from '@tollgate/spend';
+import { TeamsModule } from '@tollgate/teams';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { adminValidationPipe } from './common/validation.pipe';
 import type { GatewayConfig } from './config/gateway-config';
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { DatabaseModule } from './database/database.module';
@@ -20,11 +27,25 @@ export class AppModule {
       imports: [
         GatewayConfigModule.forRoot(config),
         DatabaseModule,
+        SqlModule,
+        RateLimitsModule.forRoot({ redisUrl: config.redisUrl }),
         ProvidersModule,
         RoutingModule.forRoot(config.deployments, config.routing),
+        BudgetsModule,
+        TeamsModule,
+        KeysModule,
+        SpendModule,
       ],
       controllers: [ChatController, ModelsController, HealthController],
-      providers: [ChatService, HealthService, { provide: APP_FILTER, useClass: AllExceptionsFilter }],
+      providers: [
+        ChatService,
+        HealthService,
+        // Guards run in this order: who is calling, then whether their rate limits admit the call.
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_PIPE, useFactory: adminValidationPipe },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
     };
   }
 }

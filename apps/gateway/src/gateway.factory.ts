@@ -4,6 +4,7 @@ import { AppModule } from './app.module';
 import { jsonBodyParser } from './common/body-parsing';
 import { assignRequestId } from './common/request-id';
 import type { GatewayConfig } from './config/gateway-config';
+import { setUpAdminDocs } from './admin-docs';
 
 /** Builds the gateway app from a validated config; main.ts and the end-to-end tests both use it. */
 export async function createGateway(config: GatewayConfig): Promise<NestExpressApplication> {
@@ -16,6 +17,7 @@ export async function createGateway(config: GatewayConfig): Promise<NestExpressA
   app.set('etag', false);
   app.use(assignRequestId);
   app.use(jsonBodyParser(config.maxRequestBytes));
+  setUpAdminDocs(app);
   return app;
 }
 

@@ -1,9 +1,11 @@
-import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { Auth, AuthMode, callerOf } from '@tollgate/keys';
 import type { ChatCompletionRequest } from '@tollgate/providers';
-import { describeError, renderOpenAIError } from '../common/error-descriptor';
+import { SpendInterceptor, SpendRecorder, type CallRecord } from '@tollgate/spend';
 import { abortWhenClientLeaves } from '../common/client-abort';
+import { describeError, renderOpenAIError } from '../common/error-descriptor';
 import { requestIdOf } from '../common/request-id';
 import { routingHeaders } from '../common/routing-headers';
 import { validateChatCompletionRequest } from './chat-request.validation';
@@ -12,46 +14,72 @@ import { SseWriter } from './sse-writer';
 
 /** OpenAI's `/v1/chat/completions` (and LiteLLM's unprefixed alias). */
 @ApiExcludeController()
+@Auth(AuthMode.VirtualKey)
+@UseInterceptors(SpendInterceptor)
 @Controller()
 export class ChatController {
-  constructor(private readonly chat: ChatService) {}
+  constructor(
+    private readonly chat: ChatService,
+    private readonly spend: SpendRecorder,
+  ) {}
 
   @Post(['v1/chat/completions', 'chat/completions'])
   @HttpCode(200)
   async create(@Req() req: Request, @Res() res: Response): Promise<void> {
     const request = validateChatCompletionRequest(req.body);
+    const record = this.chat.beginRecord(req, callerOf(req)!, 'chat_completion', request);
     const signal = abortWhenClientLeaves(req, res);
     if (request.stream) {
-      await this.stream(request, req, res, signal);
+      await this.stream(request, record, req, res, signal);
       return;
     }
-    const { completion, routed } = await this.chat.complete(request, signal);
-    for (const [name, value] of Object.entries(routingHeaders(routed))) res.setHeader(name, value);
-    res.status(200).json(completion);
+    const routed = await this.chat.complete(request, record, signal);
+    // Settled before answering, so the answer can carry its exact cost.
+    await this.spend.settle(record);
+    for (const [name, value] of Object.entries({ ...routingHeaders(routed), ...this.spend.costHeaders(record) })) res.setHeader(name, value);
+    res.status(200).json(routed.value);
   }
 
-  private async stream(request: ChatCompletionRequest, req: Request, res: Response, signal: AbortSignal): Promise<void> {
-    const { routed, chunks } = await this.chat.openStream(request, signal);
+  private async stream(request: ChatCompletionRequest, record: CallRecord, req: Request, res: Response, signal: AbortSignal): Promise<void> {
+    const { routed, chunks } = await this.chat.openStream(request, record, signal);
     const sse = new SseWriter(res);
     sse.start(routingHeaders(routed));
     const clientWantsUsage = request.stream_options?.include_usage === true;
     try {
       for await (const chunk of chunks) {
-        if (usageOf(chunk)) {
+        const usage = usageOf(chunk);
+        if (usage) {
+          record.usage = usage;
           if (!clientWantsUsage) continue;
-        } else if (!clientWantsUsage) {
-          delete chunk.usage;
+        } else {
+          countGenerated(record, chunk.choices);
+          if (!clientWantsUsage) delete chunk.usage;
         }
+        record.firstByteAt ??= Date.now();
         await sse.data(JSON.stringify(chunk));
         if (sse.closed) break;
       }
+      record.status = sse.closed ? 'client_cancelled' : 'success';
       await sse.data('[DONE]');
     } catch (error) {
+      record.status = signal.aborted ? 'client_cancelled' : 'error';
+      record.error = (error as Error)?.message ?? String(error);
       // Headers are gone: the failure can only be told inside the stream, then the stream ends normally.
       await sse.data(JSON.stringify(renderOpenAIError(describeError(error, requestIdOf(req)))));
       await sse.data('[DONE]');
     } finally {
       sse.end();
+    }
+  }
+}
+
+/** Output received so far, for billing a stream that ends before its usage report. */
+function countGenerated(record: CallRecord, choices: { delta: { content?: string | null; tool_calls?: { function?: { arguments?: string } }[] } }[]): void {
+  for (const choice of choices) {
+    const text = (choice.delta.content ?? '').length + (choice.delta.tool_calls ?? []).reduce((n, t) => n + (t.function?.arguments?.length ?? 0), 0);
+    if (text > 0) {
+      record.generatedChars += text;
+      record.generatedChunks++;
     }
   }
 }

@@ -1,6 +1,10 @@
 import { HttpException } from '@nestjs/common';
+import { BudgetExceededError, BudgetStoreUnavailableError } from '@tollgate/budgets';
+import { AuthError, InvalidAdminQueryError, RateLimitedError } from '@tollgate/keys';
 import { ProviderRequestError, UpstreamError } from '@tollgate/providers';
+import { RateLimitStoreUnavailableError } from '@tollgate/rate-limits';
 import { RouteFailedError, RoutingError, RoutingErrorCode } from '@tollgate/routing';
+import { AdminError, AdminErrorCode } from '@tollgate/teams';
 import { InvalidRequestError } from './invalid-request.error';
 
 /** An error as the client will see it, before it is rendered in the route's dialect. */
@@ -18,9 +22,27 @@ export interface ErrorDescriptor {
  * registered here; anything unrecognised is an internal error whose details stay in the log.
  */
 export function describeError(exception: unknown, requestId: string): ErrorDescriptor {
-  if (exception instanceof InvalidRequestError || exception instanceof ProviderRequestError) {
-    const code = exception instanceof InvalidRequestError ? exception.code : null;
-    return descriptor(400, 'invalid_request_error', exception.message, exception.param, code);
+  if (exception instanceof InvalidRequestError) return descriptor(400, 'invalid_request_error', exception.message, exception.param, exception.code);
+  if (exception instanceof ProviderRequestError || exception instanceof InvalidAdminQueryError) {
+    return descriptor(400, 'invalid_request_error', exception.message, exception.param, null);
+  }
+  if (exception instanceof AuthError) {
+    return descriptor(exception.status, exception.status === 403 ? 'permission_error' : 'authentication_error', exception.message, null, exception.code);
+  }
+  if (exception instanceof BudgetExceededError) {
+    // x-should-retry: false stops the OpenAI and Anthropic SDKs from retrying a 429 that will not clear.
+    return descriptor(429, 'budget_exceeded', exception.message, null, '429', { 'x-should-retry': 'false' });
+  }
+  if (exception instanceof RateLimitedError) {
+    return descriptor(429, 'rate_limit_exceeded', exception.message, null, `${exception.limit}_limit_exceeded`, {
+      'retry-after': String(exception.retryAfterSeconds),
+    });
+  }
+  if (exception instanceof BudgetStoreUnavailableError) return descriptor(503, 'service_unavailable', exception.message, null, 'budget_store_unavailable');
+  if (exception instanceof RateLimitStoreUnavailableError) return descriptor(503, 'service_unavailable', exception.message, null, exception.code);
+  if (exception instanceof AdminError) {
+    const notFound = exception.code === AdminErrorCode.TEAM_NOT_FOUND || exception.code === AdminErrorCode.KEY_NOT_FOUND;
+    return descriptor(notFound ? 404 : 400, notFound ? 'not_found_error' : 'invalid_request_error', exception.message, exception.param, exception.code);
   }
   if (exception instanceof RouteFailedError) {
     return fromUpstream(exception.lastError, { 'x-litellm-attempted-fallbacks': String(exception.attemptedFallbacks) });
@@ -40,7 +62,7 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
       typeof response === 'string'
         ? response
         : Array.isArray((response as { message?: unknown }).message)
-          ? ((response as { message: string[] }).message).join('; ')
+          ? (response as { message: string[] }).message.join('; ')
           : String((response as { message?: unknown }).message ?? exception.message);
     return descriptor(status, typeForStatus(status), message, null, String(status));
   }

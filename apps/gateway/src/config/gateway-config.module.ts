@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { CONFIGURED_MASTER_KEY } from '@tollgate/keys';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway-config';
 
 /** Makes the validated start-up configuration injectable everywhere as GATEWAY_CONFIG. */
@@ -6,6 +7,13 @@ import { GATEWAY_CONFIG, type GatewayConfig } from './gateway-config';
 @Module({})
 export class GatewayConfigModule {
   static forRoot(config: GatewayConfig): DynamicModule {
-    return { module: GatewayConfigModule, providers: [{ provide: GATEWAY_CONFIG, useValue: config }], exports: [GATEWAY_CONFIG] };
+    return {
+      module: GatewayConfigModule,
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: CONFIGURED_MASTER_KEY, useValue: config.masterKey },
+      ],
+      exports: [GATEWAY_CONFIG, CONFIGURED_MASTER_KEY],
+    };
   }
 }

@@ -10,6 +10,8 @@ export interface GatewayConfig {
   routing: RoutingSettings;
   masterKey?: string;
   database: DatabaseTarget;
+  /** Shared rate-limit counters across instances (`REDIS_URL`); per process when absent. */
+  redisUrl?: string;
   /** Largest request body accepted on any route, in bytes. */
   maxRequestBytes: number;
   /** How long in-flight requests may take to finish after SIGTERM. */

@@ -205,6 +205,7 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
       routing,
       masterKey,
       database: database!,
+      redisUrl: effectiveEnv.REDIS_URL || undefined,
       maxRequestBytes: 20 * 1024 * 1024,
       shutdownGraceMs: 30_000,
     },

@@ -1,16 +1,16 @@
-import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import { presentedSecret, secretsEqual } from '../common/credentials';
+import { Auth, AuthMode, MasterKeyService, presentedSecret } from '@tollgate/keys';
 import { HealthService } from './health.service';
 
 @ApiTags('health')
+@Auth(AuthMode.Public)
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthService,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly masterKey: MasterKeyService,
   ) {}
 
   @Get()
@@ -28,7 +28,7 @@ export class HealthController {
       healthy_count: healthy.length,
       unhealthy_count: unhealthy.length,
     };
-    if (!secretsEqual(presentedSecret(req), this.config.masterKey)) return summary;
+    if (!this.masterKey.matches(presentedSecret(req))) return summary;
     return { ...summary, healthy_endpoints: healthy, unhealthy_endpoints: unhealthy };
   }
 

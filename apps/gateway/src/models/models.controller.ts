@@ -1,23 +1,28 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { Auth, AuthMode, callerOf, mayCallModel } from '@tollgate/keys';
 import { ModelRegistry } from '@tollgate/routing';
 
 const STARTED_AT = Math.floor(Date.now() / 1000);
 
 /**
  * OpenAI's model list. Without a key it names the aliases only (the seed's verify step calls it
- * that way); nothing about deployments or upstreams is revealed here.
+ * that way); with a key, only what that key may call. Nothing about deployments is revealed here.
  */
 @ApiExcludeController()
+@Auth(AuthMode.OptionalKey)
 @Controller()
 export class ModelsController {
   constructor(private readonly registry: ModelRegistry) {}
 
   @Get(['v1/models', 'models'])
-  list(): unknown {
+  list(@Req() req: Request): unknown {
+    const caller = callerOf(req);
+    const aliases = this.registry.aliases().filter((alias) => !caller || mayCallModel(caller, alias));
     return {
       object: 'list',
-      data: this.registry.aliases().map((id) => ({ id, object: 'model', created: STARTED_AT, owned_by: 'tollgate' })),
+      data: aliases.map((id) => ({ id, object: 'model', created: STARTED_AT, owned_by: 'tollgate' })),
     };
   }
 }

@@ -133,7 +133,7 @@ function appendTurn(turns: Turn[], role: Turn['role'], blocks: AnthropicRequestC
 /**
  * Anthropic requires a user turn's tool_result blocks to come before any other content; a client
  * that interjects a user message between the tool call and its result would otherwise get a 400.
- * https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use#handling-results-from-client-tools
+ * https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use
  */
 function putToolResultsFirst(turn: Turn): void {
   const results = turn.content.filter((block) => block.type === 'tool_result');

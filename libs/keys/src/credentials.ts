@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 
 /**
@@ -14,12 +13,4 @@ export function presentedSecret(request: Request): string | undefined {
   const apiKey = request.headers['x-api-key'] ?? request.headers['api-key'];
   if (typeof apiKey === 'string' && apiKey.trim() !== '') return apiKey.trim();
   return undefined;
-}
-
-/** Constant-time comparison; hashing first makes the lengths equal so length is not leaked either. */
-export function secretsEqual(presented: string | undefined, expected: string | undefined): boolean {
-  if (!presented || !expected) return false;
-  const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }

@@ -1,0 +1,4 @@
+export * from './budget-accounts';
+export * from './budget-window';
+export * from './budget.errors';
+export * from './budgets.module';

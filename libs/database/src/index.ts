@@ -1,0 +1,3 @@
+export * from './database.module';
+export * from './sql';
+export * from './access-epoch';

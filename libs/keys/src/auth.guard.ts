@@ -1,0 +1,45 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { AUTH_MODE, AuthMode } from './auth.decorator';
+import { AuthError, AuthErrorCode } from './auth.errors';
+import { attachCaller, mayCallModel } from './caller';
+import { presentedSecret } from './credentials';
+import { KeyAuthService } from './key-auth.service';
+import { MasterKeyService } from './master-key.service';
+
+/**
+ * Who is calling and whether they may: the first step of every request. Routes declare what they
+ * need with @Auth(); routes that declare nothing need the master key.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: KeyAuthService,
+    private readonly masterKey: MasterKeyService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const mode = this.reflector.getAllAndOverride<AuthMode>(AUTH_MODE, [context.getHandler(), context.getClass()]) ?? AuthMode.Master;
+    if (mode === AuthMode.Public) return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const secret = presentedSecret(request);
+
+    if (mode === AuthMode.Master) {
+      if (!this.masterKey.matches(secret)) {
+        throw new AuthError(AuthErrorCode.MASTER_KEY_REQUIRED, 'This admin route needs the master key (Authorization: Bearer <LITELLM_MASTER_KEY>)');
+      }
+      return true;
+    }
+    if (mode === AuthMode.OptionalKey && !secret) return true;
+
+    const caller = await this.keys.authenticate(secret);
+    const model = (request.body as { model?: unknown } | undefined)?.model;
+    if (typeof model === 'string' && !mayCallModel(caller, model)) {
+      throw new AuthError(AuthErrorCode.MODEL_NOT_ALLOWED, `Key ${caller.keyAlias ?? caller.keyName} is not allowed to call model "${model}"`);
+    }
+    attachCaller(request, caller);
+    return true;
+  }
+}

@@ -1,0 +1,5 @@
+export * from './in-memory-rate-limiter';
+export * from './rate-limiter';
+export * from './rate-limits.errors';
+export * from './rate-limits.module';
+export * from './redis-rate-limiter';

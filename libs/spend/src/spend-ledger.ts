@@ -1,0 +1,94 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { BudgetAccounts, type BudgetHolder } from '@tollgate/budgets';
+import { Sql } from '@tollgate/database';
+import type { TokenCounts } from './cost';
+
+export type LedgerStatus = 'success' | 'error' | 'budget_exceeded' | 'client_cancelled' | 'unsettled';
+export type CallType = 'chat_completion' | 'embedding' | 'messages';
+
+/** One request, as the ledger records it. No prompt or completion text. */
+export interface LedgerEntry {
+  requestId: string;
+  apiKey: string | null;
+  teamId: string | null;
+  endUser: string | null;
+  modelGroup: string | null;
+  model: string | null;
+  deploymentId: string | null;
+  provider: string | null;
+  apiBase: string | null;
+  callType: CallType;
+  status: LedgerStatus;
+  tokens: TokenCounts;
+  spendNanos: number;
+  unpriced: boolean;
+  attemptedFallbacks: number;
+  startTime: number;
+  endTime: number;
+  ttftMs: number | null;
+  sessionId: string | null;
+  error: string | null;
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * Settlement: the ledger row and the budget movement (reservation → actual cost) commit in one
+ * transaction, keyed by request id, so a request is charged exactly once even if settlement runs twice.
+ */
+@Injectable()
+export class SpendLedger {
+  private readonly logger = new Logger('SpendLedger');
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly budgets: BudgetAccounts,
+  ) {}
+
+  /** Returns the key's spend in its current window after this request, when the request had a key. */
+  async settle(entry: LedgerEntry, holders: BudgetHolder[]): Promise<number | null> {
+    return this.sql.transaction(async (tx) => {
+      const inserted = await tx.query(
+        `INSERT INTO spend_logs (request_id, api_key, team_id, end_user, model_group, model, deployment_id, provider, api_base,
+                                 call_type, status, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens,
+                                 total_tokens, spend_nanos, unpriced, attempted_fallbacks, start_time, end_time, latency_ms,
+                                 ttft_ms, session_id, error, metadata)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (request_id) DO NOTHING`,
+        [
+          entry.requestId,
+          entry.apiKey,
+          entry.teamId,
+          entry.endUser,
+          entry.modelGroup,
+          entry.model,
+          entry.deploymentId,
+          entry.provider,
+          entry.apiBase,
+          entry.callType,
+          entry.status,
+          entry.tokens.promptTokens,
+          entry.tokens.completionTokens,
+          entry.tokens.cacheReadTokens,
+          entry.tokens.cacheWriteTokens,
+          entry.tokens.promptTokens + entry.tokens.completionTokens,
+          entry.spendNanos,
+          entry.unpriced ? 1 : 0,
+          entry.attemptedFallbacks,
+          entry.startTime,
+          entry.endTime,
+          Math.max(0, entry.endTime - entry.startTime),
+          entry.ttftMs,
+          entry.sessionId,
+          entry.error === null ? null : entry.error.slice(0, 2000),
+          JSON.stringify(entry.metadata),
+        ],
+      );
+      if (inserted.changes === 0) {
+        this.logger.warn(`Request ${entry.requestId} was already settled; ignoring the second settlement`);
+        return null;
+      }
+      if (holders.length === 0) return null;
+      return this.budgets.settleIn(tx, entry.requestId, holders, entry.spendNanos, entry.endTime);
+    });
+  }
+}

@@ -1,0 +1,126 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BudgetAccounts, INSTANCE_ID, nanosToUsd } from '@tollgate/budgets';
+import { RATE_LIMITER, type RateLimiter } from '@tollgate/rate-limits';
+import type { Deployment } from '@tollgate/providers';
+import { costNanos, costUpperBoundNanos, maxOutputTokensOf, tokenCountsOf, type TokenCounts } from './cost';
+import type { CallRecord } from './call-record';
+import { isFree, pricingFor } from './price-catalog';
+import { SpendLedger } from './spend-ledger';
+
+/** Characters per token when estimating output that never got a usage report: a low ratio over-counts, never under. */
+const CHARS_PER_TOKEN_ESTIMATE = 3;
+
+/**
+ * Reserve before, settle after, for one request: the budget side of the request path.
+ * `reserveForAttempt` runs before each upstream attempt (the deployment decides the price);
+ * `settle` runs once when the request is over, whatever its outcome.
+ */
+@Injectable()
+export class SpendRecorder {
+  private readonly logger = new Logger('SpendRecorder');
+
+  constructor(
+    private readonly budgets: BudgetAccounts,
+    private readonly ledger: SpendLedger,
+    @Inject(INSTANCE_ID) private readonly instanceId: string,
+    @Inject(RATE_LIMITER) private readonly rateLimiter: RateLimiter,
+  ) {}
+
+  /**
+   * Reserves the call's cost upper bound on this deployment at every budget level, or throws
+   * BudgetExceededError before anything is sent. Free deployments reserve zero: recorded as in
+   * flight (for crash recovery) but never blocked by a money budget.
+   */
+  async reserveForAttempt(record: CallRecord, deployment: Deployment, request: { max_tokens?: number | null; max_completion_tokens?: number | null; n?: number | null }): Promise<void> {
+    const pricing = pricingFor(deployment);
+    record.pricing = pricing;
+    record.deployment = deployment;
+    if (record.caller.budgetHolders.length === 0) return;
+    const adapterDefault = deployment.provider === 'anthropic' ? (deployment.maxTokens ?? deployment.maxOutputTokens ?? 4096) : deployment.maxTokens;
+    const amountNanos = isFree(pricing) ? 0 : costUpperBoundNanos(record.inputTokensBound, maxOutputTokensOf(request, pricing, adapterDefault), request.n ?? 1, pricing);
+    record.reservation = await this.budgets.reserve({
+      requestId: record.requestId,
+      instanceId: this.instanceId,
+      holders: record.caller.budgetHolders,
+      amountNanos,
+      modelGroup: deployment.alias,
+      deploymentId: deployment.id,
+      provider: deployment.provider,
+    });
+  }
+
+  /** The attempt failed before spending anything: hand the reservation back at once. */
+  async releaseAttempt(record: CallRecord): Promise<void> {
+    const reservation = record.reservation;
+    record.reservation = undefined;
+    if (reservation) await this.budgets.release(reservation);
+  }
+
+  /** Writes the ledger row and swaps the reservation for the actual cost. Idempotent per request. */
+  async settle(record: CallRecord): Promise<void> {
+    if (record.settled) return;
+    record.settled = true;
+    const now = Date.now();
+    const status = record.status ?? 'error';
+    const tokens = this.tokensFor(record);
+    const cost = record.pricing ? costNanos(tokens, record.pricing) : 0;
+    record.costNanos = cost;
+    try {
+      record.keySpendNanos = await this.ledger.settle(
+        {
+          requestId: record.requestId,
+          apiKey: record.caller.token,
+          teamId: record.caller.teamId,
+          endUser: record.endUser,
+          modelGroup: record.servedByAlias ?? record.modelGroup,
+          model: record.deployment?.model ?? null,
+          deploymentId: record.deployment?.id ?? null,
+          provider: record.deployment?.provider ?? null,
+          apiBase: record.deployment?.apiBase ?? null,
+          callType: record.callType,
+          status,
+          tokens,
+          spendNanos: cost,
+          unpriced: record.pricing?.unpriced ?? false,
+          attemptedFallbacks: record.attemptedFallbacks,
+          startTime: record.startTime,
+          endTime: now,
+          ttftMs: record.firstByteAt === undefined ? null : record.firstByteAt - record.startTime,
+          sessionId: record.sessionId,
+          error: record.error ?? null,
+          metadata: { ...record.metadata, requested_model: record.modelGroup, key_alias: record.caller.keyAlias },
+        },
+        record.caller.budgetHolders,
+      );
+    } catch (error) {
+      // The reservation (if any) stays in place and is charged by recovery: never under-count.
+      this.logger.error(`Could not settle request ${record.requestId}: ${(error as Error).message}`);
+      return;
+    }
+    const totalTokens = tokens.promptTokens + tokens.completionTokens;
+    if (totalTokens > 0 && record.caller.rateSubjects.some((s) => s.tpmLimit !== null)) {
+      await this.rateLimiter.recordTokens(record.caller.rateSubjects.map((s) => s.id), totalTokens, now).catch(() => undefined);
+    }
+  }
+
+  /** Headers LiteLLM users read: cost of this call and the key's spend, in USD. */
+  costHeaders(record: CallRecord): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (record.costNanos !== undefined) headers['x-litellm-response-cost'] = String(nanosToUsd(record.costNanos));
+    if (record.keySpendNanos !== undefined && record.keySpendNanos !== null) headers['x-litellm-key-spend'] = String(nanosToUsd(record.keySpendNanos));
+    return headers;
+  }
+
+  private tokensFor(record: CallRecord): TokenCounts {
+    if (record.usage) return tokenCountsOf(record.usage);
+    if (record.generatedChunks === 0) return tokenCountsOf(undefined);
+    // A stream cut off (client gone, upstream failed) before usage arrived: the provider bills what
+    // it generated, so bill the input bound and the text actually received — over, never under.
+    return {
+      promptTokens: record.inputTokensBound,
+      completionTokens: Math.max(record.generatedChunks, Math.ceil(record.generatedChars / CHARS_PER_TOKEN_ESTIMATE)),
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    };
+  }
+}

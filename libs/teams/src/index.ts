@@ -1,0 +1,5 @@
+export * from './admin.errors';
+export * from './team';
+export * from './team.dto';
+export * from './teams.module';
+export * from './teams.service';
