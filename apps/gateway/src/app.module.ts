@@ -8,6 +8,7 @@ import { RateLimitsModule } from '@tollgate/rate-limits';
 import { RoutingModule } from '@tollgate/routing';
 import { SpendModule } from '@tollgate/spend';
 import { TeamsModule } from '@tollgate/teams';
+import { BudgetedRouter } from './calls/budgeted-router';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
@@ -15,9 +16,13 @@ import { adminValidationPipe } from './common/validation.pipe';
 import type { GatewayConfig } from './config/gateway-config';
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { DatabaseModule } from './database/database.module';
+import { EmbeddingsController } from './embeddings/embeddings.controller';
 import { HealthController } from './health/health.controller';
+import { MessagesController } from './messages/messages.controller';
+import { MessagesService } from './messages/messages.service';
 import { HealthService } from './health/health.service';
 import { ModelsController } from './models/models.controller';
+import { UiModule } from './ui/ui.module';
 
 @Module({})
 export class AppModule {
@@ -35,10 +40,13 @@ export class AppModule {
         TeamsModule,
         KeysModule,
         SpendModule,
+        UiModule,
       ],
-      controllers: [ChatController, ModelsController, HealthController],
+      controllers: [ChatController, MessagesController, EmbeddingsController, ModelsController, HealthController],
       providers: [
+        BudgetedRouter,
         ChatService,
+        MessagesService,
         HealthService,
         // Guards run in this order: who is calling, then whether their rate limits admit the call.
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -7,6 +7,7 @@ export * from './caller';
 export * from './credentials';
 export * from './key-auth.service';
 export * from './key-secrets';
+export * from './key.dto';
 export * from './keys.module';
 export * from './keys.service';
 export * from './master-key.service';

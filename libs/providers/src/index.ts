@@ -1,3 +1,6 @@
+export * from './anthropic/anthropic-passthrough';
+export { toChatUsage } from './anthropic/chat-response.transform';
+export * from './anthropic-inbound';
 export * from './deployment';
 export * from './openai.types';
 export * from './provider-adapter';

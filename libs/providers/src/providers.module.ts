@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AnthropicAdapter } from './anthropic/anthropic.adapter';
+import { AnthropicPassthrough } from './anthropic/anthropic-passthrough';
 import { OllamaAdapter } from './ollama/ollama.adapter';
 import { OpenAIAdapter } from './openai/openai.adapter';
 import { ProviderRegistry } from './provider-registry';
@@ -7,7 +8,7 @@ import { UpstreamHttp } from './upstream-http';
 
 @Global()
 @Module({
-  providers: [UpstreamHttp, OpenAIAdapter, AnthropicAdapter, OllamaAdapter, ProviderRegistry],
-  exports: [UpstreamHttp, ProviderRegistry],
+  providers: [UpstreamHttp, OpenAIAdapter, AnthropicAdapter, OllamaAdapter, ProviderRegistry, AnthropicPassthrough],
+  exports: [UpstreamHttp, ProviderRegistry, AnthropicPassthrough],
 })
 export class ProvidersModule {}

@@ -18,6 +18,8 @@ export class UpstreamError extends Error {
     readonly body: OpenAIErrorBody,
     /** Headers worth relaying to the client (`retry-after`…), lower-case names. */
     readonly headers: Record<string, string> = {},
+    /** The upstream's own status and error body, relayed unchanged to a client that speaks its dialect. */
+    readonly native?: { status: number; body: string },
   ) {
     super(body.error.message);
     this.name = 'UpstreamError';

@@ -27,6 +27,9 @@ const CATALOG: Record<string, { prices: Required<TokenPrices>; maxOutputTokens: 
   'claude-haiku-4-5': { prices: perMillion(1, 5, 0.1, 1.25), maxOutputTokens: 64_000, maxInputTokens: 200_000 },
   'gpt-4o': { prices: perMillion(2.5, 10, 1.25, 2.5), maxOutputTokens: 16_384, maxInputTokens: 128_000 },
   'gpt-4o-mini': { prices: perMillion(0.15, 0.6, 0.075, 0.15), maxOutputTokens: 16_384, maxInputTokens: 128_000 },
+  'text-embedding-3-small': { prices: perMillion(0.02, 0, 0.02, 0.02), maxOutputTokens: 0, maxInputTokens: 8_191 },
+  'text-embedding-3-large': { prices: perMillion(0.13, 0, 0.13, 0.13), maxOutputTokens: 0, maxInputTokens: 8_191 },
+  'text-embedding-ada-002': { prices: perMillion(0.1, 0, 0.1, 0.1), maxOutputTokens: 0, maxInputTokens: 8_191 },
 };
 
 /** What an unknown cloud model is reserved and charged at: Opus-class list prices, so a guess never under-counts. */

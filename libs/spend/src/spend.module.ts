@@ -1,12 +1,15 @@
 import { Global, Module } from '@nestjs/common';
 import { SpendLedger } from './spend-ledger';
+import { SpendReportsService } from './spend-reports.service';
 import { SpendRecorder } from './spend-recorder';
+import { SpendController } from './spend.controller';
 import { SpendInterceptor } from './spend.interceptor';
 import { UnsettledRecovery } from './unsettled-recovery';
 
 @Global()
 @Module({
-  providers: [SpendLedger, SpendRecorder, SpendInterceptor, UnsettledRecovery],
+  controllers: [SpendController],
+  providers: [SpendLedger, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService],
   exports: [SpendLedger, SpendRecorder, SpendInterceptor, UnsettledRecovery],
 })
 export class SpendModule {}

@@ -9,6 +9,7 @@ import { describeError, renderOpenAIError } from '../common/error-descriptor';
 import { requestIdOf } from '../common/request-id';
 import { routingHeaders } from '../common/routing-headers';
 import { validateChatCompletionRequest } from './chat-request.validation';
+import { BudgetedRouter } from '../calls/budgeted-router';
 import { ChatService, usageOf } from './chat.service';
 import { SseWriter } from './sse-writer';
 
@@ -20,6 +21,7 @@ import { SseWriter } from './sse-writer';
 export class ChatController {
   constructor(
     private readonly chat: ChatService,
+    private readonly calls: BudgetedRouter,
     private readonly spend: SpendRecorder,
   ) {}
 
@@ -27,7 +29,7 @@ export class ChatController {
   @HttpCode(200)
   async create(@Req() req: Request, @Res() res: Response): Promise<void> {
     const request = validateChatCompletionRequest(req.body);
-    const record = this.chat.beginRecord(req, callerOf(req)!, 'chat_completion', request);
+    const record = this.calls.beginRecord(req, callerOf(req)!, 'chat_completion', request);
     const signal = abortWhenClientLeaves(req, res);
     if (request.stream) {
       await this.stream(request, record, req, res, signal);

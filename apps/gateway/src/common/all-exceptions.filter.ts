@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { describeError, renderAnthropicError, renderOpenAIError, usesAnthropicDialect } from './error-descriptor';
+import { UpstreamError } from '@tollgate/providers';
+import { RouteFailedError } from '@tollgate/routing';
 import { requestIdOf } from './request-id';
 
 /**
@@ -25,6 +27,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
-    response.status(error.status).json(usesAnthropicDialect(request.path) ? renderAnthropicError(error) : renderOpenAIError(error));
+    const anthropicClient = usesAnthropicDialect(request.path);
+    const native = anthropicClient ? nativeAnthropicBody(exception) : undefined;
+    // An Anthropic upstream's own error reaches an Anthropic client unmodified.
+    if (native !== undefined) response.status(native.status).type('application/json').send(native.body);
+    else response.status(error.status).json(anthropicClient ? renderAnthropicError(error) : renderOpenAIError(error));
   }
+}
+
+function nativeAnthropicBody(exception: unknown): { status: number; body: string } | undefined {
+  const upstream = exception instanceof RouteFailedError ? exception.lastError : exception instanceof UpstreamError ? exception : undefined;
+  return upstream?.native;
 }

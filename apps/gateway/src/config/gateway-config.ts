@@ -14,6 +14,8 @@ export interface GatewayConfig {
   redisUrl?: string;
   /** Largest request body accepted on any route, in bytes. */
   maxRequestBytes: number;
+  /** Silence after which an Anthropic-style stream gets a `ping` event (TOLLGATE_STREAM_KEEPALIVE_MS). */
+  streamKeepAliveMs: number;
   /** How long in-flight requests may take to finish after SIGTERM. */
   shutdownGraceMs: number;
 }

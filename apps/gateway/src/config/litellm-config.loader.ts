@@ -208,6 +208,7 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
       redisUrl: effectiveEnv.REDIS_URL || undefined,
       maxRequestBytes: 20 * 1024 * 1024,
       shutdownGraceMs: 30_000,
+      streamKeepAliveMs: Number(effectiveEnv.TOLLGATE_STREAM_KEEPALIVE_MS) || 15_000,
     },
     ignoredKeys: checker.ignoredKeys,
     missingEnv: [...checker.missingEnv],

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Caller } from '@tollgate/keys';
+import type { Deployment } from '@tollgate/providers';
+import { ModelRouter, type Attempt, type RoutedResult } from '@tollgate/routing';
+import { attachCallRecord, inputTokensUpperBound, SpendRecorder, type CallRecord, type CallType } from '@tollgate/spend';
+import { requestIdOf } from '../common/request-id';
+import { sessionIdOf } from '../common/session';
+
+/** What the budget needs to bound a call's output: the request's token cap and choice count. */
+export interface OutputLimits {
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  n?: number | null;
+}
+
+/**
+ * The router with budgets around every attempt: each deployment tried first reserves its own
+ * cost bound (prices differ between a free local model and its cloud fallback) and hands the
+ * reservation back if the attempt fails. Shared by chat, embeddings and Anthropic messages.
+ */
+@Injectable()
+export class BudgetedRouter {
+  constructor(
+    private readonly router: ModelRouter,
+    private readonly spend: SpendRecorder,
+  ) {}
+
+  /** Starts the request's ledger record; the spend interceptor settles it when the request ends. */
+  beginRecord(req: Request, caller: Caller, callType: CallType, body: { model: string; user?: unknown; metadata?: unknown; messages?: unknown; input?: unknown; system?: unknown; tools?: unknown }): CallRecord {
+    const tags = (body.metadata as { tags?: unknown } | undefined)?.tags;
+    const record: CallRecord = {
+      requestId: requestIdOf(req),
+      callType,
+      caller,
+      startTime: Date.now(),
+      modelGroup: body.model,
+      endUser: typeof body.user === 'string' ? body.user : null,
+      sessionId: sessionIdOf(req, body),
+      metadata: Array.isArray(tags) ? { tags } : {},
+      inputTokensBound: inputTokensUpperBound(body),
+      attemptedFallbacks: 0,
+      generatedChars: 0,
+      generatedChunks: 0,
+      settled: false,
+    };
+    attachCallRecord(req, record);
+    return record;
+  }
+
+  async route<T>(alias: string, record: CallRecord, limits: OutputLimits, signal: AbortSignal, call: Attempt<T>): Promise<RoutedResult<T>> {
+    const routed = await this.router.route(
+      alias,
+      async (deployment: Deployment) => {
+        await this.spend.reserveForAttempt(record, deployment, limits);
+        try {
+          return await call(deployment);
+        } catch (error) {
+          await this.spend.releaseAttempt(record);
+          throw error;
+        }
+      },
+      signal,
+    );
+    record.servedByAlias = routed.servedByAlias;
+    record.attemptedFallbacks = routed.attemptedFallbacks;
+    return routed;
+  }
+}

@@ -1,0 +1,60 @@
+import { Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Auth, AuthMode, callerOf } from '@tollgate/keys';
+import { type EmbeddingRequest, openAIError, ProviderRegistry, UpstreamError } from '@tollgate/providers';
+import { SpendInterceptor, SpendRecorder } from '@tollgate/spend';
+import { BudgetedRouter } from '../calls/budgeted-router';
+import { abortWhenClientLeaves } from '../common/client-abort';
+import { InvalidRequestError } from '../common/invalid-request.error';
+import { routingHeaders } from '../common/routing-headers';
+
+/** OpenAI's `/v1/embeddings`, for OpenAI-compatible and Ollama deployments, priced and ledgered like chat. */
+@ApiExcludeController()
+@Auth(AuthMode.VirtualKey)
+@UseInterceptors(SpendInterceptor)
+@Controller()
+export class EmbeddingsController {
+  constructor(
+    private readonly calls: BudgetedRouter,
+    private readonly providers: ProviderRegistry,
+    private readonly spend: SpendRecorder,
+  ) {}
+
+  @Post(['v1/embeddings', 'embeddings'])
+  @HttpCode(200)
+  async create(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const request = validateEmbeddingRequest(req.body);
+    const record = this.calls.beginRecord(req, callerOf(req)!, 'embedding', request);
+    const signal = abortWhenClientLeaves(req, res);
+    // Embeddings produce no output tokens: the reservation is the input bound alone.
+    const routed = await this.calls.route(request.model, record, { max_tokens: 0 }, signal, async (deployment) => {
+      const adapter = this.providers.adapterFor(deployment.provider);
+      if (!adapter.embeddings) {
+        throw new UpstreamError('http', 400, openAIError(`Model "${deployment.alias}" (${deployment.provider}) does not serve embeddings`, 'invalid_request_error', 'embeddings_not_supported', 'model'));
+      }
+      return (await adapter.embeddings(deployment, request, { signal })) as { usage?: { prompt_tokens?: number; total_tokens?: number } };
+    });
+    const promptTokens = routed.value.usage?.prompt_tokens ?? 0;
+    record.usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
+    record.status = 'success';
+    await this.spend.settle(record);
+    for (const [name, value] of Object.entries({ ...routingHeaders(routed), ...this.spend.costHeaders(record) })) res.setHeader(name, value);
+    res.status(200).json(routed.value);
+  }
+}
+
+function validateEmbeddingRequest(body: unknown): EmbeddingRequest {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('Request body must be a JSON object');
+  const request = body as Record<string, unknown>;
+  if (typeof request.model !== 'string' || request.model === '') throw new InvalidRequestError(`'model' is required and must be a non-empty string`, 'model');
+  const input = request.input;
+  const valid =
+    (typeof input === 'string' && input !== '') ||
+    (Array.isArray(input) && input.length > 0 && (input.every((i) => typeof i === 'string') || input.every((i) => typeof i === 'number') || input.every((i) => Array.isArray(i))));
+  if (!valid) throw new InvalidRequestError(`'input' must be a non-empty string or array of strings or token arrays`, 'input');
+  if (request.encoding_format !== undefined && request.encoding_format !== 'float' && request.encoding_format !== 'base64') {
+    throw new InvalidRequestError(`'encoding_format' must be "float" or "base64"`, 'encoding_format');
+  }
+  return request as EmbeddingRequest;
+}

@@ -1,0 +1,155 @@
+import { Controller, Head, HttpCode, Inject, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Auth, AuthMode, callerOf } from '@tollgate/keys';
+import {
+  AnthropicPassthrough,
+  type ChatCompletionChunk,
+  createAnthropicEventState,
+  finishAnthropicStream,
+  ProviderRegistry,
+  translateOpenAIChunk,
+  type ServerSentEvent,
+} from '@tollgate/providers';
+import { RoutingError, RoutingErrorCode, ModelRegistry, DeploymentHealth } from '@tollgate/routing';
+import { SpendInterceptor, SpendRecorder, type CallRecord } from '@tollgate/spend';
+import { BudgetedRouter } from '../calls/budgeted-router';
+import { abortWhenClientLeaves } from '../common/client-abort';
+import { describeError, renderAnthropicError } from '../common/error-descriptor';
+import { requestIdOf } from '../common/request-id';
+import { routingHeaders } from '../common/routing-headers';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { usageOf } from '../chat/chat.service';
+import { AnthropicEventWriter } from './anthropic-event-writer';
+import { AnthropicUsageTracker } from './anthropic-usage';
+import { estimateInputTokens } from './token-estimate';
+import { validateMessagesRequest } from './messages-request.validation';
+import { MessagesService } from './messages.service';
+
+/** Anthropic's Messages API, for Claude Code and Anthropic SDK clients (`?beta=true` included). */
+@ApiExcludeController()
+@Auth(AuthMode.VirtualKey)
+@Controller()
+export class MessagesController {
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly calls: BudgetedRouter,
+    private readonly spend: SpendRecorder,
+    private readonly registry: ModelRegistry,
+    private readonly health: DeploymentHealth,
+    private readonly providers: ProviderRegistry,
+    private readonly passthrough: AnthropicPassthrough,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  @Post('v1/messages')
+  @HttpCode(200)
+  @UseInterceptors(SpendInterceptor)
+  async create(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const body = validateMessagesRequest(req.body);
+    const record = this.calls.beginRecord(req, callerOf(req)!, 'messages', body);
+    const signal = abortWhenClientLeaves(req, res);
+    const routed = await this.messages.create(body, req, record, signal);
+    const outcome = routed.value;
+    const headers = routingHeaders(routed);
+
+    if (outcome.kind === 'native-json' || outcome.kind === 'translated-json') {
+      record.status = 'success';
+      await this.spend.settle(record);
+      for (const [name, value] of Object.entries({ ...headers, ...(outcome.kind === 'native-json' ? outcome.headers : {}), ...this.spend.costHeaders(record) })) {
+        res.setHeader(name, value);
+      }
+      if (outcome.kind === 'native-json') res.status(200).type('application/json').send(outcome.text);
+      else res.status(200).json(outcome.message);
+      return;
+    }
+
+    const writer = new AnthropicEventWriter(res, this.config.streamKeepAliveMs);
+    writer.start({ ...headers, ...(outcome.kind === 'native-stream' ? outcome.headers : {}) });
+    try {
+      if (outcome.kind === 'native-stream') await this.relayNative(outcome.events, record, writer);
+      else await this.relayTranslated(outcome.chunks, body.model, record, writer);
+      record.status = writer.closed ? 'client_cancelled' : (record.status ?? 'success');
+    } catch (error) {
+      record.status = signal.aborted ? 'client_cancelled' : 'error';
+      record.error = (error as Error)?.message ?? String(error);
+      await writer.event('error', JSON.stringify(renderAnthropicError(describeError(error, requestIdOf(req)))));
+    } finally {
+      writer.end();
+    }
+  }
+
+  /** Counts with Anthropic where the alias is served by Anthropic; elsewhere estimates locally and says so. */
+  @Post('v1/messages/count_tokens')
+  @HttpCode(200)
+  async countTokens(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const body = validateMessagesRequest(req.body, false);
+    const deployment = this.registry.deploymentsOf(body.model).find((d) => !this.health.isCoolingDown(d.id)) ?? this.registry.deploymentsOf(body.model)[0];
+    if (!deployment) {
+      throw new RoutingError(RoutingErrorCode.UNKNOWN_MODEL, `Model "${body.model}" does not exist. Available models: ${this.registry.aliases().join(', ')}`);
+    }
+    if (deployment.provider === 'anthropic') {
+      const { max_tokens: _unused, stream: _alsoUnused, ...countable } = body;
+      const response = await this.passthrough.send(deployment, '/messages/count_tokens', countable, req.headers, { stream: false });
+      res.status(200).setHeader('x-tollgate-token-count', 'anthropic');
+      res.type('application/json').send(await response.body.text());
+      return;
+    }
+    res.status(200).setHeader('x-tollgate-token-count', 'estimated');
+    res.json({ input_tokens: estimateInputTokens(body) });
+  }
+
+  /** Claude Code checks connectivity with `HEAD /api/hello`. */
+  @Head('api/hello')
+  @Auth(AuthMode.Public)
+  @HttpCode(200)
+  hello(): void {}
+
+  private async relayNative(events: AsyncIterable<ServerSentEvent>, record: CallRecord, writer: AnthropicEventWriter): Promise<void> {
+    const usage = new AnthropicUsageTracker();
+    for await (const event of events) {
+      const parsed = safeParse(event.data);
+      usage.observe(parsed);
+      if (parsed.type === 'content_block_delta') countDelta(record, parsed.delta);
+      if (parsed.type === 'error') {
+        record.status = 'error';
+        record.error = event.data.slice(0, 500);
+      }
+      record.firstByteAt ??= Date.now();
+      record.usage = usage.toChatUsage();
+      await writer.event(event.event ?? String(parsed.type), event.data);
+      if (writer.closed) return;
+    }
+  }
+
+  private async relayTranslated(chunks: AsyncIterable<ChatCompletionChunk>, model: string, record: CallRecord, writer: AnthropicEventWriter): Promise<void> {
+    const state = createAnthropicEventState({ messageId: `msg_${record.requestId.replace(/-/g, '')}`, model, inputTokensEstimate: Math.max(1, record.inputTokensBound) });
+    for await (const chunk of chunks) {
+      const usage = usageOf(chunk);
+      if (usage) record.usage = usage;
+      for (const choice of chunk.choices) countDelta(record, { text: choice.delta.content ?? undefined, partial_json: choice.delta.tool_calls?.map((t) => t.function?.arguments ?? '').join('') });
+      for (const event of translateOpenAIChunk(state, chunk)) {
+        record.firstByteAt ??= Date.now();
+        await writer.event(event.type, JSON.stringify(event));
+      }
+      if (writer.closed) return;
+    }
+    for (const event of finishAnthropicStream(state)) await writer.event(event.type, JSON.stringify(event));
+  }
+}
+
+function safeParse(data: string): { type?: string; delta?: { text?: string; partial_json?: string } } & Record<string, unknown> {
+  try {
+    return JSON.parse(data) as ReturnType<typeof safeParse>;
+  } catch {
+    return {};
+  }
+}
+
+function countDelta(record: CallRecord, delta: { text?: string; partial_json?: string; thinking?: string } | undefined): void {
+  const length = (delta?.text?.length ?? 0) + (delta?.partial_json?.length ?? 0) + (delta?.thinking?.length ?? 0);
+  if (length > 0) {
+    record.generatedChars += length;
+    record.generatedChunks++;
+  }
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import {
+  AnthropicPassthrough,
+  anthropicToOpenAIRequest,
+  type ChatCompletionChunk,
+  type Deployment,
+  openAIToAnthropicMessage,
+  ProviderRegistry,
+  type ServerSentEvent,
+  SseParser,
+  toUpstreamError,
+  UpstreamError,
+} from '@tollgate/providers';
+import type { RoutedResult } from '@tollgate/routing';
+import type { CallRecord } from '@tollgate/spend';
+import { BudgetedRouter } from '../calls/budgeted-router';
+import { firstThenRest } from '../calls/first-then-rest';
+import { anthropicUsageToChat } from './anthropic-usage';
+import type { AnthropicMessagesBody } from './messages-request.validation';
+
+/** The answer to a `/v1/messages` call, by the way it was produced. */
+export type MessagesOutcome =
+  /** Anthropic deployment, non-streaming: the upstream's body, byte for byte. */
+  | { kind: 'native-json'; text: string; headers: Record<string, string> }
+  /** Anthropic deployment, streaming: the upstream's events, relayed one by one. */
+  | { kind: 'native-stream'; events: AsyncIterable<ServerSentEvent>; headers: Record<string, string> }
+  /** OpenAI or Ollama deployment: translated to Anthropic's shapes. */
+  | { kind: 'translated-json'; message: unknown }
+  | { kind: 'translated-stream'; chunks: AsyncIterable<ChatCompletionChunk> };
+
+const RELAYED_HEADER = /^(request-id|retry-after|x-should-retry|anthropic-ratelimit-.*)$/i;
+
+/**
+ * Anthropic's Messages API for any deployment: relayed untouched to Anthropic, translated to
+ * OpenAI's chat format (and back) for OpenAI-compatible and Ollama deployments. Aliases,
+ * fallbacks, budgets and the ledger apply exactly as on /v1/chat/completions.
+ */
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly router: BudgetedRouter,
+    private readonly providers: ProviderRegistry,
+    private readonly passthrough: AnthropicPassthrough,
+  ) {}
+
+  async create(body: AnthropicMessagesBody, req: Request, record: CallRecord, signal: AbortSignal): Promise<RoutedResult<MessagesOutcome>> {
+    const stream = body.stream === true;
+    return this.router.route(body.model, record, { max_tokens: body.max_tokens }, signal, async (deployment: Deployment): Promise<MessagesOutcome> => {
+      if (deployment.provider === 'anthropic') {
+        const response = await this.passthrough.send(deployment, '/messages', body, req.headers, { signal, stream });
+        const headers = relayedHeaders(response.headers);
+        if (!stream) {
+          const text = await response.body.text();
+          const usage = (JSON.parse(text) as { usage?: Parameters<typeof anthropicUsageToChat>[0] }).usage;
+          if (usage) record.usage = anthropicUsageToChat(usage);
+          return { kind: 'native-json', text, headers };
+        }
+        return { kind: 'native-stream', events: await firstThenRest(sseEvents(response.body, deployment.apiBase)), headers };
+      }
+      const request = anthropicToOpenAIRequest(body as never);
+      const adapter = this.providers.adapterFor(deployment.provider);
+      if (!stream) {
+        const completion = await adapter.chatCompletion(deployment, request, { signal });
+        record.usage = completion.usage;
+        return { kind: 'translated-json', message: openAIToAnthropicMessage(completion, body.model) };
+      }
+      return { kind: 'translated-stream', chunks: await firstThenRest(await adapter.streamChatCompletion(deployment, request, { signal })) };
+    });
+  }
+}
+
+function relayedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const relayed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && RELAYED_HEADER.test(name)) relayed[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return relayed;
+}
+
+async function* sseEvents(body: AsyncIterable<Uint8Array>, apiBase: string): AsyncIterable<ServerSentEvent> {
+  const parser = new SseParser();
+  try {
+    for await (const bytes of body) yield* parser.push(bytes);
+    yield* parser.end();
+  } catch (error) {
+    const cause = toUpstreamError(error, apiBase);
+    throw new UpstreamError('stream', cause.status, cause.body);
+  }
+}

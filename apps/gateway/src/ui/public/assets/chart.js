@@ -1,0 +1,101 @@
+// Daily spend as stacked bars, drawn as inline SVG: no chart library, nothing from a CDN.
+import { h, s } from './dom.js';
+import { usd, usdShort } from './format.js';
+
+// Okabe–Ito-derived: distinguishable with the common colour-vision deficiencies.
+const PALETTE = ['#2f6fed', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#7a5cd6', '#b8a000'];
+const NO_TEAM = '#98a2b3';
+
+export function seriesColor(series, index) {
+  return series.team_id === null ? NO_TEAM : PALETTE[index % PALETTE.length];
+}
+
+/** A "nice" axis maximum and step (1, 2, 2.5 or 5 times a power of ten), about four gridlines. */
+export function niceScale(max) {
+  if (!(max > 0)) return { top: 1, step: 0.25 };
+  const rough = max / 4;
+  const magnitude = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((candidate) => candidate >= rough);
+  return { top: Math.ceil(max / step - 1e-9) * step, step };
+}
+
+function shortDay(day) {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+}
+
+/**
+ * `data`: { days: ['2025-03-01', …], series: [{ team_id, label, values: [usd per day], total }] }.
+ * The SVG scales to its container through its viewBox; every bar segment has a <title> tooltip.
+ */
+export function stackedBarChart(data, { width = 760, height = 260 } = {}) {
+  const margin = { top: 14, right: 12, bottom: 30, left: 58 };
+  const plotW = width - margin.left - margin.right;
+  const plotH = height - margin.top - margin.bottom;
+  const totals = data.days.map((_, i) => data.series.reduce((sum, series) => sum + series.values[i], 0));
+  const { top, step } = niceScale(Math.max(0, ...totals));
+  const y = (value) => margin.top + plotH - (value / top) * plotH;
+  const band = plotW / data.days.length;
+  const barW = Math.max(2, band * 0.72);
+
+  const grid = [];
+  for (let value = 0; value <= top + step / 2; value += step) {
+    grid.push(
+      s('line', { x1: margin.left, x2: width - margin.right, y1: y(value), y2: y(value), class: value === 0 ? 'axis' : 'gridline' }),
+      s('text', { x: margin.left - 8, y: y(value), class: 'tick', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, usdShort(value)),
+    );
+  }
+  const labels = data.days.map((day, i) =>
+    i % 5 === 4 || i === 0
+      ? s('text', { x: margin.left + band * i + band / 2, y: height - 10, class: 'tick', 'text-anchor': 'middle' }, shortDay(day))
+      : null,
+  );
+  const bars = data.days.map((day, i) => {
+    let base = 0;
+    const segments = data.series.map((series, index) => {
+      const value = series.values[i];
+      if (!(value > 0)) return null;
+      const rect = s(
+        'rect',
+        {
+          x: margin.left + band * i + (band - barW) / 2,
+          y: y(base + value),
+          width: barW,
+          height: Math.max(0.5, y(base) - y(base + value)),
+          fill: seriesColor(series, index),
+        },
+        s('title', null, `${series.label} · ${shortDay(day)}: ${usd(value)}`),
+      );
+      base += value;
+      return rect;
+    });
+    return s('g', { class: 'bar-day', dataset: { day, total: String(totals[i]) } }, segments);
+  });
+  const empty = totals.every((total) => total === 0)
+    ? s('text', { x: margin.left + plotW / 2, y: margin.top + plotH / 2, class: 'chart-empty', 'text-anchor': 'middle' }, 'No spend in the last 30 days')
+    : null;
+
+  const total = data.series.reduce((sum, series) => sum + series.total, 0);
+  const svg = s(
+    'svg',
+    {
+      viewBox: `0 0 ${width} ${height}`,
+      class: 'chart',
+      role: 'img',
+      'aria-label': `Daily spend for the last ${data.days.length} days, stacked by team; ${usd(total)} in total`,
+      preserveAspectRatio: 'xMidYMid meet',
+    },
+    grid,
+    bars,
+    labels,
+    empty,
+  );
+  const legend = h(
+    'ul',
+    { class: 'legend' },
+    data.series.map((series, index) =>
+      h('li', null, h('span', { class: 'swatch', style: { background: seriesColor(series, index) } }), series.label, h('span', { class: 'muted' }, ` ${usd(series.total)}`)),
+    ),
+  );
+  return h('figure', { class: 'chart-figure' }, svg, data.series.length > 0 ? legend : null);
+}

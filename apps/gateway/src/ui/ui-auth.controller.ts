@@ -1,0 +1,75 @@
+import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, Post, Req, Res, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { ApiCookieAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Auth, AuthMode } from '@tollgate/keys';
+import type { Request, Response } from 'express';
+import { InvalidRequestError } from '../common/invalid-request.error';
+import { UiAuthService } from './ui-auth.service';
+import { clearedSessionCookie, sessionCookie, UI_SESSION_COOKIE, UI_SESSION_TTL_MS } from './ui-session';
+import { UI_CSRF_HEADER, UI_CSRF_VALUE, UiNoSession, UiSessionGuard, uiSessionOf } from './ui-session.guard';
+import { UiLoginDto } from './ui.dto';
+
+export const CSRF_HEADER_DOC = { name: UI_CSRF_HEADER, required: true, description: `Must be "${UI_CSRF_VALUE}" on every call that changes state` };
+
+/** Whether the browser reached us over HTTPS, directly or through a TLS-terminating proxy. */
+export function cameOverHttps(request: Request): boolean {
+  return request.secure || request.headers['x-forwarded-proto'] === 'https';
+}
+
+/**
+ * Dashboard login and logout. The master key (or UI_PASSWORD) is posted once, as JSON from the
+ * login page's script, and answered with an HttpOnly cookie: it is never put in a URL, a page or
+ * browser storage, and the browser never sends it again.
+ */
+@ApiTags('ui')
+@ApiCookieAuth(UI_SESSION_COOKIE)
+@Auth(AuthMode.Public)
+@UseGuards(UiSessionGuard)
+@Controller('ui/api')
+export class UiAuthController {
+  constructor(private readonly auth: UiAuthService) {}
+
+  @Get('login')
+  @UiNoSession()
+  @ApiOperation({ summary: 'How to log in: `master_key`, or `password` when UI_USERNAME and UI_PASSWORD are set' })
+  loginMethod(): { method: string } {
+    return { method: this.auth.method };
+  }
+
+  @Post('login')
+  @UiNoSession()
+  @HttpCode(200)
+  @ApiHeader(CSRF_HEADER_DOC)
+  @ApiOperation({ summary: 'Log in; sets the session cookie (HttpOnly, SameSite=Strict, Path=/ui, 8 h)' })
+  login(@Body() dto: UiLoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response): unknown {
+    if (this.auth.method === 'password') {
+      if (!dto.username) throw new InvalidRequestError('Enter the dashboard username', 'username', 'missing_field');
+      if (!dto.password) throw new InvalidRequestError('Enter the dashboard password', 'password', 'missing_field');
+    } else if (!dto.master_key) {
+      throw new InvalidRequestError('Enter the master key', 'master_key', 'missing_field');
+    }
+    const outcome = this.auth.login(dto, request.ip ?? 'unknown');
+    if (!outcome.ok) {
+      if (outcome.reason === 'throttled') throw new HttpException('Too many failed logins from this address; try again in a few minutes', HttpStatus.TOO_MANY_REQUESTS);
+      throw new UnauthorizedException(this.auth.method === 'password' ? 'Wrong username or password' : 'That is not the master key');
+    }
+    response.setHeader('set-cookie', sessionCookie(outcome.cookieValue, Math.floor(UI_SESSION_TTL_MS / 1000), cameOverHttps(request)));
+    return { user: outcome.session.user, expires_at: new Date(outcome.session.expiresAt).toISOString() };
+  }
+
+  @Post('logout')
+  @UiNoSession()
+  @HttpCode(200)
+  @ApiHeader(CSRF_HEADER_DOC)
+  @ApiOperation({ summary: 'Log out: clears the session cookie' })
+  logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): unknown {
+    response.setHeader('set-cookie', clearedSessionCookie(cameOverHttps(request)));
+    return { logged_out: true };
+  }
+
+  @Get('session')
+  @ApiOperation({ summary: 'Who is logged in and until when' })
+  session(@Req() request: Request): unknown {
+    const session = uiSessionOf(request)!;
+    return { user: session.user, expires_at: new Date(session.expiresAt).toISOString(), login_method: this.auth.method };
+  }
+}

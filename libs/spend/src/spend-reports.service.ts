@@ -1,0 +1,317 @@
+import { Injectable } from '@nestjs/common';
+import { nanosToUsd } from '@tollgate/budgets';
+import { Sql, toInt, toIntOrNull } from '@tollgate/database';
+import { apiKeyFromRow, apiKeyToApi } from '@tollgate/keys';
+import { currentSpendNanos, teamFromRow, teamToApi } from '@tollgate/teams';
+import { DAY_MS, type Pagination, type ReportGroupBy, type SessionFilter, type SpendLogFilter, type TimeRange } from './spend-query.dto';
+
+/** How LiteLLM's admin UI labels spend that belongs to no team. */
+export const UNASSIGNED_TEAM = 'Unassigned';
+
+/** One ledger row with LiteLLM's SpendLogs field names; money in USD, times ISO 8601. */
+export function spendLogToApi(row: Record<string, unknown>): Record<string, unknown> {
+  return {
+    request_id: row.request_id,
+    call_type: row.call_type,
+    api_key: row.api_key ?? null,
+    team_id: row.team_id ?? null,
+    user: row.end_user ?? null,
+    model: row.model ?? null,
+    model_group: row.model_group ?? null,
+    model_id: row.deployment_id ?? null,
+    custom_llm_provider: row.provider ?? null,
+    api_base: row.api_base ?? null,
+    status: row.status,
+    spend: nanosToUsd(toInt(row.spend_nanos)),
+    prompt_tokens: toInt(row.prompt_tokens),
+    completion_tokens: toInt(row.completion_tokens),
+    total_tokens: toInt(row.total_tokens),
+    cache_read_input_tokens: toInt(row.cache_read_tokens),
+    cache_creation_input_tokens: toInt(row.cache_write_tokens),
+    startTime: new Date(toInt(row.start_time)).toISOString(),
+    endTime: new Date(toInt(row.end_time)).toISOString(),
+    request_duration_ms: toInt(row.latency_ms),
+    time_to_first_token_ms: toIntOrNull(row.ttft_ms),
+    session_id: row.session_id ?? null,
+    attempted_fallbacks: toInt(row.attempted_fallbacks),
+    unpriced: toInt(row.unpriced) === 1,
+    error: row.error ?? null,
+    metadata: parseMetadata(row.metadata),
+  };
+}
+
+function parseMetadata(text: unknown): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(String(text ?? '{}'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function isoDay(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** WHERE terms for a start_time window; appended to `where`/`values` in place. */
+function addRange(where: string[], values: unknown[], range: TimeRange, column = 'start_time'): void {
+  if (range.fromMs !== null) {
+    where.push(`${column} >= ?`);
+    values.push(range.fromMs);
+  }
+  if (range.toMs !== null) {
+    where.push(`${column} < ?`);
+    values.push(range.toMs);
+  }
+}
+
+function whereClause(where: string[]): string {
+  return where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+}
+
+/**
+ * Read side of the spend ledger: LiteLLM's /spend and /global/spend reports.
+ *
+ * Every list query is shaped for the spend_logs indexes — an equality filter on api_key, team_id,
+ * end_user or session_id followed by start_time order — and pages with LIMIT, never COUNT(*), so
+ * it stays fast at millions of rows. Sums are integer nano-dollars in SQL and become USD only here,
+ * at the edge. Days are UTC, bucketed as `start_time / 86400000`: integer division on both drivers.
+ */
+@Injectable()
+export class SpendReportsService {
+  constructor(private readonly sql: Sql) {}
+
+  /** Ledger rows, newest first. request_id breaks ties so pages never overlap or skip a row. */
+  async logs(filter: SpendLogFilter, page: Pagination): Promise<Record<string, unknown>[]> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const equal = (column: string, value: string | undefined) => {
+      if (value === undefined || value === '') return;
+      where.push(`${column} = ?`);
+      values.push(value);
+    };
+    equal('request_id', filter.requestId);
+    equal('api_key', filter.apiKeyToken);
+    equal('session_id', filter.sessionId);
+    equal('team_id', filter.teamId);
+    equal('end_user', filter.endUser);
+    equal('model_group', filter.modelGroup);
+    equal('status', filter.status);
+    addRange(where, values, filter.range);
+    const result = await this.sql.query(
+      `SELECT * FROM spend_logs ${whereClause(where)} ORDER BY start_time DESC, request_id DESC LIMIT ? OFFSET ?`,
+      [...values, page.pageSize, (page.page - 1) * page.pageSize],
+    );
+    return result.rows.map(spendLogToApi);
+  }
+
+  /** Keys with their spend in the current budget window, highest first; `token` narrows it to one key. */
+  async keys(token?: string, now = Date.now()): Promise<Record<string, unknown>[]> {
+    const result = token
+      ? await this.sql.query(`SELECT * FROM api_keys WHERE token = ?`, [token])
+      : await this.sql.query(`SELECT * FROM api_keys ORDER BY created_at, token`);
+    const keys = result.rows.map(apiKeyFromRow);
+    keys.sort((a, b) => currentSpendNanos(b, now) - currentSpendNanos(a, now));
+    return keys.map((key) => apiKeyToApi(key, now));
+  }
+
+  /** Teams with their budget state and how many keys they hold, highest spend first. */
+  async teams(now = Date.now()): Promise<Record<string, unknown>[]> {
+    const result = await this.sql.query(
+      `SELECT t.*, (SELECT COUNT(*) FROM api_keys k WHERE k.team_id = t.team_id) AS key_count FROM teams t ORDER BY t.created_at, t.team_id`,
+    );
+    const teams = result.rows.map((row) => ({ team: teamFromRow(row), keyCount: toInt(row.key_count) }));
+    teams.sort((a, b) => currentSpendNanos(b.team, now) - currentSpendNanos(a.team, now));
+    return teams.map(({ team, keyCount }) => {
+      const api = teamToApi(team, now);
+      return {
+        team_id: api.team_id,
+        team_alias: api.team_alias,
+        spend: api.spend,
+        reserved_spend: api.reserved_spend,
+        max_budget: api.max_budget,
+        budget_duration: api.budget_duration,
+        budget_reset_at: api.budget_reset_at,
+        keys: keyCount,
+      };
+    });
+  }
+
+  /**
+   * LiteLLM's /global/spend/teams: daily spend per team since midnight UTC 30 days ago, for charts.
+   * Teams are named by id (aliases need not be unique); ledger rows without a team are "Unassigned".
+   */
+  async globalTeams(now = Date.now()): Promise<{ teams: string[]; total_spend_per_team: { team_id: string; total_spend: number }[]; daily_spend: Record<string, unknown>[] }> {
+    const since = (Math.floor(now / DAY_MS) - 30) * DAY_MS;
+    const result = await this.sql.query<{ team_id: string | null; day: unknown; spend: unknown }>(
+      `SELECT team_id, start_time / 86400000 AS day, SUM(spend_nanos) AS spend
+         FROM spend_logs WHERE start_time >= ?
+        GROUP BY team_id, start_time / 86400000`,
+      [since],
+    );
+    const totals = new Map<string, number>();
+    const days = new Map<number, Map<string, number>>();
+    for (const row of result.rows) {
+      const team = row.team_id ?? UNASSIGNED_TEAM;
+      const day = toInt(row.day);
+      const spend = toInt(row.spend);
+      totals.set(team, (totals.get(team) ?? 0) + spend);
+      const perTeam = days.get(day) ?? new Map<string, number>();
+      perTeam.set(team, (perTeam.get(team) ?? 0) + spend);
+      days.set(day, perTeam);
+    }
+    const ranked = [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    return {
+      teams: ranked.map(([team]) => team),
+      total_spend_per_team: ranked.map(([team, nanos]) => ({ team_id: team, total_spend: nanosToUsd(nanos) })),
+      daily_spend: [...days.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([day, perTeam]) => {
+          const entry: Record<string, unknown> = { date: isoDay(day) };
+          for (const [team, nanos] of perTeam) entry[team] = nanosToUsd(nanos);
+          return entry;
+        }),
+    };
+  }
+
+  /** LiteLLM's /global/spend/keys: all-time spend per virtual key from the ledger, highest first. */
+  async globalKeys(limit: number): Promise<Record<string, unknown>[]> {
+    const result = await this.sql.query<{ api_key: string; key_alias: string | null; key_name: string | null; total: unknown }>(
+      `SELECT s.api_key, k.key_alias, k.key_name, s.total
+         FROM (SELECT api_key, SUM(spend_nanos) AS total FROM spend_logs WHERE api_key IS NOT NULL GROUP BY api_key) s
+         LEFT JOIN api_keys k ON k.token = s.api_key
+        ORDER BY s.total DESC, s.api_key
+        LIMIT ?`,
+      [limit],
+    );
+    return result.rows.map((row) => ({
+      api_key: row.api_key,
+      key_alias: row.key_alias ?? null,
+      key_name: row.key_name ?? null,
+      total_spend: nanosToUsd(toInt(row.total)),
+    }));
+  }
+
+  /**
+   * LiteLLM's /global/spend/report: per UTC day, per team (or key, or end user), spend split by model.
+   * Team entries are named by alias (falling back to the id), as LiteLLM's `team_name` is.
+   */
+  async report(range: { fromMs: number; toMs: number }, groupBy: ReportGroupBy, filter: { teamId?: string; apiKeyToken?: string }): Promise<Record<string, unknown>[]> {
+    const where = ['l.start_time >= ?', 'l.start_time < ?'];
+    const values: unknown[] = [range.fromMs, range.toMs];
+    if (filter.teamId) {
+      where.push('l.team_id = ?');
+      values.push(filter.teamId);
+    }
+    if (filter.apiKeyToken) {
+      where.push('l.api_key = ?');
+      values.push(filter.apiKeyToken);
+    }
+    const column = { team: 'l.team_id', api_key: 'l.api_key', customer: 'l.end_user' }[groupBy];
+    const result = await this.sql.query<{ day: unknown; subject: string | null; model: string | null; spend: unknown; tokens: unknown }>(
+      `SELECT l.start_time / 86400000 AS day, ${column} AS subject, l.model, SUM(l.spend_nanos) AS spend, SUM(l.total_tokens) AS tokens
+         FROM spend_logs l ${whereClause(where)}
+        GROUP BY l.start_time / 86400000, ${column}, l.model`,
+      values,
+    );
+    const labels = await this.labelsFor(groupBy, result.rows.map((row) => row.subject));
+
+    interface Group { subject: string | null; nanos: number; models: { model: string | null; nanos: number; tokens: number }[] }
+    const days = new Map<number, Map<string | null, Group>>();
+    for (const row of result.rows) {
+      const day = toInt(row.day);
+      const groups = days.get(day) ?? new Map<string | null, Group>();
+      days.set(day, groups);
+      const group = groups.get(row.subject) ?? { subject: row.subject, nanos: 0, models: [] };
+      groups.set(row.subject, group);
+      const nanos = toInt(row.spend);
+      group.nanos += nanos;
+      group.models.push({ model: row.model ?? null, nanos, tokens: toInt(row.tokens) });
+    }
+
+    const listName = { team: 'teams', api_key: 'api_keys', customer: 'customers' }[groupBy];
+    return [...days.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([day, groups]) => ({
+        group_by_day: isoDay(day),
+        [listName]: [...groups.values()]
+          .sort((a, b) => b.nanos - a.nanos || String(a.subject).localeCompare(String(b.subject)))
+          .map((group) => ({
+            ...labels(group.subject),
+            total_spend: nanosToUsd(group.nanos),
+            metadata: group.models
+              .sort((a, b) => b.nanos - a.nanos || String(a.model).localeCompare(String(b.model)))
+              .map((m) => ({ model: m.model, spend: nanosToUsd(m.nanos), total_tokens: m.tokens })),
+          })),
+      }));
+  }
+
+  /** How a report names each group: LiteLLM's field first, plus the id or alias that makes it unambiguous. */
+  private async labelsFor(groupBy: ReportGroupBy, subjects: (string | null)[]): Promise<(subject: string | null) => Record<string, unknown>> {
+    const ids = [...new Set(subjects.filter((s): s is string => s !== null))];
+    if (groupBy === 'customer') return (subject) => ({ customer: subject });
+    if (groupBy === 'team') {
+      const aliases = await this.lookup(`SELECT team_id AS id, team_alias AS label FROM teams WHERE team_id IN`, ids);
+      return (subject) => ({
+        team_name: subject === null ? UNASSIGNED_TEAM : (aliases.get(subject) ?? subject),
+        team_id: subject,
+      });
+    }
+    const aliases = await this.lookup(`SELECT token AS id, key_alias AS label FROM api_keys WHERE token IN`, ids);
+    return (subject) => ({ api_key: subject, key_alias: subject === null ? null : (aliases.get(subject) ?? null) });
+  }
+
+  private async lookup(select: string, ids: string[]): Promise<Map<string, string>> {
+    const labels = new Map<string, string>();
+    // Chunked: SQLite's default limit on bound parameters is far above a report's group count, but not unbounded.
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const result = await this.sql.query<{ id: string; label: string | null }>(`${select} (${chunk.map(() => '?').join(', ')})`, chunk);
+      for (const row of result.rows) if (row.label) labels.set(row.id, row.label);
+    }
+    return labels;
+  }
+
+  /**
+   * Per-session totals (Claude Code's `x-claude-code-session-id`, LiteLLM's `x-litellm-session-id`),
+   * most recently active first: what a client's coding session cost, for invoicing.
+   */
+  async sessions(filter: SessionFilter, page: Pagination): Promise<Record<string, unknown>[]> {
+    const where = ['session_id IS NOT NULL'];
+    const values: unknown[] = [];
+    if (filter.apiKeyToken) {
+      where.push('api_key = ?');
+      values.push(filter.apiKeyToken);
+    }
+    if (filter.teamId) {
+      where.push('team_id = ?');
+      values.push(filter.teamId);
+    }
+    addRange(where, values, filter.range);
+    const result = await this.sql.query(
+      `SELECT session_id, api_key, team_id, COUNT(*) AS requests,
+              SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(total_tokens) AS total_tokens,
+              SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
+              SUM(spend_nanos) AS spend, MIN(start_time) AS first_call, MAX(start_time) AS last_call
+         FROM spend_logs ${whereClause(where)}
+        GROUP BY session_id, api_key, team_id
+        ORDER BY last_call DESC, session_id
+        LIMIT ? OFFSET ?`,
+      [...values, page.pageSize, (page.page - 1) * page.pageSize],
+    );
+    return result.rows.map((row) => ({
+      session_id: row.session_id,
+      api_key: row.api_key ?? null,
+      team_id: row.team_id ?? null,
+      requests: toInt(row.requests),
+      prompt_tokens: toInt(row.prompt_tokens),
+      completion_tokens: toInt(row.completion_tokens),
+      total_tokens: toInt(row.total_tokens),
+      cache_read_input_tokens: toInt(row.cache_read_tokens),
+      cache_creation_input_tokens: toInt(row.cache_write_tokens),
+      spend: nanosToUsd(toInt(row.spend)),
+      first_call: new Date(toInt(row.first_call)).toISOString(),
+      last_call: new Date(toInt(row.last_call)).toISOString(),
+    }));
+  }
+}
