@@ -19,3 +19,10 @@ if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev
   echo "installing docker-compose (to validate docker-compose.yml)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose >/dev/null
 fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing chromium (for the dashboard's browser tests)"
+  # Retried after an update when the package lists are missing or stale (a fresh container).
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+fi

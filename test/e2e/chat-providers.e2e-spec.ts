@@ -31,7 +31,8 @@ interface ProviderCase {
   apiBase: () => string;
   /** Scripts the next reply with distinctive token counts and returns the usage the client must see. */
   scriptUsage: (streamed: boolean) => OpenAI.CompletionUsage & Record<string, unknown>;
-  scriptToolCall: (call: FakeToolCall) => void;
+  /** Scripts the next reply to call tools, optionally after some text. */
+  scriptToolCalls: (calls: FakeToolCall[], text?: string) => void;
   /** The id the client must see on the tool call, when the provider sends one that must survive. */
   toolCallId?: string;
 }
@@ -55,7 +56,7 @@ const cases: ProviderCase[] = [
         completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
       };
     },
-    scriptToolCall: (call) => openai.enqueue({ kind: 'reply', toolCalls: [call] }),
+    scriptToolCalls: (toolCalls, text) => openai.enqueue({ kind: 'reply', toolCalls, ...(text ? { text } : {}) }),
     toolCallId: 'call_weather_1',
   },
   {
@@ -77,7 +78,7 @@ const cases: ProviderCase[] = [
         cache_creation_input_tokens: 50,
       };
     },
-    scriptToolCall: (call) => anthropic.enqueue({ kind: 'reply', toolCalls: [call] }),
+    scriptToolCalls: (toolCalls, text) => anthropic.enqueue({ kind: 'reply', toolCalls, ...(text ? { text } : {}) }),
     toolCallId: 'toolu_01WeatherCall',
   },
   {
@@ -91,7 +92,7 @@ const cases: ProviderCase[] = [
       ollama.enqueue({ kind: 'reply', promptEvalCount: 31, evalCount: 7 });
       return { prompt_tokens: 31, completion_tokens: 7, total_tokens: 38 };
     },
-    scriptToolCall: (call) => ollama.enqueue({ kind: 'reply', toolCalls: [call] }),
+    scriptToolCalls: (toolCalls, text) => ollama.enqueue({ kind: 'reply', toolCalls, ...(text ? { text } : {}) }),
     toolCallId: 'call_ollama_weather',
   },
 ];
@@ -208,7 +209,7 @@ describe.each(cases)('$provider through alias $alias', (testCase) => {
 
   it('returns a tool call with JSON arguments and sends the tool result back in the provider format', async () => {
     const args = { city: 'Zürich', days: 3 };
-    testCase.scriptToolCall({ id: testCase.toolCallId, name: 'get_weather', arguments: args });
+    testCase.scriptToolCalls([{ id: testCase.toolCallId, name: 'get_weather', arguments: args }]);
     const first = await client.chat.completions.create({
       model: alias,
       messages: [{ role: 'user', content: 'Weather in Zürich?' }],
@@ -268,22 +269,36 @@ describe.each(cases)('$provider through alias $alias', (testCase) => {
     }
   });
 
-  it('streams a tool call that reassembles by index into parseable JSON arguments', async () => {
-    const args = { city: 'Zürich', days: 3 };
-    testCase.scriptToolCall({ id: testCase.toolCallId, name: 'get_weather', arguments: args });
+  it('streams text then two tool calls that reassemble by tool-call index into parseable JSON arguments', async () => {
+    const calls = [
+      { id: `${testCase.toolCallId}_a`, name: 'get_weather', arguments: { city: 'Zürich', days: 3 } },
+      { id: `${testCase.toolCallId}_b`, name: 'get_weather', arguments: { city: 'Bern' } },
+    ];
+    testCase.scriptToolCalls(calls, 'Let me check.');
     const stream = await client.chat.completions.create({
       model: alias,
-      messages: [{ role: 'user', content: 'Weather in Zürich?' }],
+      messages: [{ role: 'user', content: 'Weather in Zürich and Bern?' }],
       tools: [WEATHER_TOOL],
       stream: true,
     });
     const chunks = await collectChunks(stream);
 
+    expect(contentOf(chunks)).toBe('Let me check.');
+    // Clients key their accumulators on the tool-call index: it must count tool calls from 0,
+    // whatever position the call had among the upstream's content blocks.
     const fragments = chunks.flatMap((chunk) => chunk.choices[0]?.delta?.tool_calls ?? []);
-    expect(new Set(fragments.map((f) => f.index))).toEqual(new Set([0]));
-    expect(fragments[0]).toMatchObject({ index: 0, id: testCase.toolCallId, type: 'function', function: { name: 'get_weather' } });
-    const argumentsText = fragments.map((f) => f.function?.arguments ?? '').join('');
-    expect(JSON.parse(argumentsText)).toEqual(args);
+    const assembled = new Map<number, { id?: string; name?: string; arguments: string }>();
+    for (const fragment of fragments) {
+      const call = assembled.get(fragment.index) ?? { arguments: '' };
+      if (fragment.id) call.id = fragment.id;
+      if (fragment.function?.name) call.name = fragment.function.name;
+      call.arguments += fragment.function?.arguments ?? '';
+      assembled.set(fragment.index, call);
+    }
+    expect([...assembled.keys()]).toEqual([0, 1]);
+    expect([0, 1].map((index) => ({ ...assembled.get(index)!, arguments: JSON.parse(assembled.get(index)!.arguments) }))).toEqual(
+      calls.map((call) => ({ id: call.id, name: call.name, arguments: call.arguments })),
+    );
     expect(chunks[chunks.length - 1].choices[0].finish_reason).toBe('tool_calls');
   });
 });

@@ -3,7 +3,12 @@
  * also keeps the raw bytes it received, and helpers for reading streams and error bodies.
  */
 import OpenAI from 'openai';
-import { TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
+import { TEST_MASTER_KEY } from '../support/test-gateway';
+
+/** A running gateway: in-process (TestGateway) or a spawned process. */
+export interface GatewayAddress {
+  url: string;
+}
 
 export interface RecordingClient {
   client: OpenAI;
@@ -14,7 +19,7 @@ export interface RecordingClient {
   lastRawBody(): Promise<string>;
 }
 
-export function recordingClient(gateway: TestGateway): RecordingClient {
+export function recordingClient(gateway: GatewayAddress, apiKey = TEST_MASTER_KEY): RecordingClient {
   let last: Promise<string> = Promise.resolve('');
   const recordingFetch: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
@@ -22,11 +27,11 @@ export function recordingClient(gateway: TestGateway): RecordingClient {
     last = response.clone().text();
     return response;
   };
-  const client = new OpenAI({ apiKey: TEST_MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0, fetch: recordingFetch });
+  const client = new OpenAI({ apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0, fetch: recordingFetch });
   return { client, lastRawBody: () => last };
 }
 
-export function plainClient(gateway: TestGateway): OpenAI {
+export function plainClient(gateway: GatewayAddress): OpenAI {
   return new OpenAI({ apiKey: TEST_MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
 }
 

@@ -3,7 +3,7 @@
  * failures are retried, and the status a client sees for each kind of upstream failure.
  */
 import OpenAI, { APIError, BadRequestError, InternalServerError, RateLimitError } from 'openai';
-import { AnthropicFake, DEFAULT_REPLY_TEXT, OllamaFake, OpenAIFake } from '../fakes';
+import { AnthropicFake, chunkText, DEFAULT_REPLY_TEXT, OllamaFake, OpenAIFake } from '../fakes';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 import { caught, collectChunks, contentOf, drainUntilError, plainClient } from './e2e-helpers';
 
@@ -35,6 +35,10 @@ describe('fallbacks, retries and upstream failures', () => {
       model_list: [
         { model_name: 'local-coding', litellm_params: { model: 'ollama_chat/llama3.2', api_base: ollama.url } },
         { model_name: 'claude', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
+        {
+          model_name: 'claude-primary',
+          litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY },
+        },
         openaiDeployment('gpt', openai),
         // One deployment and no fallback: its failures reach the client as they are.
         openaiDeployment('gpt-solo', openai),
@@ -45,11 +49,15 @@ describe('fallbacks, retries and upstream failures', () => {
         openaiDeployment('slow', hanging, { timeout: 1 }),
       ],
       router_settings: {
-        fallbacks: [{ 'local-coding': ['claude'] }, { gpt: ['claude'] }, { strict: ['claude'] }],
+        fallbacks: [{ 'local-coding': ['claude'] }, { gpt: ['claude'] }, { strict: ['claude'] }, { 'claude-primary': ['gpt-solo'] }],
         num_retries: 2,
       },
     });
     client = plainClient(gateway);
+    // Warm both paths first, so that the fallback timing below measures routing, not first-use set-up.
+    await client.chat.completions.create({ model: 'local-coding', messages: question });
+    await client.chat.completions.create({ model: 'claude', messages: question });
+    fakes.forEach((fake) => fake.reset());
   });
 
   afterEach(async () => {
@@ -93,7 +101,7 @@ describe('fallbacks, retries and upstream failures', () => {
     expect(anthropic.requestsTo('/v1/messages')).toHaveLength(1);
   });
 
-  it('spreads a load-balanced group but serves every request from the healthy deployment when the other fails', async () => {
+  it('serves every request of a load-balanced group from its healthy deployment while the other fails', async () => {
     for (let i = 0; i < 20; i++) failingOpenAI.enqueue({ kind: 'error', status: 500 });
     const apiBases: Array<string | null> = [];
     for (let i = 0; i < 8; i++) {
@@ -102,8 +110,17 @@ describe('fallbacks, retries and upstream failures', () => {
       apiBases.push(response.headers.get('x-litellm-model-api-base'));
       expect(response.headers.get('x-litellm-attempted-fallbacks')).toBe('0');
     }
+    for (let i = 0; i < 4; i++) {
+      const { data: stream, response } = await client.chat.completions
+        .create({ model: 'balanced', messages: question, stream: true })
+        .withResponse();
+      expect(contentOf(await collectChunks(stream))).toBe(DEFAULT_REPLY_TEXT);
+      apiBases.push(response.headers.get('x-litellm-model-api-base'));
+    }
     expect(new Set(apiBases)).toEqual(new Set([healthyOpenAI.apiBase]));
-    expect(healthyOpenAI.requestsTo('/v1/chat/completions')).toHaveLength(8);
+    expect(healthyOpenAI.requestsTo('/v1/chat/completions')).toHaveLength(12);
+    // allowed_fails defaults to 3: after that many failures the bad twin is cooling down, not tried.
+    expect(failingOpenAI.requestsTo('/v1/chat/completions').length).toBeLessThanOrEqual(3);
   });
 
   it('returns an upstream 400 as a 400 and tries neither the other deployment nor the fallback', async () => {
@@ -120,33 +137,90 @@ describe('fallbacks, retries and upstream failures', () => {
     expect(anthropic.requests).toHaveLength(0);
   });
 
-  it('ends a stream that fails after its first bytes with an error event, and does not fall back', async () => {
-    openai.enqueue({ kind: 'midStreamError', afterEvents: 2, message: 'upstream exploded mid-stream' });
+  it.each([
+    {
+      provider: 'openai',
+      alias: 'gpt',
+      script: () => openai.enqueue({ kind: 'midStreamError', afterEvents: 2, message: 'upstream exploded mid-stream' }),
+      // Role chunk, one content piece, then OpenAI's error data line.
+      piecesBeforeFailure: 1,
+      message: 'upstream exploded mid-stream',
+      upstream: () => openai.requestsTo('/v1/chat/completions'),
+      fallback: () => anthropic.requests,
+    },
+    {
+      provider: 'anthropic',
+      alias: 'claude-primary',
+      script: () => anthropic.enqueue({ kind: 'midStreamError', afterEvents: 4, errorType: 'overloaded_error', message: 'Overloaded' }),
+      // message_start, content_block_start, ping, one text_delta, then `event: error`.
+      piecesBeforeFailure: 1,
+      message: 'Overloaded',
+      upstream: () => anthropic.requestsTo('/v1/messages'),
+      fallback: () => openai.requests,
+    },
+    {
+      provider: 'ollama',
+      alias: 'local-coding',
+      script: () => ollama.enqueue({ kind: 'midStreamError', afterEvents: 2, message: 'llama runner process has terminated: exit status 2' }),
+      // Two content lines, then Ollama's `{"error": …}` line.
+      piecesBeforeFailure: 2,
+      message: 'llama runner process has terminated: exit status 2',
+      upstream: () => ollama.requestsTo('/api/chat'),
+      fallback: () => anthropic.requests,
+    },
+  ])('ends the $provider stream that fails after its first bytes with an error event, without falling back', async (scenario) => {
+    scenario.script();
     const { data: stream, response } = await client.chat.completions
-      .create({ model: 'gpt', messages: question, stream: true })
+      .create({ model: scenario.alias, messages: question, stream: true })
       .withResponse();
     const { chunks, error } = await drainUntilError(stream);
 
     expect(response.status).toBe(200);
     expect(response.headers.get('x-litellm-attempted-fallbacks')).toBe('0');
-    // The fake sent the role chunk and one content piece before failing.
-    expect(contentOf(chunks)).toBe(Array.from(DEFAULT_REPLY_TEXT).slice(0, 4).join(''));
+    expect(contentOf(chunks)).toBe(chunkText(DEFAULT_REPLY_TEXT).slice(0, scenario.piecesBeforeFailure).join(''));
     expect(error).toBeInstanceOf(APIError);
-    expect((error as APIError).message).toBe('upstream exploded mid-stream');
-    expect(openai.requestsTo('/v1/chat/completions')).toHaveLength(1);
-    expect(anthropic.requests).toHaveLength(0);
+    expect((error as APIError).message).toBe(scenario.message);
+    expect(scenario.upstream()).toHaveLength(1);
+    expect(scenario.fallback()).toHaveLength(0);
   });
 
-  it('relays an upstream 429 with its retry-after when the alias has nowhere else to go', async () => {
-    openai.enqueue({ kind: 'error', status: 429, headers: { 'retry-after': '7' } });
-    const error = (await caught(() => client.chat.completions.create({ model: 'gpt-solo', messages: question }))) as APIError;
+  it('still falls back when a stream fails before its first chunk, since the client has seen nothing yet', async () => {
+    openai.enqueue({ kind: 'midStreamError', afterEvents: 0, message: 'failed at once' });
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: 'gpt', messages: question, stream: true })
+      .withResponse();
+
+    expect(contentOf(await collectChunks(stream))).toBe(DEFAULT_REPLY_TEXT);
+    expect(response.headers.get('x-litellm-model-group')).toBe('claude');
+    expect(response.headers.get('x-litellm-attempted-fallbacks')).toBe('1');
+    expect(openai.requestsTo('/v1/chat/completions')).toHaveLength(1);
+    expect(anthropic.requestsTo('/v1/messages')).toHaveLength(1);
+  });
+
+  it.each([
+    {
+      provider: 'openai',
+      alias: 'gpt-solo',
+      script: () => openai.enqueue({ kind: 'error', status: 429, headers: { 'retry-after': '7' } }),
+      error: { type: 'requests', code: 'rate_limit_exceeded' },
+      upstream: () => openai.requestsTo('/v1/chat/completions'),
+    },
+    {
+      provider: 'anthropic',
+      alias: 'claude',
+      script: () => anthropic.enqueue({ kind: 'error', status: 429, headers: { 'retry-after': '7' } }),
+      error: { type: 'rate_limit_exceeded', code: 'rate_limit_exceeded' },
+      upstream: () => anthropic.requestsTo('/v1/messages'),
+    },
+  ])('relays the $provider 429 with its retry-after when the alias has nowhere else to go', async (scenario) => {
+    scenario.script();
+    const error = (await caught(() => client.chat.completions.create({ model: scenario.alias, messages: question }))) as APIError;
 
     expect(error).toBeInstanceOf(RateLimitError);
     expect(error.status).toBe(429);
     expect(error.headers?.get('retry-after')).toBe('7');
-    expect(error.error).toMatchObject({ type: 'requests', code: 'rate_limit_exceeded' });
-    expect(openai.requestsTo('/v1/chat/completions')).toHaveLength(1);
-    expect(anthropic.requests).toHaveLength(0);
+    expect(error.error).toMatchObject(scenario.error);
+    expect(scenario.upstream()).toHaveLength(1);
   });
 
   it("turns Anthropic's non-standard 529 into a 503 the OpenAI SDK understands", async () => {
@@ -156,6 +230,14 @@ describe('fallbacks, retries and upstream failures', () => {
     expect(error).toBeInstanceOf(InternalServerError);
     expect(error.status).toBe(503);
     expect(error.error).toMatchObject({ message: 'Overloaded', code: 'overloaded' });
+  });
+
+  it('answers a streamed request that meets a 529 with a 503 status, not a 200 with an error inside', async () => {
+    anthropic.enqueue({ kind: 'error', status: 529 });
+    const error = (await caught(() => client.chat.completions.create({ model: 'claude', messages: question, stream: true }))) as APIError;
+
+    expect(error).toBeInstanceOf(InternalServerError);
+    expect(error.status).toBe(503);
   });
 
   it('answers 504 when an upstream accepts the request and never answers within its timeout', async () => {
@@ -170,6 +252,16 @@ describe('fallbacks, retries and upstream failures', () => {
     // `timeout: 1` is one second; undici checks its timers about once a second, so allow a few.
     expect(elapsedMs).toBeGreaterThanOrEqual(900);
     expect(elapsedMs).toBeLessThan(5000);
+  });
+
+  it('answers 504 when a stream opens upstream and then stays silent past its timeout', async () => {
+    hanging.enqueue({ kind: 'slowFirstByte', delayMs: 10_000, afterHeaders: true });
+    const error = (await caught(() => client.chat.completions.create({ model: 'slow', messages: question, stream: true }))) as APIError;
+
+    // The gateway waits for the first chunk before answering, so the timeout can still be a status.
+    expect(error).toBeInstanceOf(APIError);
+    expect(error.status).toBe(504);
+    expect(error.error).toMatchObject({ code: 'upstream_timeout' });
   });
 });
 

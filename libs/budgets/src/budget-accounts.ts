@@ -103,14 +103,16 @@ export class BudgetAccounts {
     for (const holder of holders) {
       const { table, id } = TABLES[holder.level];
       const { start } = budgetWindow(holder.budgetDuration, now);
+      // Keys also remember when they were last used (the dashboard shows it); teams have no such column.
+      const lastUsed = holder.level === 'key' ? ', last_used_at = ?' : '';
       const updated = await tx.query<{ spend_nanos: unknown }>(
         `UPDATE ${table}
             SET spend_nanos = (CASE WHEN window_start < ? THEN 0 ELSE spend_nanos END) + ?,
                 window_start = CASE WHEN window_start < ? THEN ? ELSE window_start END,
-                reserved_nanos = reserved_nanos - ?
+                reserved_nanos = reserved_nanos - ?${lastUsed}
           WHERE ${id} = ?
           RETURNING spend_nanos`,
-        [start, actualNanos, start, start, reservedNanos, holder.id],
+        holder.level === 'key' ? [start, actualNanos, start, start, reservedNanos, now, holder.id] : [start, actualNanos, start, start, reservedNanos, holder.id],
       );
       if (holder.level === 'key' && updated.rows.length > 0) keySpend = toInt(updated.rows[0].spend_nanos);
     }

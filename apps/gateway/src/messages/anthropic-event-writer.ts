@@ -4,7 +4,9 @@ import { SseWriter } from '../chat/sse-writer';
 /**
  * Anthropic-style SSE to the client, with `ping` events whenever the upstream has been silent for
  * `keepAliveMs`, so Claude Code (which gives up after minutes without bytes) keeps the connection.
- * Pings go only between whole events, never inside one.
+ * Pings go only between whole events, never inside one, and never after `message_stop` or `error`:
+ * nothing may follow those (validateAnthropicEventSequence), yet an upstream may keep the
+ * connection open a while after its last event.
  */
 export class AnthropicEventWriter {
   private readonly sse: SseWriter;
@@ -29,11 +31,17 @@ export class AnthropicEventWriter {
 
   async event(name: string, data: string): Promise<void> {
     this.lastWriteAt = Date.now();
+    if (name === 'message_stop' || name === 'error') this.stopKeepAlive();
     await this.sse.event(name, data);
   }
 
   end(): void {
-    clearInterval(this.timer);
+    this.stopKeepAlive();
     this.sse.end();
+  }
+
+  private stopKeepAlive(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 }

@@ -45,8 +45,10 @@ export function verifySession(value: string | undefined, key: Buffer, now = Date
   const parts = value.split('.');
   if (parts.length !== 4 || parts[0] !== VERSION) return null;
   const payload = parts.slice(0, 3).join('.');
-  const expected = createHmac('sha256', key).update(payload).digest();
-  const presented = Buffer.from(parts[3], 'base64url');
+  // Compared as text, not decoded bytes: base64url decoding ignores a last character's spare bits,
+  // so several spellings would decode to the same MAC. Only the canonical one is accepted.
+  const expected = Buffer.from(createHmac('sha256', key).update(payload).digest('base64url'));
+  const presented = Buffer.from(parts[3]);
   // timingSafeEqual needs equal lengths; a wrong length reveals nothing about the key.
   if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return null;
   const expiresAt = parseInt(parts[1], 36);

@@ -26,28 +26,34 @@ function shortDay(day) {
 
 /**
  * `data`: { days: ['2025-03-01', …], series: [{ team_id, label, values: [usd per day], total }] }.
- * The SVG scales to its container through its viewBox; every bar segment has a <title> tooltip.
+ * Drawn at its real pixel width (text stays legible from a phone to a wide screen); every bar
+ * segment has a <title> tooltip.
  */
-export function stackedBarChart(data, { width = 760, height = 260 } = {}) {
-  const margin = { top: 14, right: 12, bottom: 30, left: 58 };
-  const plotW = width - margin.left - margin.right;
-  const plotH = height - margin.top - margin.bottom;
+export function stackedBarChart(data, { width = 760 } = {}) {
+  const narrow = width < 560;
+  const height = narrow ? 210 : 280;
   const totals = data.days.map((_, i) => data.series.reduce((sum, series) => sum + series.values[i], 0));
   const { top, step } = niceScale(Math.max(0, ...totals));
+  const ticks = [];
+  for (let value = 0; value <= top + step / 2; value += step) ticks.push(value);
+  const tickLabels = ticks.map(usdShort);
+  // Room for the longest y label at 11 px (about 6.5 px per character).
+  const margin = { top: 14, right: 8, bottom: 28, left: Math.ceil(Math.max(...tickLabels.map((label) => label.length)) * 6.5) + 14 };
+  const plotW = width - margin.left - margin.right;
+  const plotH = height - margin.top - margin.bottom;
   const y = (value) => margin.top + plotH - (value / top) * plotH;
   const band = plotW / data.days.length;
   const barW = Math.max(2, band * 0.72);
+  // A date label needs about 44 px: every 5th day on a wide chart, every 10th on a narrow one.
+  const every = band * 5 >= 48 ? 5 : 10;
 
-  const grid = [];
-  for (let value = 0; value <= top + step / 2; value += step) {
-    grid.push(
-      s('line', { x1: margin.left, x2: width - margin.right, y1: y(value), y2: y(value), class: value === 0 ? 'axis' : 'gridline' }),
-      s('text', { x: margin.left - 8, y: y(value), class: 'tick', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, usdShort(value)),
-    );
-  }
+  const grid = ticks.flatMap((value, i) => [
+    s('line', { x1: margin.left, x2: width - margin.right, y1: y(value), y2: y(value), class: value === 0 ? 'axis' : 'gridline' }),
+    s('text', { x: margin.left - 8, y: y(value), class: 'tick', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, tickLabels[i]),
+  ]);
   const labels = data.days.map((day, i) =>
-    i % 5 === 4 || i === 0
-      ? s('text', { x: margin.left + band * i + band / 2, y: height - 10, class: 'tick', 'text-anchor': 'middle' }, shortDay(day))
+    (data.days.length - 1 - i) % every === 0
+      ? s('text', { x: margin.left + band * i + band / 2, y: height - 8, class: 'tick', 'text-anchor': 'middle' }, shortDay(day))
       : null,
   );
   const bars = data.days.map((day, i) => {
@@ -76,26 +82,44 @@ export function stackedBarChart(data, { width = 760, height = 260 } = {}) {
     : null;
 
   const total = data.series.reduce((sum, series) => sum + series.total, 0);
-  const svg = s(
+  return s(
     'svg',
     {
       viewBox: `0 0 ${width} ${height}`,
+      width,
+      height,
       class: 'chart',
       role: 'img',
       'aria-label': `Daily spend for the last ${data.days.length} days, stacked by team; ${usd(total)} in total`,
-      preserveAspectRatio: 'xMidYMid meet',
     },
     grid,
     bars,
     labels,
     empty,
   );
-  const legend = h(
+}
+
+function legend(data) {
+  return h(
     'ul',
     { class: 'legend' },
     data.series.map((series, index) =>
       h('li', null, h('span', { class: 'swatch', style: { background: seriesColor(series, index) } }), series.label, h('span', { class: 'muted' }, ` ${usd(series.total)}`)),
     ),
   );
-  return h('figure', { class: 'chart-figure' }, svg, data.series.length > 0 ? legend : null);
+}
+
+/** The chart and its legend, redrawn when the container's width changes (rotation, resize). */
+export function chartFigure(data) {
+  const holder = h('div', { class: 'chart-holder' });
+  const figure = h('figure', { class: 'chart-figure' }, holder, data.series.length > 0 ? legend(data) : null);
+  let drawnWidth = 0;
+  const draw = () => {
+    const width = Math.floor(holder.clientWidth);
+    if (width <= 0 || width === drawnWidth) return;
+    drawnWidth = width;
+    holder.replaceChildren(stackedBarChart(data, { width }));
+  };
+  new ResizeObserver(draw).observe(holder);
+  return figure;
 }

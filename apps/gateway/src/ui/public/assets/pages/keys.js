@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { budgetBadge, budgetBar } from '../budget.js';
+import { budgetBadge, budgetBar, budgetState } from '../budget.js';
 import { badge, card, emptyRow, h, table } from '../dom.js';
 import { busy, clearErrors, confirmDialog, field, formBody, showError, toast } from '../forms.js';
 import { count, relative } from '../format.js';
@@ -67,7 +67,8 @@ function createForm(teams, onCreated) {
   return h('div', null, panelSlot, form);
 }
 
-function keyRow(key, reload) {
+function keyRow(key, teamsById, reload) {
+  const team = key.team_id ? teamsById.get(key.team_id) : undefined;
   const name = key.key_alias ?? key.key_name;
   const act = async (path, method, done) => {
     try {
@@ -95,7 +96,12 @@ function keyRow(key, reload) {
     h('td', { class: 'budget-cell' }, budgetBar(key, { compact: true })),
     h('td', null, key.budget_duration ?? 'never'),
     h('td', null, key.last_used_at ? h('time', { datetime: key.last_used_at, title: key.last_used_at }, relative(key.last_used_at)) : 'never'),
-    h('td', null, key.blocked ? badge('Blocked', 'danger') : badge('Active', 'ok'), ' ', budgetBadge(key), key.expires && new Date(key.expires) < new Date() ? badge('Expired', 'warning') : null),
+    h('td', null, key.blocked ? badge('Blocked', 'danger') : badge('Active', 'ok'),
+      ' ',
+      budgetBadge(key),
+      // The team's budget binds the key too: say so where the key is looked at.
+      team && budgetState(team) === 'exhausted' ? badge('Team budget exhausted', 'danger') : null,
+      team?.blocked ? badge('Team blocked', 'danger') : null, key.expires && new Date(key.expires) < new Date() ? badge('Expired', 'warning') : null),
     h(
       'td',
       { class: 'actions' },
@@ -110,14 +116,15 @@ function keyRow(key, reload) {
 export async function render(main) {
   const listHolder = h('div');
   const reload = async () => {
-    const { keys, total, truncated } = await api('keys');
+    const [{ keys, total, truncated }, teams] = await Promise.all([api('keys'), api('teams')]);
+    const teamsById = new Map(teams.map((team) => [team.team_id, team]));
     listHolder.replaceChildren(
       table(
         ['Alias', 'Team', 'Key', 'Spend / budget', 'Period', 'Last used', 'Status', ''],
-        keys.length === 0 ? [emptyRow(8, 'No keys yet. Create one above.')] : keys.map((key) => keyRow(key, reload)),
+        keys.length === 0 ? [emptyRow(8, 'No keys yet. Create one above.')] : keys.map((key) => keyRow(key, teamsById, reload)),
         { caption: 'Virtual keys', className: 'keys-table' },
       ),
-      truncated ? h('p', { class: 'muted small' }, `Showing the newest ${count(keys.length)} of ${count(total)} keys.`) : null,
+      ...(truncated ? [h('p', { class: 'muted small' }, `Showing the newest ${count(keys.length)} of ${count(total)} keys.`)] : []),
     );
   };
   const teams = await api('teams');

@@ -1,8 +1,12 @@
 import { api } from '../api.js';
 import { budgetBadge, budgetBar } from '../budget.js';
-import { stackedBarChart } from '../chart.js';
+import { chartFigure } from '../chart.js';
 import { badge, card, emptyRow, h, table } from '../dom.js';
 import { count, date, percent, usd } from '../format.js';
+
+function plural(n, word) {
+  return `${count(n)} ${word}${n === 1 ? '' : 's'}`;
+}
 
 function stat(label, value, note) {
   return h('div', { class: 'stat' }, h('div', { class: 'stat-label' }, label), h('div', { class: 'stat-value' }, value), note ? h('div', { class: 'stat-note' }, note) : null);
@@ -15,7 +19,7 @@ export async function render(main) {
   const stats = h(
     'div',
     { class: 'stats' },
-    stat('Spend this budget period', usd(data.period_spend), `${count(data.key_count)} keys in ${count(data.team_count)} teams`),
+    stat('Spend this budget period', usd(data.period_spend), `${plural(data.key_count, 'key')} in ${plural(data.team_count, 'team')}`),
     stat('Requests · 30 days', count(t.requests), `${count(t.budget_refusals)} refused for budget`),
     stat('Tokens · 30 days', count(t.total_tokens)),
     stat('Error rate · 30 days', percent(t.error_rate), `${count(t.errors)} errors`),
@@ -83,7 +87,7 @@ export async function render(main) {
   main.replaceChildren(
     h('div', { class: 'page-head' }, h('h1', null, 'Overview'), h('p', { class: 'muted' }, 'Spend counts against each team’s and key’s current budget window. Days are UTC.')),
     stats,
-    card(`Daily spend by team · last 30 days · ${usd(data.daily_spend.total)}`, stackedBarChart(data.daily_spend)),
+    card(`Daily spend by team · last 30 days · ${usd(data.daily_spend.total)}`, chartFigure(data.daily_spend)),
     h('div', { class: 'grid-2' }, closest, byTeam),
     byKey,
   );

@@ -1,0 +1,888 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm run bench` — how much latency and CPU Tollgate adds in front of an LLM provider, measured
+ * against a zero-latency fake upstream, a raw Node passthrough (the floor) and Portkey's gateway.
+ *
+ *   npm run bench                 full run: 3 repeats × 10 s per rate, medians reported (~20 min)
+ *   npm run bench -- --quick      1 repeat, short runs (< 2 min)
+ *   npm run bench -- --smoke      Tollgate on SQLite only, 50 req/s for 2 s; exit 1 on any error (CI)
+ *
+ * Other options: --repeats=N --duration=S --warmup=S --rates=200,500,1000 --stream-rates=100
+ *   --scenarios=direct,raw-node-floor,tollgate-sqlite,tollgate-postgres,portkey --no-search
+ *   --cpu-prof (Tollgate runs under `node --cpu-prof`; profiles land in bench/results/profiles/)
+ *
+ * Layout on the 2-core machine (taskset): the process under test (a gateway, or the floor) alone on
+ * CPU 0; the fake upstream and the load generator on CPU 1. PostgreSQL, a shared system service,
+ * is not pinned. Results: a table on stdout and bench/results/latest.json.
+ */
+const { spawn, spawnSync } = require('node:child_process');
+const { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { createServer } = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { randomBytes } = require('node:crypto');
+
+const BENCH_DIR = __dirname;
+const REPO_ROOT = path.resolve(BENCH_DIR, '..');
+const RESULTS_DIR = path.join(BENCH_DIR, 'results');
+const GATEWAY_MAIN = path.join(REPO_ROOT, 'dist', 'apps', 'gateway', 'src', 'main.js');
+const PORTKEY_ENTRY = path.join(BENCH_DIR, 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js');
+const POSTGRES_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+const SUT_CPU = 0;
+const LOAD_CPU = 1;
+const CLOCK_TICKS_PER_S = 100; // USER_HZ, what /proc/stat and /proc/<pid>/stat count in.
+/** A rate is sustained when this share of the offered load is delivered, with p50 ≤ 5 ms and no errors. */
+const SUSTAIN_DELIVERED = 0.99;
+const SUSTAIN_P50_MS = 5;
+
+const ALL_SCENARIOS = ['direct', 'raw-node-floor', 'tollgate-sqlite', 'tollgate-postgres', 'portkey'];
+const SCENARIO_LABELS = {
+  direct: 'direct to the fake (baseline)',
+  'raw-node-floor': 'raw Node passthrough (node:http + undici)',
+  'tollgate-sqlite': 'Tollgate, governance on, SQLite',
+  'tollgate-postgres': 'Tollgate, governance on, PostgreSQL',
+  portkey: 'Portkey gateway (open source, --headless)',
+};
+
+// ─── options ─────────────────────────────────────────────────────────────────────────────────────
+
+function parseOptions(argv) {
+  const flags = new Map();
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new Error(`${arg}: unknown argument (see the header of bench/run.js)`);
+    flags.set(match[1], match[2] ?? true);
+  }
+  const known = ['quick', 'smoke', 'repeats', 'duration', 'warmup', 'rates', 'stream-rates', 'scenarios', 'no-search', 'cpu-prof', 'help'];
+  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`--${name}: unknown option (known: ${known.map((k) => `--${k}`).join(' ')})`);
+  const quick = flags.has('quick');
+  const smoke = flags.has('smoke');
+  const list = (value) => String(value).split(',').map((item) => item.trim()).filter(Boolean);
+  const numbers = (value) => list(value).map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  const options = {
+    help: flags.has('help'),
+    kind: smoke ? 'smoke' : quick ? 'quick' : 'full',
+    repeats: Number(flags.get('repeats') ?? (quick || smoke ? 1 : 3)),
+    durationS: Number(flags.get('duration') ?? (smoke ? 2 : quick ? 2.5 : 10)),
+    warmupS: Number(flags.get('warmup') ?? (smoke ? 0 : quick ? 1 : 3)),
+    jsonRates: flags.has('rates') ? numbers(flags.get('rates')) : smoke ? [50] : [200, 500, 1000],
+    streamRates: flags.has('stream-rates') ? numbers(flags.get('stream-rates')) : smoke ? [] : quick ? [100] : [100, 250],
+    scenarios: flags.has('scenarios') ? list(flags.get('scenarios')) : smoke ? ['tollgate-sqlite'] : ALL_SCENARIOS,
+    search: !flags.has('no-search') && !smoke,
+    // The search for the highest sustained rate: short runs, geometric steps, then bisection.
+    searchDurationS: quick ? 2 : 5,
+    searchWarmupS: quick ? 0.5 : 1,
+    searchFactor: quick ? 1.5 : 1.25,
+    searchBisections: quick ? 1 : 2,
+    searchCapRps: 20_000,
+    cpuProf: flags.has('cpu-prof'),
+  };
+  for (const name of options.scenarios) if (!ALL_SCENARIOS.includes(name)) throw new Error(`--scenarios: unknown scenario ${name} (known: ${ALL_SCENARIOS.join(', ')})`);
+  if (!(options.repeats >= 1) || !(options.durationS > 0) || !(options.warmupS >= 0)) throw new Error('--repeats, --duration and --warmup must be positive numbers');
+  return options;
+}
+
+// ─── set-up: dependencies, build, machine ────────────────────────────────────────────────────────
+
+/** bench/ has its own package.json, so nothing it needs reaches the gateway's production dependencies. */
+function ensureBenchDependencies() {
+  if (existsSync(path.join(BENCH_DIR, 'node_modules'))) return { ok: true };
+  console.log('Installing the benchmark dependencies (npm install --prefix bench)…');
+  const result = spawnSync('npm', ['install', '--prefix', BENCH_DIR, '--no-audit', '--no-fund'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
+  if (result.status === 0) return { ok: true };
+  // undici and pg are also the gateway's own dependencies, so the other scenarios still run.
+  const detail = `${result.stderr ?? ''}${result.error?.message ?? ''}`.trim().split('\n').slice(-3).join(' | ');
+  console.warn(`npm install --prefix bench failed (${result.status}): ${detail}`);
+  return { ok: false, reason: `npm install --prefix bench failed: ${detail}` };
+}
+
+function ensureGatewayBuilt() {
+  if (existsSync(GATEWAY_MAIN)) return;
+  console.log('No build at dist/apps/gateway/src/main.js: running npm run build…');
+  const result = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'inherit', timeout: 600_000 });
+  if (result.status !== 0 || !existsSync(GATEWAY_MAIN)) throw new Error(`npm run build failed (exit ${result.status})`);
+}
+
+function describeMachine() {
+  const cpuinfo = safeRead('/proc/cpuinfo');
+  const field = (name) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(cpuinfo)?.[1]?.trim();
+  const hypervisor = /\bhypervisor\b/.test(field('flags') ?? '');
+  const taskset = spawnSync('taskset', ['--version'], { encoding: 'utf8' }).status === 0;
+  const cores = os.cpus().length;
+  return {
+    cpu_model: field('model name') ?? os.cpus()[0]?.model ?? 'unknown',
+    cpu_family_model: field('cpu family') ? `family ${field('cpu family')}, model ${field('model')}` : undefined,
+    cpu_mhz: Number(field('cpu MHz')) || undefined,
+    cores,
+    virtualised: hypervisor,
+    memory_gb: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    node: process.version,
+    pinning: taskset && cores >= 2 ? `taskset: process under test on CPU ${SUT_CPU}; fake upstream + load generator on CPU ${LOAD_CPU}; PostgreSQL unpinned` : 'none (taskset missing or fewer than 2 cores)',
+    pinned: taskset && cores >= 2,
+    load_average_at_start: os.loadavg().map((n) => Math.round(n * 100) / 100),
+  };
+}
+
+// ─── processes ───────────────────────────────────────────────────────────────────────────────────
+
+const children = new Set();
+let pinningEnabled = false;
+
+/** `taskset -c <cpu> cmd …`: taskset execs the command, so the pid we get is the pinned process itself. */
+function pinned(cpu, command, args) {
+  return pinningEnabled ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
+}
+
+function childEnv(extra) {
+  const env = {};
+  const dropped = new Set(['DATABASE_URL', 'REDIS_URL', 'NODE_ENV', 'NODE_OPTIONS', 'LITELLM_MASTER_KEY', 'PORT', 'HOST', 'CONFIG_FILE_PATH', 'ENV_FILE']);
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !dropped.has(name) && !name.startsWith('npm_')) env[name] = value;
+  return { ...env, ...extra };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts a long-lived process. Ready when it prints `{"port":N}` (our own scripts) or when
+ * `readyUrl` answers 2xx (the gateways).
+ */
+async function startService({ name, cpu, args, env, cwd, readyPath, port, timeoutMs = 60_000 }) {
+  const [command, commandArgs] = pinned(cpu, process.execPath, args);
+  const child = spawn(command, commandArgs, { cwd: cwd ?? BENCH_DIR, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  const keep = (chunk) => {
+    output += chunk.toString('utf8');
+    if (output.length > 64_000) output = output.slice(-32_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exitCode;
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => ((exitCode = code ?? signal), children.delete(child), resolve())));
+
+  const deadline = Date.now() + timeoutMs;
+  let listenPort = port;
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`${name} exited during start-up (${exitCode}):\n${output.slice(-4000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} was not ready within ${timeoutMs} ms:\n${output.slice(-4000)}`);
+    }
+    if (listenPort === undefined) {
+      const announced = /\{"port":(\d+)\}/.exec(output);
+      if (announced) listenPort = Number(announced[1]);
+    } else if (readyPath === undefined) {
+      break;
+    } else {
+      try {
+        const response = await fetch(`http://127.0.0.1:${listenPort}${readyPath}`, { signal: AbortSignal.timeout(2000) });
+        await response.arrayBuffer();
+        if (response.ok) break;
+      } catch {
+        // Not listening yet.
+      }
+    }
+    await sleep(50);
+  }
+  return {
+    name,
+    pid: child.pid,
+    port: listenPort,
+    url: `http://127.0.0.1:${listenPort}`,
+    output: () => output,
+    async stop(graceMs = 8000) {
+      if (exitCode !== undefined) return;
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(graceMs)]);
+      if (exitCode === undefined) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+function killAllChildren() {
+  for (const child of children) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+// ─── /proc: memory and CPU ───────────────────────────────────────────────────────────────────────
+
+function safeRead(file) {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Peak resident set size (VmHWM) of a process so far, in MB. */
+function peakRssMb(pid) {
+  const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(safeRead(`/proc/${pid}/status`));
+  return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : null;
+}
+
+/** CPU seconds a process (all its threads) has used. */
+function processCpuS(pid) {
+  const stat = safeRead(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields.length > 12 ? (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S : 0;
+}
+
+/** CPU seconds the whole machine has been busy (all cores). */
+function machineBusyS() {
+  const line = safeRead('/proc/stat').split('\n')[0];
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_S;
+}
+
+// ─── one measured run ────────────────────────────────────────────────────────────────────────────
+
+function requestBody(model, mode) {
+  const body = { model, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 64 };
+  if (mode === 'stream') Object.assign(body, { stream: true, stream_options: { include_usage: true } });
+  return JSON.stringify(body);
+}
+
+function runGenerator(options) {
+  return new Promise((resolve, reject) => {
+    const [command, args] = pinned(LOAD_CPU, process.execPath, [path.join(BENCH_DIR, 'load-generator.js'), JSON.stringify(options)]);
+    const child = spawn(command, args, { cwd: BENCH_DIR, env: childEnv({}), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      children.delete(child);
+      if (code !== 0) return reject(new Error(`load generator failed (${code}): ${stderr.slice(-2000)}`));
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').pop()));
+      } catch (error) {
+        reject(new Error(`load generator printed no result: ${stdout.slice(-500)} ${stderr.slice(-500)}`));
+      }
+    });
+  });
+}
+
+/**
+ * One open-loop run against `target` at `rate`, with the CPU the process under test and everything
+ * else on the machine used meanwhile — the second is how we know whether a run was disturbed.
+ */
+async function measure(target, mode, rate, durationS, warmupS) {
+  const busyBefore = machineBusyS();
+  const sutBefore = processCpuS(target.pid);
+  const fakeBefore = processCpuS(target.fakePid);
+  const wallBefore = process.hrtime.bigint();
+  const result = await runGenerator({
+    url: target.url,
+    path: '/v1/chat/completions',
+    headers: target.headers,
+    body: requestBody(target.model, mode),
+    mode,
+    rate,
+    durationS,
+    warmupS,
+  });
+  const wallS = Number(process.hrtime.bigint() - wallBefore) / 1e9;
+  const sutCpuS = processCpuS(target.pid) - sutBefore;
+  const fakeCpuS = target.fakePid === target.pid ? 0 : processCpuS(target.fakePid) - fakeBefore;
+  const otherCpuS = Math.max(0, machineBusyS() - busyBefore - sutCpuS - fakeCpuS - result.cpu_s);
+  return {
+    ...result,
+    rss_mb: peakRssMb(target.pid),
+    sut_cpu_pct: round((sutCpuS / wallS) * 100, 1),
+    cpu_us_per_req: round((sutCpuS / result.sent_total) * 1e6, 0),
+    other_cpu_pct: round((otherCpuS / wallS) * 100, 1),
+  };
+}
+
+function sustains(row) {
+  return row.errors === 0 && row.achieved_rps >= SUSTAIN_DELIVERED * row.rate && row.p50_ms !== null && row.p50_ms <= SUSTAIN_P50_MS;
+}
+
+/**
+ * The highest rate a target sustains: geometric steps up from the best fixed rate that passed
+ * (or down from the lowest that failed), then bisection between the last pass and the first fail.
+ */
+async function findMaxRate(target, fixedRows, options, log) {
+  const passed = fixedRows.filter(sustains).map((row) => row.rate);
+  const failed = fixedRows.filter((row) => !sustains(row)).map((row) => row.rate);
+  let best = passed.length ? Math.max(...passed) : 0;
+  let limit = Math.min(Infinity, ...failed.filter((rate) => rate > best));
+  const probes = [];
+  const roundRate = (rate) => (rate >= 1000 ? Math.round(rate / 50) * 50 : Math.round(rate / 10) * 10);
+  const probe = async (rate) => {
+    const row = await measure(target, 'json', rate, options.searchDurationS, options.searchWarmupS);
+    const ok = sustains(row);
+    probes.push({ rate, pass: ok, p50_ms: round(row.p50_ms, 3), p99_ms: round(row.p99_ms, 3), achieved_rps: round(row.achieved_rps, 1), errors: row.errors, other_cpu_pct: row.other_cpu_pct });
+    log(`  probe ${rate}/s: ${ok ? 'sustained' : 'not sustained'} (p50 ${fmt(row.p50_ms)} ms, ${fmt(row.achieved_rps, 0)}/s delivered, ${row.errors} errors)`);
+    // Let a gateway that fell behind drain its backlog before the next step.
+    if (!ok) await sleep(1500);
+    return ok;
+  };
+  if (best === 0) {
+    for (let rate = roundRate(Math.min(...failed) / options.searchFactor); rate >= 10; rate = roundRate(rate / options.searchFactor)) {
+      if (await probe(rate)) {
+        best = rate;
+        break;
+      }
+      limit = rate;
+    }
+  } else if (limit === Infinity) {
+    for (let rate = roundRate(best * options.searchFactor); rate <= options.searchCapRps; rate = roundRate(rate * options.searchFactor)) {
+      if (await probe(rate)) best = rate;
+      else {
+        limit = rate;
+        break;
+      }
+    }
+  }
+  for (let i = 0; i < options.searchBisections && best > 0 && Number.isFinite(limit) && limit / best > 1.08; i++) {
+    const middle = roundRate((best + limit) / 2);
+    if (middle <= best || middle >= limit) break;
+    if (await probe(middle)) best = middle;
+    else limit = middle;
+  }
+  return { max_sustained_rps: best, first_unsustained_rps: Number.isFinite(limit) ? limit : null, probes };
+}
+
+// ─── the targets under test ──────────────────────────────────────────────────────────────────────
+
+class SkipScenario extends Error {}
+
+async function adminCall(url, masterKey, route, body) {
+  const response = await fetch(`${url}${route}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${route} answered ${response.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+async function withPostgres(work) {
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function startTollgate(kind, context) {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), `tollgate-bench-${kind}-`));
+  let databaseUrl;
+  let dropDatabase = async () => undefined;
+  if (kind === 'sqlite') {
+    databaseUrl = `sqlite:${path.join(workDir, 'tollgate.sqlite')}`;
+  } else {
+    const name = `tollgate_bench_${randomBytes(5).toString('hex')}`;
+    try {
+      await withPostgres((client) => client.query(`CREATE DATABASE ${name}`));
+    } catch (error) {
+      rmSync(workDir, { recursive: true, force: true });
+      throw new SkipScenario(`PostgreSQL not reachable at ${POSTGRES_ADMIN_URL.replace(/\/\/[^@]*@/, '//')}: ${error.message}`);
+    }
+    const url = new URL(POSTGRES_ADMIN_URL);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = () => withPostgres((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch((error) => console.warn(`could not drop ${name}: ${error.message}`));
+    context.cleanups.add(dropDatabase);
+  }
+  const configPath = path.join(workDir, 'config.yaml');
+  writeFileSync(
+    configPath,
+    [
+      'model_list:',
+      '  - model_name: bench-model',
+      '    litellm_params:',
+      '      model: openai/gpt-4o-mini',
+      `      api_base: http://127.0.0.1:${context.fake.port}/v1`,
+      '      api_key: x',
+      'general_settings:',
+      '  master_key: os.environ/LITELLM_MASTER_KEY',
+      '',
+    ].join('\n'),
+  );
+  const masterKey = `sk-bench-${randomBytes(12).toString('hex')}`;
+  const port = await freePort();
+  const name = `tollgate-${kind}`;
+  const profileArgs = context.options.cpuProf
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS_DIR, 'profiles')}`, `--cpu-prof-name=${name}-r${context.repeat}.cpuprofile`]
+    : [];
+  let service;
+  try {
+    service = await startService({
+      name,
+      cpu: SUT_CPU,
+      // The working directory is the temporary one, so no .env from the repository leaks in.
+      args: [...profileArgs, GATEWAY_MAIN, '--config', configPath, '--port', String(port), '--host', '127.0.0.1'],
+      env: { NODE_ENV: 'production', DATABASE_URL: databaseUrl, LITELLM_MASTER_KEY: masterKey },
+      cwd: workDir,
+      port,
+      readyPath: '/health/readiness',
+    });
+    await adminCall(service.url, masterKey, '/team/new', { team_id: 'bench-team', max_budget: 1_000_000 });
+    const { key } = await adminCall(service.url, masterKey, '/key/generate', { team_id: 'bench-team' });
+    return {
+      url: service.url,
+      pid: service.pid,
+      model: 'bench-model',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      output: service.output,
+      async stop() {
+        await service.stop();
+        await dropDatabase();
+        context.cleanups.delete(dropDatabase);
+        rmSync(workDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await service?.stop();
+    await dropDatabase();
+    context.cleanups.delete(dropDatabase);
+    rmSync(workDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function startPortkey(context) {
+  if (!existsSync(PORTKEY_ENTRY)) throw new SkipScenario(context.depsProblem ?? `@portkey-ai/gateway is not installed (${path.relative(REPO_ROOT, PORTKEY_ENTRY)} missing)`);
+  const port = await freePort();
+  const service = await startService({
+    name: 'portkey',
+    cpu: SUT_CPU,
+    args: ['-r', path.join(BENCH_DIR, 'loopback-only.js'), PORTKEY_ENTRY, '--headless', `--port=${port}`],
+    env: { NODE_ENV: 'production' },
+    port,
+    readyPath: '/',
+  });
+  return {
+    url: service.url,
+    pid: service.pid,
+    model: 'gpt-4o-mini',
+    // Portkey routes by header: provider `openai`, at our fake's address.
+    headers: {
+      'content-type': 'application/json',
+      authorization: 'Bearer x',
+      'x-portkey-provider': 'openai',
+      'x-portkey-custom-host': `http://127.0.0.1:${context.fake.port}/v1`,
+    },
+    output: service.output,
+    stop: () => service.stop(),
+  };
+}
+
+async function startFloor(context) {
+  const service = await startService({ name: 'raw-node-floor', cpu: SUT_CPU, args: [path.join(BENCH_DIR, 'raw-floor.js'), context.fake.url, '0'] });
+  return {
+    url: service.url,
+    pid: service.pid,
+    model: 'gpt-4o-mini',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
+    output: service.output,
+    stop: () => service.stop(),
+  };
+}
+
+async function startTarget(name, context) {
+  let target;
+  switch (name) {
+    case 'direct':
+      // The process "under test" is the fake itself; its RSS and CPU are reported for reference.
+      target = { url: context.fake.url, pid: context.fake.pid, model: 'gpt-4o-mini', headers: { 'content-type': 'application/json', authorization: 'Bearer x' }, output: context.fake.output, stop: async () => undefined };
+      break;
+    case 'raw-node-floor':
+      target = await startFloor(context);
+      break;
+    case 'tollgate-sqlite':
+      target = await startTollgate('sqlite', context);
+      break;
+    case 'tollgate-postgres':
+      target = await startTollgate('postgres', context);
+      break;
+    case 'portkey':
+      target = await startPortkey(context);
+      break;
+    default:
+      throw new Error(`unknown scenario ${name}`);
+  }
+  target.fakePid = context.fake.pid;
+  try {
+    await checkAnswers(target);
+  } catch (error) {
+    await target.stop();
+    throw new SkipScenario(`${error.message}\n${target.output().slice(-2000)}`);
+  }
+  return target;
+}
+
+/** One plain and one streaming request, checked by hand before any load, so a broken set-up fails loudly. */
+async function checkAnswers(target) {
+  for (const mode of ['json', 'stream']) {
+    const response = await fetch(`${target.url}/v1/chat/completions`, { method: 'POST', headers: target.headers, body: requestBody(target.model, mode), signal: AbortSignal.timeout(15_000) });
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`${mode} check answered ${response.status}: ${text.slice(0, 500)}`);
+    if (mode === 'json' && !JSON.parse(text).choices) throw new Error(`json check: no choices in ${text.slice(0, 300)}`);
+    if (mode === 'stream') {
+      const events = (text.match(/^data:/gm) ?? []).length;
+      if (!text.includes('[DONE]') || events < 50) throw new Error(`stream check: ${events} events, [DONE] ${text.includes('[DONE]') ? 'present' : 'missing'}`);
+    }
+  }
+}
+
+// ─── aggregation ─────────────────────────────────────────────────────────────────────────────────
+
+function median(values) {
+  const present = values.filter((v) => v !== null && v !== undefined && Number.isFinite(v)).sort((a, b) => a - b);
+  if (present.length === 0) return null;
+  const middle = Math.floor(present.length / 2);
+  return present.length % 2 ? present[middle] : (present[middle - 1] + present[middle]) / 2;
+}
+
+function round(value, digits = 3) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return null;
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+function fmt(value, digits = 2) {
+  return value === null || value === undefined ? '–' : Number(value).toFixed(digits);
+}
+
+/**
+ * Medians over repeats. Overheads are taken per repeat against the direct run of the same repeat,
+ * mode and rate (so slow drift on the machine cancels), then the median of those.
+ */
+function aggregate(runs) {
+  const direct = new Map(runs.filter((r) => r.name === 'direct').map((r) => [`${r.repeat}|${r.mode}|${r.rate}`, r]));
+  const groups = new Map();
+  for (const run of runs) {
+    const key = `${run.name}|${run.mode}|${run.rate}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(run);
+  }
+  const diff = (run, field) => {
+    const base = direct.get(`${run.repeat}|${run.mode}|${run.rate}`);
+    return base && run[field] !== null && base[field] !== null ? run[field] - base[field] : null;
+  };
+  const rows = [];
+  for (const group of groups.values()) {
+    const first = group[0];
+    const pick = (field) => median(group.map((run) => run[field]));
+    const row = {
+      name: first.name,
+      mode: first.mode,
+      rate: first.rate,
+      p50_ms: round(pick('p50_ms')),
+      p90_ms: round(pick('p90_ms')),
+      p99_ms: round(pick('p99_ms')),
+      achieved_rps: round(pick('achieved_rps'), 1),
+      // The worst repeat: an error in any run is not averaged away.
+      errors: Math.max(...group.map((run) => run.errors)),
+      rss_mb: round(pick('rss_mb'), 1),
+      overhead_p50_ms: round(median(group.map((run) => diff(run, 'p50_ms')))),
+      overhead_p99_ms: round(median(group.map((run) => diff(run, 'p99_ms')))),
+    };
+    if (first.mode === 'stream') {
+      Object.assign(row, {
+        ttfb_p50_ms: round(pick('ttfb_p50_ms')),
+        ttfb_p99_ms: round(pick('ttfb_p99_ms')),
+        interchunk_mean_ms: round(pick('interchunk_mean_ms'), 4),
+        interchunk_p99_ms: round(pick('interchunk_p99_ms')),
+        overhead_ttfb_p50_ms: round(median(group.map((run) => diff(run, 'ttfb_p50_ms')))),
+        overhead_ttfb_p99_ms: round(median(group.map((run) => diff(run, 'ttfb_p99_ms')))),
+        overhead_interchunk_mean_ms: round(median(group.map((run) => diff(run, 'interchunk_mean_ms'))), 4),
+      });
+    }
+    Object.assign(row, {
+      cpu_us_per_req: round(pick('cpu_us_per_req'), 0),
+      sut_cpu_pct: round(pick('sut_cpu_pct'), 1),
+      other_cpu_pct: round(pick('other_cpu_pct'), 1),
+      generator_send_lag_p99_ms: round(pick('send_lag_p99_ms')),
+      sustained: group.every(sustains),
+      repeats: group.length,
+    });
+    rows.push(row);
+  }
+  const order = (row) => [ALL_SCENARIOS.indexOf(row.name), row.mode === 'json' ? 0 : 1, row.rate];
+  return rows.sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
+}
+
+function evaluateTargets(rows, scenarios) {
+  const find = (name, mode, rate) => rows.find((row) => row.name === name && row.mode === mode && row.rate === rate);
+  const scenario = (name) => scenarios.find((s) => s.name === name);
+  const targets = [];
+  const add = (id, description, measured, pass, unit = 'ms') =>
+    targets.push({ id, target: description, measured: measured === null || measured === undefined ? null : measured, unit, pass: measured === null || measured === undefined ? null : pass });
+
+  const sqlite500 = find('tollgate-sqlite', 'json', 500);
+  const floor500 = find('raw-node-floor', 'json', 500);
+  const pg500 = find('tollgate-postgres', 'json', 500);
+  add('sqlite_overhead_p50_500', 'Tollgate SQLite @500/s: overhead p50 ≤ 1 ms', sqlite500?.overhead_p50_ms, sqlite500?.overhead_p50_ms <= 1);
+  const floorRatio = sqlite500 && floor500 && floor500.overhead_p50_ms > 0 ? round(sqlite500.overhead_p50_ms / floor500.overhead_p50_ms, 2) : null;
+  add('sqlite_vs_floor_p50_500', 'Tollgate SQLite @500/s: overhead p50 within 2× of the raw-Node floor', floorRatio, floorRatio !== null && floorRatio <= 2, '×');
+  add('sqlite_overhead_p99_500', 'Tollgate SQLite @500/s: overhead p99 ≤ 5 ms', sqlite500?.overhead_p99_ms, sqlite500?.overhead_p99_ms <= 5);
+  add('postgres_overhead_p50_500', 'Tollgate PostgreSQL @500/s: overhead p50 ≤ 1.5 ms', pg500?.overhead_p50_ms, pg500?.overhead_p50_ms <= 1.5);
+
+  const portkeyMax = scenario('portkey')?.max_sustained_rps;
+  for (const name of ['tollgate-sqlite', 'tollgate-postgres']) {
+    const max = scenario(name)?.max_sustained_rps;
+    const ratio = max !== null && max !== undefined && portkeyMax ? round(max / portkeyMax, 2) : null;
+    add(`${name}_max_rate_vs_portkey`, `${name}: highest sustained rate ≥ 3× Portkey's`, ratio, ratio !== null && ratio >= 3, '×');
+  }
+  for (const name of ['tollgate-sqlite', 'tollgate-postgres']) {
+    const stream = rows.filter((row) => row.name === name && row.mode === 'stream').sort((a, b) => a.rate - b.rate)[0];
+    add(`${name}_stream_ttfb_overhead`, `${name}: streaming TTFB overhead p50 ≤ 1 ms${stream ? ` (@${stream.rate}/s)` : ''}`, stream?.overhead_ttfb_p50_ms, stream?.overhead_ttfb_p50_ms <= 1);
+  }
+  for (const name of ['tollgate-sqlite', 'tollgate-postgres']) {
+    const peak = scenario(name)?.peak_rss_mb;
+    add(`${name}_peak_rss`, `${name}: peak RSS ≤ 150 MB`, peak, peak <= 150, 'MB');
+  }
+  return targets;
+}
+
+// ─── output ──────────────────────────────────────────────────────────────────────────────────────
+
+function table(headers, lines) {
+  const widths = headers.map((header, i) => Math.max(header.length, ...lines.map((line) => String(line[i]).length)));
+  const render = (cells) => cells.map((cell, i) => (i < 2 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  ');
+  return [render(headers), widths.map((w) => '─'.repeat(w)).join('  '), ...lines.map(render)].join('\n');
+}
+
+function printReport(report) {
+  const { machine, rows, scenarios, targets } = report;
+  console.log('');
+  console.log(`Tollgate benchmark (${report.kind}, ${report.settings.repeats} repeat(s), medians) — ${machine.cpu_model}, ${machine.cores} cores, Node ${machine.node}`);
+  console.log(`Pinning: ${machine.pinning}`);
+  console.log('');
+  const json = rows.filter((row) => row.mode === 'json');
+  console.log(
+    table(
+      ['scenario', 'mode', 'rate/s', 'p50 ms', 'p90 ms', 'p99 ms', 'done/s', 'errors', 'RSS MB', 'ovh p50', 'ovh p99', 'cpu µs/req', 'other cpu%'],
+      json.map((r) => [r.name, r.mode, r.rate, fmt(r.p50_ms), fmt(r.p90_ms), fmt(r.p99_ms), fmt(r.achieved_rps, 0), r.errors, fmt(r.rss_mb, 0), fmt(r.overhead_p50_ms), fmt(r.overhead_p99_ms), r.cpu_us_per_req ?? '–', fmt(r.other_cpu_pct, 0)]),
+    ),
+  );
+  const stream = rows.filter((row) => row.mode === 'stream');
+  if (stream.length) {
+    console.log('');
+    console.log(
+      table(
+        ['scenario', 'mode', 'rate/s', 'TTFB p50', 'TTFB p99', 'ovh TTFB p50', 'ovh TTFB p99', 'gap mean ms', 'ovh gap', 'total p50', 'total p99', 'errors', 'RSS MB'],
+        stream.map((r) => [r.name, r.mode, r.rate, fmt(r.ttfb_p50_ms), fmt(r.ttfb_p99_ms), fmt(r.overhead_ttfb_p50_ms), fmt(r.overhead_ttfb_p99_ms), fmt(r.interchunk_mean_ms, 3), fmt(r.overhead_interchunk_mean_ms, 3), fmt(r.p50_ms), fmt(r.p99_ms), r.errors, fmt(r.rss_mb, 0)]),
+      ),
+    );
+  }
+  console.log('');
+  console.log(
+    table(
+      ['scenario', 'status', 'max sustained/s', 'first failing/s', 'peak RSS MB'],
+      scenarios.map((s) => [s.name, s.status === 'ok' ? 'ok' : `skipped: ${s.reason.split('\n')[0].slice(0, 100)}`, s.max_sustained_rps ?? '–', s.first_unsustained_rps ?? '–', fmt(s.peak_rss_mb, 0)]),
+    ),
+  );
+  if (targets.length) {
+    console.log('');
+    for (const t of targets) console.log(`${t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'MISS'}  ${t.target}: ${t.measured === null ? 'not measured' : `${t.measured} ${t.unit}`}`);
+  }
+  const disturbed = rows.filter((row) => row.other_cpu_pct > 15 && row.name !== 'tollgate-postgres');
+  if (disturbed.length) {
+    console.log('');
+    console.log(`Note: other processes used > 15% of a core during ${disturbed.length} run(s) (column "other cpu%"); those numbers are noisier.`);
+  }
+}
+
+// ─── main ────────────────────────────────────────────────────────────────────────────────────────
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  if (options.help) {
+    console.log(readFileSync(__filename, 'utf8').split('*/')[0]);
+    return 0;
+  }
+  const deps = ensureBenchDependencies();
+  ensureGatewayBuilt();
+  const machine = describeMachine();
+  pinningEnabled = machine.pinned;
+  if (!pinningEnabled) console.warn(`Warning: no CPU pinning (${machine.pinning}); results will be noisier.`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+
+  const context = { options, cleanups: new Set(), depsProblem: deps.ok ? undefined : deps.reason, repeat: 0 };
+  const cleanUp = async () => {
+    for (const cleanup of context.cleanups) await cleanup();
+    killAllChildren();
+  };
+  process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
+  process.once('SIGTERM', () => void cleanUp().finally(() => process.exit(143)));
+
+  const started = Date.now();
+  const log = (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
+  context.fake = await startService({ name: 'fake-upstream', cpu: LOAD_CPU, args: [path.join(BENCH_DIR, 'fake-upstream.js'), '0'] });
+  log(`fake upstream on ${context.fake.url} (CPU ${LOAD_CPU}); ${machine.cpu_model}, ${machine.cores} cores; load average ${machine.load_average_at_start.join(' ')}`);
+
+  const runs = [];
+  const scenarioState = new Map(options.scenarios.map((name) => [name, { name, description: SCENARIO_LABELS[name], status: 'ok', reason: undefined, searches: [], peakRss: [] }]));
+  try {
+    for (let repeat = 1; repeat <= options.repeats; repeat++) {
+      context.repeat = repeat;
+      for (const name of options.scenarios) {
+        const state = scenarioState.get(name);
+        if (state.status === 'skipped') continue;
+        let target;
+        try {
+          target = await startTarget(name, context);
+        } catch (error) {
+          if (!(error instanceof SkipScenario) && name !== 'portkey') throw error;
+          state.status = 'skipped';
+          state.reason = error.message;
+          log(`${name}: skipped — ${error.message.split('\n')[0]}`);
+          continue;
+        }
+        log(`${name} (repeat ${repeat}/${options.repeats}) up on ${target.url}, pid ${target.pid}`);
+        try {
+          // Warm-up before anything is recorded: JIT, connection pools, database caches.
+          if (options.warmupS > 0) {
+            await measure(target, 'json', 200, options.warmupS, 0);
+            if (options.streamRates.length) await measure(target, 'stream', 50, Math.min(1, options.warmupS), 0);
+          }
+          const fixed = [];
+          for (const [mode, rates] of [['json', options.jsonRates], ['stream', options.streamRates]]) {
+            for (const rate of rates) {
+              const row = await measure(target, mode, rate, options.durationS, options.warmupS);
+              Object.assign(row, { name, mode, rate, repeat });
+              runs.push(row);
+              if (mode === 'json') fixed.push(row);
+              const streamPart = mode === 'stream' ? `, TTFB p50 ${fmt(row.ttfb_p50_ms)} ms, gap mean ${fmt(row.interchunk_mean_ms, 3)} ms` : '';
+              log(
+                `  ${name} ${mode} ${rate}/s: p50 ${fmt(row.p50_ms)} p90 ${fmt(row.p90_ms)} p99 ${fmt(row.p99_ms)} ms, ${fmt(row.achieved_rps, 0)}/s done, ${row.errors} errors${streamPart}, ${row.cpu_us_per_req} µs CPU/req, other CPU ${row.other_cpu_pct}%` +
+                  (row.errors ? ` ${JSON.stringify(row.error_kinds)}` : ''),
+              );
+              if (!sustains(row)) await sleep(1000);
+            }
+          }
+          if (options.search && fixed.length) {
+            const search = await findMaxRate(target, fixed, options, log);
+            state.searches.push(search);
+            log(`  ${name}: highest sustained rate ${search.max_sustained_rps}/s`);
+          }
+          state.peakRss.push(peakRssMb(target.pid));
+        } catch (error) {
+          // Portkey is a point of comparison: its failing must not take the rest of the run down.
+          if (name !== 'portkey') throw error;
+          state.status = 'skipped';
+          state.reason = `failed during the run: ${error.message}\n${target.output().slice(-2000)}`;
+          log(`${name}: ${state.reason.split('\n')[0]}`);
+        } finally {
+          await target.stop();
+        }
+      }
+    }
+  } finally {
+    await context.fake.stop();
+    await cleanUp();
+  }
+
+  const rows = aggregate(runs);
+  const scenarios = [...scenarioState.values()].map((state) => ({
+    name: state.name,
+    description: state.description,
+    status: state.status,
+    ...(state.reason ? { reason: state.reason } : {}),
+    max_sustained_rps: state.searches.length ? median(state.searches.map((s) => s.max_sustained_rps)) : null,
+    first_unsustained_rps: state.searches.length ? median(state.searches.map((s) => s.first_unsustained_rps)) : null,
+    peak_rss_mb: state.peakRss.length ? Math.max(...state.peakRss.filter((v) => v !== null)) : null,
+    searches: state.searches,
+  }));
+  const report = {
+    generated_at: new Date().toISOString(),
+    kind: options.kind,
+    duration_s: Math.round((Date.now() - started) / 1000),
+    machine,
+    settings: {
+      repeats: options.repeats,
+      duration_s: options.durationS,
+      warmup_s: options.warmupS,
+      json_rates: options.jsonRates,
+      stream_rates: options.streamRates,
+      stream_chunks: 50,
+      sustained_means: `errors = 0, delivered ≥ ${SUSTAIN_DELIVERED * 100}% of offered, p50 ≤ ${SUSTAIN_P50_MS} ms`,
+      search: options.search ? { duration_s: options.searchDurationS, warmup_s: options.searchWarmupS, factor: options.searchFactor, bisections: options.searchBisections } : null,
+      latency_from: 'scheduled send time (open loop)',
+    },
+    versions: {
+      tollgate: JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version,
+      portkey_gateway: safeVersion(path.join(BENCH_DIR, 'node_modules', '@portkey-ai', 'gateway', 'package.json')),
+      hono_node_server: safeVersion(path.join(BENCH_DIR, 'node_modules', '@hono', 'node-server', 'package.json')),
+      undici: safeVersion(require.resolve('undici/package.json', { paths: [BENCH_DIR] })),
+    },
+    results: rows,
+    scenarios,
+    targets: options.kind === 'smoke' ? [] : evaluateTargets(rows, scenarios),
+    runs,
+  };
+
+  if (options.kind === 'smoke') {
+    writeFileSync(path.join(RESULTS_DIR, 'smoke.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const smoke = runs.filter((run) => run.name === 'tollgate-sqlite');
+    const skipped = scenarios.find((s) => s.status !== 'ok');
+    const failures = smoke.filter((run) => run.errors > 0 || run.ok !== run.sent);
+    if (skipped || smoke.length === 0 || failures.length > 0) {
+      console.error(`bench smoke: FAILED — ${skipped ? skipped.reason : failures.map((run) => `${run.errors} errors ${JSON.stringify(run.error_kinds)}, ${run.ok}/${run.sent} ok`).join('; ') || 'no run'}`);
+      return 1;
+    }
+    const run = smoke[0];
+    console.log(`bench smoke: ok — Tollgate on SQLite, ${run.rate} req/s for ${run.duration_s} s: ${run.ok}/${run.sent} answered, 0 errors, p50 ${fmt(run.p50_ms)} ms, p99 ${fmt(run.p99_ms)} ms`);
+    return 0;
+  }
+
+  const output = path.join(RESULTS_DIR, 'latest.json');
+  writeFileSync(output, `${JSON.stringify(report, null, 2)}\n`);
+  printReport(report);
+  console.log('');
+  console.log(`Wrote ${path.relative(process.cwd(), output) || output} (${report.duration_s} s).`);
+  return 0;
+}
+
+function safeVersion(packageJson) {
+  try {
+    return JSON.parse(readFileSync(packageJson, 'utf8')).version;
+  } catch {
+    return null;
+  }
+}
+
+main()
+  .then((code) => process.exit(code))
+  .catch((error) => {
+    console.error(`bench failed: ${error.stack ?? error}`);
+    killAllChildren();
+    process.exit(1);
+  });
