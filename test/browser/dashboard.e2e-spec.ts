@@ -57,10 +57,23 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/**
+ * What in-page callbacks see. The test project compiles without the DOM library (the gateway is
+ * server code), so `page.evaluate` callbacks reach the page's globals through this shape.
+ */
+interface PageGlobals {
+  localStorage: { length: number };
+  sessionStorage: { length: number };
+  document: { cookie: string; documentElement: { scrollWidth: number } };
+}
+
 /** Everything a page holds that a script could read or a user could save. */
 async function pageSecretsCheck(page: Page): Promise<{ html: string; storage: { local: number; session: number } }> {
   const html = await page.content();
-  const storage = await page.evaluate(() => ({ local: window.localStorage.length, session: window.sessionStorage.length }));
+  const storage = await page.evaluate(() => {
+    const page = globalThis as unknown as PageGlobals;
+    return { local: page.localStorage.length, session: page.sessionStorage.length };
+  });
   return { html, storage };
 }
 
@@ -150,7 +163,7 @@ describe('admin dashboard in the browser', () => {
     expect(hoursLeft).toBeGreaterThan(7.9);
     expect(hoursLeft).toBeLessThanOrEqual(8);
     expect(cookie.value).not.toContain(TEST_MASTER_KEY);
-    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.cookie)).toBe('');
   });
 
   it('creates a team, showing the server’s validation error next to the field it names', async () => {
@@ -380,7 +393,7 @@ describe('admin dashboard in the browser', () => {
       await narrow.goto(path);
       await narrow.locator('.page-head h1').waitFor();
       await narrow.locator('.card').first().waitFor();
-      expect(await narrow.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      expect(await narrow.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     }
     await narrow.goto('/ui');
     await narrow.locator('svg.chart').waitFor();

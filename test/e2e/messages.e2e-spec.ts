@@ -413,6 +413,27 @@ describe('passthrough fidelity to an Anthropic deployment', () => {
     expectValidSequence(records);
   });
 
+  it('bills the output relayed before a mid-stream error, not the placeholder count of message_start', async () => {
+    // message_start, content_block_start, ping, then three text deltas, then the error.
+    anthropic.enqueue({ kind: 'midStreamError', afterEvents: 6, inputTokens: 40 });
+    const recording = anthropicClient(gateway.url, virtualKey);
+
+    const stream = recording.client.messages.stream({ model: 'claude', max_tokens: 64, messages: question });
+    await caught(() => stream.finalMessage());
+    const records = parseSse(await recording.lastRawBody());
+    const relayedDeltas = records.filter((r) => r.event === 'content_block_delta').length;
+    expect(relayedDeltas).toBe(3);
+    // The fake's message_start says output_tokens: 1, as Anthropic's does; the usage that would
+    // correct it never came. Anthropic bills what it generated, so the ledger must not count less.
+    expect(records[0].data.message.usage.output_tokens).toBe(1);
+
+    const { rows, spend } = await costOfRequest(stream.response!.headers.get('x-litellm-call-id')!);
+    expect(rows[0].status).toBe('error');
+    expect(rows[0].prompt_tokens).toBe(40);
+    expect(rows[0].completion_tokens).toBeGreaterThanOrEqual(relayedDeltas);
+    expect(spend).toBe(costNanos('claude-sonnet-4-6', { freshInput: 40, output: rows[0].completion_tokens }));
+  });
+
   describe.each([
     { status: 529, type: 'overloaded_error', message: 'Overloaded', stream: false },
     { status: 529, type: 'overloaded_error', message: 'Overloaded', stream: true },

@@ -64,7 +64,8 @@ export class KeysController {
   async info(@Query('key') key?: string): Promise<unknown> {
     if (!key) throw new InvalidAdminQueryError('Query parameter "key" is required', 'key');
     const record = await this.keys.get(key);
-    return { key, info: apiKeyToApi(record) };
+    // The token, not the key as given: a raw secret is never echoed back after creation.
+    return { key: record.token, info: apiKeyToApi(record) };
   }
 
   @Get('list')

@@ -29,6 +29,8 @@ export interface CallRecord {
   generatedChars: number;
   generatedChunks: number;
   firstByteAt?: number;
+  /** The client left while an upstream call was in flight, before any answer came back. */
+  abandonedInFlight?: boolean;
   status?: LedgerStatus;
   error?: string;
   settled: boolean;

@@ -63,7 +63,14 @@ export class SpendRecorder {
     const now = Date.now();
     const status = record.status ?? 'error';
     const tokens = this.tokensFor(record);
-    const cost = record.pricing ? costNanos(tokens, record.pricing) : 0;
+    // Abandoned mid-call with nothing received: what the provider billed is unknowable, so the
+    // reservation (the call's upper bound) is charged, exactly as recovery does after a crash.
+    const cost =
+      !record.usage && record.abandonedInFlight && record.firstByteAt === undefined
+        ? (record.reservation?.amountNanos ?? 0)
+        : record.pricing
+          ? costNanos(tokens, record.pricing)
+          : 0;
     record.costNanos = cost;
     try {
       record.keySpendNanos = await this.ledger.settle(
@@ -113,7 +120,7 @@ export class SpendRecorder {
 
   private tokensFor(record: CallRecord): TokenCounts {
     if (record.usage) return tokenCountsOf(record.usage);
-    if (record.generatedChunks === 0) return tokenCountsOf(undefined);
+    if (record.firstByteAt === undefined) return tokenCountsOf(undefined);
     // A stream cut off (client gone, upstream failed) before usage arrived: the provider bills what
     // it generated, so bill the input bound and the text actually received — over, never under.
     return {

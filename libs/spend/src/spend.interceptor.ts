@@ -21,7 +21,7 @@ export class SpendInterceptor implements NestInterceptor {
       catchError((error: unknown) => {
         const record = callRecordOf(request);
         if (record && !record.settled) {
-          record.status = error instanceof BudgetExceededError ? 'budget_exceeded' : 'error';
+          record.status = error instanceof BudgetExceededError ? 'budget_exceeded' : record.abandonedInFlight ? 'client_cancelled' : 'error';
           record.error = (error as Error)?.message ?? String(error);
         }
         return from(this.settle(request)).pipe(concatMap(() => throwError(() => error)));

@@ -56,6 +56,12 @@ export class BudgetedRouter {
         try {
           return await call(deployment);
         } catch (error) {
+          // A client that leaves while the upstream works does not stop the provider billing the
+          // prompt it already has: keep the reservation and charge it, as after a crash.
+          if (signal.aborted) {
+            record.abandonedInFlight = true;
+            throw error;
+          }
           await this.spend.releaseAttempt(record);
           throw error;
         }

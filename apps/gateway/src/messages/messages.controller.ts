@@ -116,7 +116,7 @@ export class MessagesController {
         record.error = event.data.slice(0, 500);
       }
       record.firstByteAt ??= Date.now();
-      record.usage = usage.toChatUsage();
+      record.usage = usage.toChatUsage(generatedTokensEstimate(record));
       await writer.event(event.event ?? String(parsed.type), event.data);
       if (writer.closed) return;
     }
@@ -144,6 +144,15 @@ function safeParse(data: string): { type?: string; delta?: { text?: string; part
   } catch {
     return {};
   }
+}
+
+/**
+ * Output tokens at least generated, from the deltas relayed so far: one per delta, or a character
+ * count at three characters a token, whichever is more — the ratio SpendRecorder bills a stream
+ * with no usage at all by (libs/spend/src/spend-recorder.ts), low enough to over-count, never under.
+ */
+function generatedTokensEstimate(record: CallRecord): number {
+  return Math.max(record.generatedChunks, Math.ceil(record.generatedChars / 3));
 }
 
 function countDelta(record: CallRecord, delta: { text?: string; partial_json?: string; thinking?: string } | undefined): void {

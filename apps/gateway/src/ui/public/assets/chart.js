@@ -51,11 +51,13 @@ export function stackedBarChart(data, { width = 760 } = {}) {
     s('line', { x1: margin.left, x2: width - margin.right, y1: y(value), y2: y(value), class: value === 0 ? 'axis' : 'gridline' }),
     s('text', { x: margin.left - 8, y: y(value), class: 'tick', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, tickLabels[i]),
   ]);
-  const labels = data.days.map((day, i) =>
-    (data.days.length - 1 - i) % every === 0
-      ? s('text', { x: margin.left + band * i + band / 2, y: height - 8, class: 'tick', 'text-anchor': 'middle' }, shortDay(day))
-      : null,
-  );
+  const last = data.days.length - 1;
+  const labels = data.days.map((day, i) => {
+    if ((last - i) % every !== 0) return null;
+    // The newest day's label ends at the plot's edge instead of running off it.
+    const x = i === last ? margin.left + band * (i + 1) : margin.left + band * i + band / 2;
+    return s('text', { x, y: height - 8, class: 'tick', 'text-anchor': i === last ? 'end' : 'middle' }, shortDay(day));
+  });
   const bars = data.days.map((day, i) => {
     let base = 0;
     const segments = data.series.map((series, index) => {
