@@ -125,8 +125,9 @@ async function runLoad(options) {
   const errorKinds = new Map();
   let ok = 0;
   let errors = 0;
-  let finished = 0;
+  let measuredFinished = 0;
   let inFlight = 0;
+  let closed = false;
   let lastMeasuredDoneNs = 0;
   let allSent = false;
   let resolveDrained;
@@ -138,9 +139,11 @@ async function runLoad(options) {
     errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
   };
   const settle = (i, doneNs, success, kind) => {
+    // After the drain deadline the pool is destroyed: those requests were already counted as unfinished.
+    if (closed) return;
     inFlight--;
-    finished++;
     if (i >= warmupCount) {
+      measuredFinished++;
       if (success) {
         ok++;
         latency.push((doneNs - dueAt(i)) / 1e6);
@@ -211,11 +214,11 @@ async function runLoad(options) {
   if (inFlight === 0) resolveDrained();
   let timedOut = false;
   await Promise.race([drained, new Promise((resolve) => setTimeout(() => ((timedOut = true), resolve()), drainMs).unref())]);
-  const unfinished = total - finished;
+  closed = true;
+  const unfinished = measuredCount - measuredFinished;
   if (timedOut && unfinished > 0) {
-    const measuredUnfinished = Math.min(unfinished, measuredCount);
-    errors += measuredUnfinished;
-    errorKinds.set('unfinished at end of drain', measuredUnfinished);
+    errors += unfinished;
+    errorKinds.set('unfinished at end of drain', unfinished);
   }
   await pool.destroy().catch(() => undefined);
 

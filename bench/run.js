@@ -11,6 +11,7 @@
  * Other options: --repeats=N --duration=S --warmup=S --rates=200,500,1000 --stream-rates=100
  *   --scenarios=direct,raw-node-floor,tollgate-sqlite,tollgate-postgres,portkey --no-search
  *   --cpu-prof (Tollgate runs under `node --cpu-prof`; profiles land in bench/results/profiles/)
+ *   --wait-idle[=S] (before each run, wait up to S seconds, default 120, until the rest of the machine is quiet)
  *
  * Layout on the 2-core machine (taskset): the process under test (a gateway, or the floor) alone on
  * CPU 0; the fake upstream and the load generator on CPU 1. PostgreSQL, a shared system service,
@@ -55,7 +56,7 @@ function parseOptions(argv) {
     if (!match) throw new Error(`${arg}: unknown argument (see the header of bench/run.js)`);
     flags.set(match[1], match[2] ?? true);
   }
-  const known = ['quick', 'smoke', 'repeats', 'duration', 'warmup', 'rates', 'stream-rates', 'scenarios', 'no-search', 'cpu-prof', 'help'];
+  const known = ['quick', 'smoke', 'repeats', 'duration', 'warmup', 'rates', 'stream-rates', 'scenarios', 'no-search', 'cpu-prof', 'wait-idle', 'help'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`--${name}: unknown option (known: ${known.map((k) => `--${k}`).join(' ')})`);
   const quick = flags.has('quick');
   const smoke = flags.has('smoke');
@@ -78,6 +79,8 @@ function parseOptions(argv) {
     searchBisections: quick ? 1 : 2,
     searchCapRps: 20_000,
     cpuProf: flags.has('cpu-prof'),
+    // On a shared machine: before each run, wait up to this long for other work to go quiet.
+    waitIdleS: flags.has('wait-idle') ? Number(flags.get('wait-idle') === true ? 120 : flags.get('wait-idle')) : 0,
   };
   for (const name of options.scenarios) if (!ALL_SCENARIOS.includes(name)) throw new Error(`--scenarios: unknown scenario ${name} (known: ${ALL_SCENARIOS.join(', ')})`);
   if (!(options.repeats >= 1) || !(options.durationS > 0) || !(options.warmupS >= 0)) throw new Error('--repeats, --duration and --warmup must be positive numbers');
@@ -256,6 +259,21 @@ function machineBusyS() {
   return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_S;
 }
 
+const QUIET_CORES = 0.15;
+
+/** Waits until everything else on the machine uses less than QUIET_CORES, or `maxWaitS` passes. */
+async function waitForQuiet(maxWaitS) {
+  const started = Date.now();
+  for (;;) {
+    const before = machineBusyS();
+    await sleep(500);
+    const busyCores = (machineBusyS() - before) / 0.5;
+    const waitedS = (Date.now() - started) / 1000;
+    if (busyCores < QUIET_CORES || waitedS >= maxWaitS) return { waitedS, busyCores };
+    await sleep(1500);
+  }
+}
+
 // ─── one measured run ────────────────────────────────────────────────────────────────────────────
 
 function requestBody(model, mode) {
@@ -291,6 +309,7 @@ function runGenerator(options) {
  * else on the machine used meanwhile — the second is how we know whether a run was disturbed.
  */
 async function measure(target, mode, rate, durationS, warmupS) {
+  if (measure.waitIdleS > 0) await waitForQuiet(measure.waitIdleS);
   const busyBefore = machineBusyS();
   const sutBefore = processCpuS(target.pid);
   const fakeBefore = processCpuS(target.fakePid);
@@ -343,7 +362,8 @@ async function findMaxRate(target, fixedRows, options, log) {
     return ok;
   };
   if (best === 0) {
-    for (let rate = roundRate(Math.min(...failed) / options.searchFactor); rate >= 10; rate = roundRate(rate / options.searchFactor)) {
+    // Not even the lowest fixed rate held: step down, but not below 10/s.
+    for (let rate = roundRate(Math.min(...failed) / options.searchFactor); rate >= 10 && rate < limit; rate = roundRate(rate / options.searchFactor)) {
       if (await probe(rate)) {
         best = rate;
         break;
@@ -680,7 +700,7 @@ function table(headers, lines) {
 }
 
 function printReport(report) {
-  const { machine, rows, scenarios, targets } = report;
+  const { machine, results: rows, scenarios, targets } = report;
   console.log('');
   console.log(`Tollgate benchmark (${report.kind}, ${report.settings.repeats} repeat(s), medians) — ${machine.cpu_model}, ${machine.cores} cores, Node ${machine.node}`);
   console.log(`Pinning: ${machine.pinning}`);
@@ -731,7 +751,16 @@ async function main() {
   const deps = ensureBenchDependencies();
   ensureGatewayBuilt();
   const machine = describeMachine();
+  // What the rest of the machine is doing before we start: other work on these 2 cores is the
+  // biggest source of noise, so it is measured and reported rather than guessed at.
+  const busyBefore = machineBusyS();
+  await sleep(1000);
+  machine.busy_cores_before_start = round(machineBusyS() - busyBefore, 2);
+  if (machine.busy_cores_before_start > 0.1) {
+    console.warn(`Warning: the machine is already busy (${machine.busy_cores_before_start} cores in use before the benchmark started); expect noisy numbers.`);
+  }
   pinningEnabled = machine.pinned;
+  measure.waitIdleS = options.waitIdleS;
   if (!pinningEnabled) console.warn(`Warning: no CPU pinning (${machine.pinning}); results will be noisier.`);
   mkdirSync(RESULTS_DIR, { recursive: true });
 

@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import OpenAI, { APIError, AuthenticationError, RateLimitError } from 'openai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { Sql } from '@tollgate/database';
 import { hashKey } from '@tollgate/keys';
 import { OllamaFake, OpenAIFake } from '../fakes';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
@@ -110,9 +111,17 @@ describe('admin dashboard in the browser', () => {
   let page: Page;
   let aliceKey: string;
   let teamId: string;
+  /** Script errors and CSP violations on any page; expected 401/400 answers are not among them. */
+  const pageProblems: string[] = [];
 
   beforeAll(async () => {
     context = await browser.newContext({ baseURL: gateway.url, viewport: { width: 1280, height: 900 } });
+    context.on('page', (opened) => {
+      opened.on('pageerror', (error) => pageProblems.push(`${opened.url()}: ${error.message}`));
+      opened.on('console', (message) => {
+        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageProblems.push(`${opened.url()}: ${message.text()}`);
+      });
+    });
     page = await context.newPage();
   });
 
@@ -319,6 +328,58 @@ describe('admin dashboard in the browser', () => {
     expect(await error.textContent()).toContain('No key has the alias "nobody"');
   });
 
+  it('pages through the ledger by keyset, ties on start_time included, with "Load older"', async () => {
+    const created = await context.request.post('/ui/api/teams', { headers: CSRF, data: { team_id: 'bulk', team_alias: 'bulk' } });
+    expect(created.status()).toBe(200);
+    // 130 rows on 15 Jan 2025, five per millisecond: a cursor on start_time alone would skip or repeat rows.
+    const day = Date.UTC(2025, 0, 15, 12);
+    const sql = gateway.app.get(Sql);
+    const ids: string[] = [];
+    for (let i = 0; i < 130; i++) {
+      const requestId = `bulk-${String(i).padStart(3, '0')}`;
+      const start = day + Math.floor(i / 5);
+      ids.push(requestId);
+      await sql.query(
+        `INSERT INTO spend_logs (request_id, team_id, model_group, call_type, status, spend_nanos, start_time, end_time, latency_ms)
+         VALUES (?, 'bulk', 'gpt-4o', 'chat_completion', 'success', 1000, ?, ?, 5)`,
+        [requestId, start, start + 5],
+      );
+    }
+    // Newest first, request_id descending within a millisecond: the insertion order reversed.
+    const expected = [...ids].reverse();
+
+    const seen: string[] = [];
+    let before: string | null = null;
+    do {
+      const query: string = `/ui/api/logs?team_id=bulk&limit=7${before ? `&before=${encodeURIComponent(before)}` : ''}`;
+      const page = await (await context.request.get(query)).json();
+      seen.push(...page.rows.map((row: { request_id: string }) => row.request_id));
+      before = page.next_before;
+    } while (before !== null);
+    expect(seen).toEqual(expected);
+
+    const inDay = await (await context.request.get('/ui/api/logs?team_id=bulk&from=2025-01-15&to=2025-01-15&limit=200')).json();
+    expect(inDay.rows).toHaveLength(130);
+    const dayBefore = await (await context.request.get('/ui/api/logs?team_id=bulk&to=2025-01-14')).json();
+    expect(dayBefore).toEqual({ rows: [], next_before: null });
+    const backwards = await context.request.get('/ui/api/logs?from=2025-01-15&to=2025-01-14');
+    expect(backwards.status()).toBe(400);
+    expect((await backwards.json()).error.param).toBe('to');
+
+    await page.goto('/ui/logs?team_id=bulk');
+    const rows = page.locator('.logs-table tbody tr');
+    await rows.nth(49).waitFor();
+    expect(await rows.count()).toBe(50);
+    expect(await page.locator('#logs-filters [name=team_id]').inputValue()).toBe('bulk');
+    await page.getByRole('button', { name: 'Load older' }).click();
+    await rows.nth(99).waitFor();
+    await page.getByRole('button', { name: 'Load older' }).click();
+    await rows.nth(129).waitFor();
+    expect(await rows.count()).toBe(130);
+    expect(await page.locator('#load-more').isHidden()).toBe(true);
+    expect(await rows.evaluateAll((nodes) => nodes.map((node) => (node as unknown as { dataset: { requestId: string } }).dataset.requestId))).toEqual(expected);
+  });
+
   it('blocks a key: its next API call is refused with 401; deleting it asks first', async () => {
     await page.goto('/ui/keys');
     const form = page.locator('#new-key-form');
@@ -399,6 +460,10 @@ describe('admin dashboard in the browser', () => {
     await narrow.locator('svg.chart').waitFor();
     await screenshot(narrow, 'overview-375');
     await narrow.close();
+  });
+
+  it('ran every page without a script error or a Content-Security-Policy violation', () => {
+    expect(pageProblems).toEqual([]);
   });
 
   it('logs out: pages require a login again and the API answers 401', async () => {

@@ -150,12 +150,27 @@ describe('embedding request errors', () => {
     { what: 'an empty array', input: [] },
     { what: 'a mix of strings and numbers', input: ['text', 7] },
     { what: 'missing', input: undefined },
+    { what: 'a list holding an empty string', input: ['text', ''] },
+    { what: 'token arrays holding strings', input: [['not', 'tokens']] },
+    { what: 'an empty token array', input: [[]] },
+    { what: 'token ids that are not integers', input: [1.5, 2] },
   ])("answers 400 with param 'input' when input is $what, sending nothing upstream", async ({ input }) => {
     const response = await sendRaw(gateway.url, '/v1/embeddings', { key, body: { model: 'embed-small', input } });
 
     expect(response.status).toBe(400);
     expect(response.json.error).toMatchObject({ type: 'invalid_request_error', param: 'input' });
     expect(openai.requests).toHaveLength(0);
+  });
+
+  it('accepts token arrays for OpenAI and refuses them for Ollama, which takes text only', async () => {
+    const tokens = await client.embeddings.create({ model: 'embed-small', input: [[9906, 1917], [15339]], encoding_format: 'float' });
+    expect(tokens.usage.prompt_tokens).toBe(3);
+    expect((openai.requestsTo('/v1/embeddings')[0].body as { input: unknown }).input).toEqual([[9906, 1917], [15339]]);
+
+    const error = (await caught(() => client.embeddings.create({ model: 'local-embed', input: [9906, 1917] }))) as BadRequestError;
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error.param).toBe('input');
+    expect(ollama.requests).toHaveLength(0);
   });
 
   it('answers 400 with param model when model is missing, and 404 for an unknown alias', async () => {

@@ -50,9 +50,10 @@ beforeAll(async () => {
       { model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o', api_base: openai.apiBase, api_key: OPENAI_KEY } },
       { model_name: 'local', litellm_params: { model: 'ollama_chat/llama3.2', api_base: ollama.url } },
       { model_name: 'local-coding', litellm_params: { model: 'ollama_chat/llama3.2', api_base: stoppedOllama.url } },
+      { model_name: 'claude-then-gpt', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
     ],
     // No cooldowns: the error tests fail claude-errors on purpose, over and over.
-    router_settings: { fallbacks: [{ 'local-coding': ['claude'] }], allowed_fails: 1000 },
+    router_settings: { fallbacks: [{ 'local-coding': ['claude'] }, { 'claude-then-gpt': ['gpt'] }], allowed_fails: 1000 },
   });
   admin = new AdminApi(gateway.url, TEST_MASTER_KEY);
   const teamId = uniqueId('messages');
@@ -366,6 +367,18 @@ describe('passthrough fidelity to an Anthropic deployment', () => {
     expect(JSON.stringify(received.headers)).not.toContain(virtualKey);
   });
 
+  it('takes the virtual key as x-api-key too (ANTHROPIC_API_KEY), and never forwards it', async () => {
+    const response = await sendRaw(gateway.url, '/v1/messages', {
+      key: null,
+      headers: { 'x-api-key': virtualKey, 'anthropic-version': '2023-06-01' },
+      body: { model: 'claude', max_tokens: 64, messages: question },
+    });
+
+    expect(response.status).toBe(200);
+    expect(response.json.content).toEqual([{ type: 'text', text: DEFAULT_REPLY_TEXT }]);
+    expect(onlyRequest(anthropic, '/v1/messages').headers['x-api-key']).toBe(ANTHROPIC_KEY);
+  });
+
   it('accepts ?beta=true (the SDK beta resource, as Claude Code calls it)', async () => {
     const { client } = anthropicClient(gateway.url, virtualKey);
 
@@ -394,9 +407,9 @@ describe('passthrough fidelity to an Anthropic deployment', () => {
     anthropic.enqueue({ kind: 'reply', headers: { 'request-id': 'req_011CfakeRelayedOk', 'anthropic-ratelimit-requests-remaining': '41' } });
     const { client } = anthropicClient(gateway.url, virtualKey);
 
-    const { data, response } = await client.messages.create({ model: 'claude', max_tokens: 64, messages: question }).withResponse();
+    const { request_id, response } = await client.messages.create({ model: 'claude', max_tokens: 64, messages: question }).withResponse();
 
-    expect(data._request_id).toBe('req_011CfakeRelayedOk');
+    expect(request_id).toBe('req_011CfakeRelayedOk');
     expect(response.headers.get('anthropic-ratelimit-requests-remaining')).toBe('41');
   });
 
@@ -497,6 +510,33 @@ describe('aliases and fallbacks', () => {
     expect(received.body).toEqual({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: question });
   });
 
+  // Anthropic often reports overload as a 200 whose first event is `error`. Nothing has reached
+  // the client yet, so the gateway can still fall back — and must, or Claude Code users of an
+  // alias with a fallback see the overload anyway.
+  it('falls back when the Anthropic stream fails with its very first event', async () => {
+    anthropic.enqueue({ kind: 'midStreamError', afterEvents: 0, errorType: 'overloaded_error', message: 'Overloaded' });
+    const recording = anthropicClient(gateway.url, virtualKey);
+
+    const stream = recording.client.messages.stream({ model: 'claude-then-gpt', max_tokens: 64, messages: question });
+    const final = await stream.finalMessage();
+
+    expect(final.content).toEqual([{ type: 'text', text: DEFAULT_REPLY_TEXT }]);
+    expect(stream.response!.headers.get('x-litellm-attempted-fallbacks')).toBe('1');
+    expect(stream.response!.headers.get('x-litellm-model-group')).toBe('gpt');
+    expectValidSequence(parseSse(await recording.lastRawBody()));
+    expect(anthropic.requestsTo('/v1/messages')).toHaveLength(1);
+    expect(openai.requestsTo('/v1/chat/completions')).toHaveLength(1);
+  });
+
+  it('answers an error-first Anthropic stream with no fallback as Anthropic would have: status and body', async () => {
+    anthropic.enqueue({ kind: 'midStreamError', afterEvents: 0, errorType: 'overloaded_error', message: 'Overloaded' });
+
+    const response = await sendRaw(gateway.url, '/v1/messages', { key: virtualKey, body: { model: 'claude-errors', max_tokens: 64, messages: question, stream: true } });
+
+    expect(response.status).toBe(529);
+    expect(response.json).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+  });
+
   it('streams from the fallback too, as a valid sequence', async () => {
     const recording = anthropicClient(gateway.url, virtualKey);
 
@@ -516,6 +556,17 @@ describe('errors in Anthropic shape', () => {
     expect(response.status).toBe(400);
     expect(response.json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('max_tokens') } });
     expect(anthropic.requests).toHaveLength(0);
+  });
+
+  it('refuses what a translated deployment cannot do (a server tool) with 400 naming the field, sending nothing upstream', async () => {
+    const { client } = anthropicClient(gateway.url, virtualKey);
+    const tools = [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }] as unknown as Anthropic.Tool[];
+
+    const error = (await caught(() => client.messages.create({ model: 'gpt', max_tokens: 64, messages: question, tools }))) as InstanceType<typeof Anthropic.BadRequestError>;
+
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(error.error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('web_search_20250305') } });
+    expect(openai.requests).toHaveLength(0);
   });
 
   it('answers 401 authentication_error without a key, and the SDK sees AuthenticationError with a wrong one', async () => {
@@ -601,5 +652,32 @@ describe('keep-alive pings while the upstream is silent', () => {
     expect(pings.length).toBeGreaterThan(upstreamPings);
     for (const ping of pings) expect(ping.data).toEqual({ type: 'ping' });
     expectValidSequence(records);
+  });
+
+  it('bills at least the relayed output when the client leaves a relayed stream mid-way', async () => {
+    slowAnthropic.enqueue({ kind: 'reply', text: 'one two three four five six', chunks: ['one ', 'two ', 'three ', 'four ', 'five ', 'six'], inputTokens: 30 });
+    const abort = new AbortController();
+    const response = await fetch(`${pinging.url}/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude', max_tokens: 64, messages: question, stream: true }),
+      signal: abort.signal,
+    });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (parseSse(text).filter((r) => r.event === 'content_block_delta').length < 3) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the stream ended before three deltas');
+      text += decoder.decode(value, { stream: true });
+    }
+    abort.abort();
+
+    const pingingAdmin = new AdminApi(pinging.url, TEST_MASTER_KEY);
+    const requestId = response.headers.get('x-litellm-call-id')!;
+    const row = await waitFor(async () => (await pingingAdmin.send<Record<string, any>[]>(`/spend/logs?request_id=${requestId}`)).json[0], 5_000, 25, 'the ledger row');
+    expect(row.status).toBe('client_cancelled');
+    expect(row.prompt_tokens).toBe(30);
+    expect(row.completion_tokens).toBeGreaterThanOrEqual(3);
   });
 });

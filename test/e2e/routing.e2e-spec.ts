@@ -10,6 +10,7 @@ import { caught, collectChunks, contentOf, drainUntilError, plainClient } from '
 const ANTHROPIC_KEY = 'sk-ant-test';
 const OPENAI_KEY = 'sk-openai-test';
 const question: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Say hello.' }];
+const ALLOWED_FAILS = 3;
 
 describe('fallbacks, retries and upstream failures', () => {
   const ollama = new OllamaFake();
@@ -51,6 +52,9 @@ describe('fallbacks, retries and upstream failures', () => {
       router_settings: {
         fallbacks: [{ 'local-coding': ['claude'] }, { gpt: ['claude'] }, { strict: ['claude'] }, { 'claude-primary': ['gpt-solo'] }],
         num_retries: 2,
+        // Stated rather than defaulted: the load-balancing test counts on it, and the two stopped-Ollama
+        // tests (two failures) must not push local-coding into cooldown for the tests after them.
+        allowed_fails: ALLOWED_FAILS,
       },
     });
     client = plainClient(gateway);
@@ -119,8 +123,8 @@ describe('fallbacks, retries and upstream failures', () => {
     }
     expect(new Set(apiBases)).toEqual(new Set([healthyOpenAI.apiBase]));
     expect(healthyOpenAI.requestsTo('/v1/chat/completions')).toHaveLength(12);
-    // allowed_fails defaults to 3: after that many failures the bad twin is cooling down, not tried.
-    expect(failingOpenAI.requestsTo('/v1/chat/completions').length).toBeLessThanOrEqual(3);
+    // After allowed_fails failures the bad twin is cooling down and no longer tried at all.
+    expect(failingOpenAI.requestsTo('/v1/chat/completions').length).toBeLessThanOrEqual(ALLOWED_FAILS);
   });
 
   it('returns an upstream 400 as a 400 and tries neither the other deployment nor the fallback', async () => {

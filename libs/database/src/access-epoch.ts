@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { Sql, type SqlRunner, toInt } from './sql';
 
 const POLL_MS = 250;
@@ -10,7 +10,7 @@ const POLL_MS = 250;
  * by every instance well within a second, while authentication itself never touches the database.
  */
 @Injectable()
-export class AccessEpoch implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AccessEpoch implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('AccessEpoch');
   private readonly listeners: (() => void)[] = [];
   private seen = -1;
@@ -42,7 +42,7 @@ export class AccessEpoch implements OnApplicationBootstrap, OnApplicationShutdow
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  beforeApplicationShutdown(): void {
     if (this.timer) clearInterval(this.timer);
   }
 }

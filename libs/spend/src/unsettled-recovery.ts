@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { INSTANCE_ID, type BudgetHolder } from '@tollgate/budgets';
 import { Sql, toInt } from '@tollgate/database';
 import { SpendLedger } from './spend-ledger';
@@ -27,7 +27,7 @@ interface OpenReservation {
  * SQLite serves one process, so there every other instance's reservation is from a dead process.
  */
 @Injectable()
-export class UnsettledRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
+export class UnsettledRecovery implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('UnsettledRecovery');
   private timers: NodeJS.Timeout[] = [];
 
@@ -47,7 +47,7 @@ export class UnsettledRecovery implements OnApplicationBootstrap, OnApplicationS
     for (const timer of this.timers) timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     await this.sql.query(`DELETE FROM gateway_instances WHERE instance_id = ?`, [this.instanceId]).catch(() => undefined);
   }

@@ -4,9 +4,8 @@ import { toInt, Sql } from '@tollgate/database';
 import { apiKeyToApi, Auth, AuthMode, KeyFieldsDto, KeysService } from '@tollgate/keys';
 import { NewTeamDto, TeamFieldsDto, teamToApi, TeamsService } from '@tollgate/teams';
 import { InvalidRequestError } from '../common/invalid-request.error';
-import { CSRF_HEADER_DOC } from './ui-auth.controller';
 import { UI_SESSION_COOKIE } from './ui-session';
-import { UiSessionGuard } from './ui-session.guard';
+import { CSRF_HEADER_DOC, UiSessionGuard } from './ui-session.guard';
 
 /** Keys the Keys page lists; beyond this the page says the list is cut. */
 const MAX_LISTED_KEYS = 1000;

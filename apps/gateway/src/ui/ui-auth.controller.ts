@@ -5,10 +5,8 @@ import type { Request, Response } from 'express';
 import { InvalidRequestError } from '../common/invalid-request.error';
 import { UiAuthService } from './ui-auth.service';
 import { clearedSessionCookie, sessionCookie, UI_SESSION_COOKIE, UI_SESSION_TTL_MS } from './ui-session';
-import { UI_CSRF_HEADER, UI_CSRF_VALUE, UiNoSession, UiSessionGuard, uiSessionOf } from './ui-session.guard';
+import { CSRF_HEADER_DOC, UiNoSession, UiSessionGuard, uiSessionOf } from './ui-session.guard';
 import { UiLoginDto } from './ui.dto';
-
-export const CSRF_HEADER_DOC = { name: UI_CSRF_HEADER, required: true, description: `Must be "${UI_CSRF_VALUE}" on every call that changes state` };
 
 /** Whether the browser reached us over HTTPS, directly or through a TLS-terminating proxy. */
 export function cameOverHttps(request: Request): boolean {
@@ -21,7 +19,6 @@ export function cameOverHttps(request: Request): boolean {
  * browser storage, and the browser never sends it again.
  */
 @ApiTags('ui')
-@ApiCookieAuth(UI_SESSION_COOKIE)
 @Auth(AuthMode.Public)
 @UseGuards(UiSessionGuard)
 @Controller('ui/api')
@@ -67,6 +64,7 @@ export class UiAuthController {
   }
 
   @Get('session')
+  @ApiCookieAuth(UI_SESSION_COOKIE)
   @ApiOperation({ summary: 'Who is logged in and until when' })
   session(@Req() request: Request): unknown {
     const session = uiSessionOf(request)!;

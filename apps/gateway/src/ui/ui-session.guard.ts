@@ -7,6 +7,8 @@ import type { UiSession } from './ui-session';
 /** The header every mutating dashboard call must carry (a cross-site form or image cannot set it). */
 export const UI_CSRF_HEADER = 'x-requested-with';
 export const UI_CSRF_VALUE = 'tollgate-ui';
+/** How the header is documented on each mutating route (@ApiHeader). */
+export const CSRF_HEADER_DOC = { name: UI_CSRF_HEADER, required: true, description: `Must be "${UI_CSRF_VALUE}" on every call that changes state` };
 
 const NO_SESSION_NEEDED = 'tollgate:ui-no-session';
 /** Routes reachable before logging in (the login itself); they still need the CSRF header to mutate. */
