@@ -12,6 +12,7 @@ export function setUpAdminDocs(app: INestApplication): void {
       )
       .setVersion('1')
       .addBearerAuth()
+      .addCookieAuth('tollgate_ui_session', undefined, 'tollgate_ui_session')
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
