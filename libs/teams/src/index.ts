@@ -1,4 +1,5 @@
 export * from './admin.errors';
+export * from './limits.dto';
 export * from './team';
 export * from './team.dto';
 export * from './teams.module';

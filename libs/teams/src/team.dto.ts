@@ -1,58 +1,13 @@
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
-import { IsArray, IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Min, ValidateIf, ArrayNotEmpty } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsOptional, IsString, Matches } from 'class-validator';
+import { LimitsDto } from './limits.dto';
 
-export const DURATION_PATTERN = /^\d+\s*(mo|s|m|h|d|w)$/;
-const DURATION_MESSAGE = 'budget_duration must look like 30s, 5m, 24h, 1d, 7d, 30d or 1mo';
-
-/** Fields shared by /team/new and /team/update, with LiteLLM's names. `null` clears a limit. */
-export class TeamFieldsDto {
+/** Fields shared by /team/new and /team/update. */
+export class TeamFieldsDto extends LimitsDto {
   @ApiPropertyOptional({ example: 'sensit-dev' })
   @IsOptional()
   @IsString()
   team_alias?: string | null;
-
-  @ApiPropertyOptional({ type: [String], description: 'Aliases the team may call; empty = all' })
-  @IsOptional()
-  @IsArray()
-  @IsString({ each: true })
-  models?: string[];
-
-  @ApiPropertyOptional({ example: 50, description: 'USD per budget window; null = no limit' })
-  @ValidateIf((_, v) => v !== null)
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  max_budget?: number | null;
-
-  @ApiPropertyOptional({ example: '1mo' })
-  @ValidateIf((_, v) => v !== null)
-  @IsOptional()
-  @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
-  budget_duration?: string | null;
-
-  @ApiPropertyOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  tpm_limit?: number | null;
-
-  @ApiPropertyOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  rpm_limit?: number | null;
-
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional()
-  @IsObject()
-  metadata?: Record<string, unknown>;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
-  blocked?: boolean;
 }
 
 export class NewTeamDto extends TeamFieldsDto {
