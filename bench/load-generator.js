@@ -126,6 +126,7 @@ async function runLoad(options) {
   let ok = 0;
   let errors = 0;
   let measuredFinished = 0;
+  let okTotal = 0;
   let inFlight = 0;
   let closed = false;
   let lastMeasuredDoneNs = 0;
@@ -142,6 +143,7 @@ async function runLoad(options) {
     // After the drain deadline the pool is destroyed: those requests were already counted as unfinished.
     if (closed) return;
     inFlight--;
+    if (success) okTotal++;
     if (i >= warmupCount) {
       measuredFinished++;
       if (success) {
@@ -230,6 +232,7 @@ async function runLoad(options) {
     duration_s: durationS,
     sent: measuredCount,
     sent_total: total,
+    ok_total: okTotal,
     ok,
     errors,
     error_kinds: Object.fromEntries(errorKinds),

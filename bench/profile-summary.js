@@ -3,7 +3,8 @@
  * Reads a V8 .cpuprofile (from `node --cpu-prof`, e.g. `npm run bench -- --cpu-prof`) and prints
  * where the time went: self time per function (file:line), and per package / source folder.
  *
- * Usage: node bench/profile-summary.js <file.cpuprofile> [top=30]
+ * Usage: node bench/profile-summary.js <file.cpuprofile> [top=30] [--callers=<function name>]
+ *   --callers: for functions of that name, the call paths (4 frames up) that their self time came from.
  */
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
@@ -28,9 +29,17 @@ function bucket(callFrame) {
   return dist ? dist[1] : where;
 }
 
-function summarize(file, top) {
+function frameLabel(callFrame) {
+  const where = location(callFrame);
+  return `${callFrame.functionName || '(anonymous)'}${where ? ` ${where}:${callFrame.lineNumber + 1}` : ''}`;
+}
+
+function summarize(file, top, callersOf) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parents = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const callPaths = new Map();
   const byFunction = new Map();
   const byBucket = new Map();
   let total = 0;
@@ -42,6 +51,12 @@ function summarize(file, top) {
     byFunction.set(name, (byFunction.get(name) ?? 0) + ms);
     const group = bucket(callFrame);
     byBucket.set(group, (byBucket.get(group) ?? 0) + ms);
+    if (callersOf && callFrame.functionName === callersOf) {
+      const chain = [];
+      for (let id = parents.get(profile.samples[i]); id !== undefined && chain.length < 4; id = parents.get(id)) chain.push(frameLabel(nodes.get(id).callFrame));
+      const key = chain.join('  ←  ');
+      callPaths.set(key, (callPaths.get(key) ?? 0) + ms);
+    }
   }
   const idle = byFunction.get('(idle)  ') ?? 0;
   const busy = total - idle;
@@ -52,10 +67,16 @@ function summarize(file, top) {
   for (const [label, ms] of sorted(byBucket).slice(0, 15)) console.log(line(ms, label));
   console.log(`\nTop ${top} functions (self time):`);
   for (const [label, ms] of sorted(byFunction).slice(0, top)) console.log(line(ms, label));
+  if (callersOf) {
+    console.log(`\nWhere ${callersOf} was called from (self time of ${callersOf}):`);
+    for (const [label, ms] of sorted(callPaths).slice(0, 10)) console.log(line(ms, label));
+  }
 }
 
-if (process.argv.length < 3) {
-  console.error('usage: node bench/profile-summary.js <file.cpuprofile> [top]');
+const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const callers = process.argv.slice(2).find((arg) => arg.startsWith('--callers='))?.slice('--callers='.length);
+if (positional.length < 1) {
+  console.error('usage: node bench/profile-summary.js <file.cpuprofile> [top] [--callers=<function name>]');
   process.exit(2);
 }
-summarize(process.argv[2], Number(process.argv[3] ?? 30));
+summarize(positional[0], Number(positional[1] ?? 30), callers);

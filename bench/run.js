@@ -332,7 +332,8 @@ async function measure(target, mode, rate, durationS, warmupS) {
     ...result,
     rss_mb: peakRssMb(target.pid),
     sut_cpu_pct: round((sutCpuS / wallS) * 100, 1),
-    cpu_us_per_req: round((sutCpuS / result.sent_total) * 1e6, 0),
+    // Per answered request, warm-up included: CPU time is spent on those, not on the ones that timed out.
+    cpu_us_per_req: result.ok_total > 0 ? round((sutCpuS / result.ok_total) * 1e6, 0) : null,
     other_cpu_pct: round((otherCpuS / wallS) * 100, 1),
   };
 }

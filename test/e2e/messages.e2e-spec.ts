@@ -475,10 +475,8 @@ describe('passthrough fidelity to an Anthropic deployment', () => {
       expect(anthropic.requestsTo('/v1/messages')).toHaveLength(1);
     });
 
-    // Known bug outside this feature: relayableHeaders (libs/providers/src/upstream-http.ts) keeps
-    // retry-after and rate-limit headers of an upstream error but drops `request-id`, so the id a
-    // user would quote to Anthropic support is lost. Remove `.failing` once it is relayed.
-    it.failing('relays the upstream request-id header of the error', async () => {
+    // The id a user quotes to Anthropic support must survive the relay.
+    it('relays the upstream request-id header of the error', async () => {
       const { response } = await failWithNativeBody();
 
       expect(response.headers.get('request-id')).toBe(requestId);

@@ -7,7 +7,6 @@ import {
   type ChatCompletionChunk,
   createAnthropicEventState,
   finishAnthropicStream,
-  ProviderRegistry,
   translateOpenAIChunk,
   type ServerSentEvent,
 } from '@tollgate/providers';
@@ -37,7 +36,6 @@ export class MessagesController {
     private readonly spend: SpendRecorder,
     private readonly registry: ModelRegistry,
     private readonly health: DeploymentHealth,
-    private readonly providers: ProviderRegistry,
     private readonly passthrough: AnthropicPassthrough,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}

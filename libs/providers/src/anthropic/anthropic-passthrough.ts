@@ -46,7 +46,11 @@ export class AnthropicPassthrough {
     });
     if (response.statusCode < 300) return response;
     const text = await readBodyText(response, deployment.apiBase);
-    const translated = anthropicUpstreamError(response.statusCode, parseJsonOrNull(text), relayableHeaders(response.headers));
+    const errorHeaders = relayableHeaders(response.headers);
+    // Anthropic clients quote `request-id` in support tickets; relay it with the native error.
+    const requestId = response.headers['request-id'];
+    if (typeof requestId === 'string') errorHeaders['request-id'] = requestId;
+    const translated = anthropicUpstreamError(response.statusCode, parseJsonOrNull(text), errorHeaders);
     throw new UpstreamError(translated.kind, translated.status, translated.body, translated.headers, { status: response.statusCode, body: text });
   }
 }
