@@ -1,0 +1,27 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/**
+ * docker-compose.yml must stay valid even though this machine has no Docker engine:
+ * `docker compose config` (or the standalone docker-compose) parses and resolves it without one.
+ */
+function composeConfig(): string {
+  const file = resolve(__dirname, '../../docker-compose.yml');
+  try {
+    return execFileSync('docker', ['compose', '-f', file, 'config'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    if (!/unknown command|is not a docker command/i.test(String((error as { stderr?: string }).stderr))) throw error;
+    return execFileSync('docker-compose', ['-f', file, 'config'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+}
+
+describe('docker-compose.yml', () => {
+  it('validates, with the gateway on PostgreSQL and a readiness health check', () => {
+    const config = composeConfig();
+    expect(config).toMatch(/^ {2}gateway:$/m);
+    expect(config).toMatch(/^ {2}postgres:$/m);
+    expect(config).toContain('DATABASE_URL: postgresql://tollgate:tollgate@postgres:5432/tollgate');
+    expect(config).toContain('condition: service_healthy');
+    expect(config).toContain('/health/readiness');
+  });
+});
