@@ -7,12 +7,14 @@ import { resolve } from 'node:path';
  */
 function composeConfig(): string {
   const file = resolve(__dirname, '../../docker-compose.yml');
+  const run = (command: string, args: string[]) => execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  let pluginAvailable = true;
   try {
-    return execFileSync('docker', ['compose', '-f', file, 'config'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    if (!/unknown command|is not a docker command/i.test(String((error as { stderr?: string }).stderr))) throw error;
-    return execFileSync('docker-compose', ['-f', file, 'config'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    run('docker', ['compose', 'version']);
+  } catch {
+    pluginAvailable = false;
   }
+  return pluginAvailable ? run('docker', ['compose', '-f', file, 'config']) : run('docker-compose', ['-f', file, 'config']);
 }
 
 describe('docker-compose.yml', () => {
