@@ -22,3 +22,11 @@ export class AuthError extends Error {
     return this.code === AuthErrorCode.MODEL_NOT_ALLOWED ? 403 : 401;
   }
 }
+
+/** The key store cannot be read to authenticate a key not yet in memory: 503, never a 500. */
+export class KeyStoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Key store unavailable; cannot check this key right now (${(cause as Error)?.message ?? String(cause)})`);
+    this.name = 'KeyStoreUnavailableError';
+  }
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AccessEpoch, Sql } from '@tollgate/database';
 import { teamFromRow, type Team } from '@tollgate/teams';
 import { apiKeyFromRow, type ApiKey } from './api-key';
-import { AuthError, AuthErrorCode } from './auth.errors';
+import { AuthError, AuthErrorCode, KeyStoreUnavailableError } from './auth.errors';
 import type { Caller } from './caller';
 import { hashKey } from './key-secrets';
 import { MasterKeyService } from './master-key.service';
@@ -58,7 +58,9 @@ export class KeyAuthService {
 
   private async load(token: string): Promise<CachedKey | undefined> {
     const generation = this.generation;
-    const keyRows = await this.sql.query(`SELECT * FROM api_keys WHERE token = ?`, [token]);
+    const keyRows = await this.sql.query(`SELECT * FROM api_keys WHERE token = ?`, [token]).catch((error: unknown) => {
+      throw new KeyStoreUnavailableError(error);
+    });
     if (keyRows.rows.length === 0) {
       if (generation !== this.generation) return undefined;
       if (this.unknown.size >= MAX_CACHED_UNKNOWN) this.unknown.clear();

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { BudgetAccounts, INSTANCE_ID, nanosToUsd } from '@tollgate/budgets';
+import { BudgetAccounts, BudgetStoreUnavailableError, INSTANCE_ID, nanosToUsd } from '@tollgate/budgets';
 import { RATE_LIMITER, type RateLimiter } from '@tollgate/rate-limits';
 import type { Deployment } from '@tollgate/providers';
 import { costNanos, costUpperBoundNanos, maxOutputTokensOf, tokenCountsOf, type TokenCounts } from './cost';
@@ -38,7 +38,7 @@ export class SpendRecorder {
     if (record.caller.budgetHolders.length === 0) return;
     const adapterDefault = deployment.provider === 'anthropic' ? (deployment.maxTokens ?? deployment.maxOutputTokens ?? 4096) : deployment.maxTokens;
     const amountNanos = isFree(pricing) ? 0 : costUpperBoundNanos(record.inputTokensBound, maxOutputTokensOf(request, pricing, adapterDefault), request.n ?? 1, pricing);
-    record.reservation = await this.budgets.reserve({
+    const reserve = this.budgets.reserve({
       requestId: record.requestId,
       instanceId: this.instanceId,
       holders: record.caller.budgetHolders,
@@ -46,6 +46,17 @@ export class SpendRecorder {
       modelGroup: deployment.alias,
       deploymentId: deployment.id,
       provider: deployment.provider,
+    });
+    if (amountNanos > 0) {
+      record.reservation = await reserve;
+      return;
+    }
+    // Fail closed only where money is at stake: a free local model is still served when the
+    // budget store is down (its ledger row may then be lost, which costs nothing).
+    record.reservation = await reserve.catch((error: unknown) => {
+      if (!(error instanceof BudgetStoreUnavailableError)) throw error;
+      this.logger.warn(`Serving free ${deployment.alias} without a ledger reservation: ${error.message}`);
+      return undefined;
     });
   }
 

@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { BudgetExceededError, BudgetStoreUnavailableError } from '@tollgate/budgets';
-import { AuthError, InvalidAdminQueryError, RateLimitedError } from '@tollgate/keys';
+import { AuthError, InvalidAdminQueryError, KeyStoreUnavailableError, RateLimitedError } from '@tollgate/keys';
 import { ProviderRequestError, UpstreamError } from '@tollgate/providers';
 import { RateLimitStoreUnavailableError } from '@tollgate/rate-limits';
 import { RouteFailedError, RoutingError, RoutingErrorCode } from '@tollgate/routing';
@@ -39,6 +39,7 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
     });
   }
   if (exception instanceof BudgetStoreUnavailableError) return descriptor(503, 'service_unavailable', exception.message, null, 'budget_store_unavailable');
+  if (exception instanceof KeyStoreUnavailableError) return descriptor(503, 'service_unavailable', exception.message, null, 'key_store_unavailable');
   if (exception instanceof RateLimitStoreUnavailableError) return descriptor(503, 'service_unavailable', exception.message, null, exception.code);
   if (exception instanceof AdminError) {
     const notFound = exception.code === AdminErrorCode.TEAM_NOT_FOUND || exception.code === AdminErrorCode.KEY_NOT_FOUND;
