@@ -17,10 +17,9 @@ import type { GatewayConfig } from './config/gateway-config';
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { DatabaseModule } from './database/database.module';
 import { EmbeddingsController } from './embeddings/embeddings.controller';
-import { HealthController } from './health/health.controller';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
-import { HealthService } from './health/health.service';
+import { HealthModule } from './health/health.module';
 import { ModelsController } from './models/models.controller';
 import { UiModule } from './ui/ui.module';
 
@@ -40,14 +39,14 @@ export class AppModule {
         TeamsModule,
         KeysModule,
         SpendModule,
+        HealthModule,
         UiModule,
       ],
-      controllers: [ChatController, MessagesController, EmbeddingsController, ModelsController, HealthController],
+      controllers: [ChatController, MessagesController, EmbeddingsController, ModelsController],
       providers: [
         BudgetedRouter,
         ChatService,
         MessagesService,
-        HealthService,
         // Guards run in this order: who is calling, then whether their rate limits admit the call.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },

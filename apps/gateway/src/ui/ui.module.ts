@@ -1,7 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { KeysModule } from '@tollgate/keys';
 import { TeamsModule } from '@tollgate/teams';
-import { HealthService } from '../health/health.service';
+import { HealthModule } from '../health/health.module';
 import { UiAdminController } from './ui-admin.controller';
 import { UiAuthController } from './ui-auth.controller';
 import { UI_CREDENTIALS, UiAuthService, uiCredentialsFromEnv } from './ui-auth.service';
@@ -16,7 +16,7 @@ import { resolvePublicDir, uiAssets, uiSecurityHeaders } from './ui-static';
  * teams and keys services behind a session cookie of its own (the browser never holds the master key).
  */
 @Module({
-  imports: [TeamsModule, KeysModule],
+  imports: [TeamsModule, KeysModule, HealthModule],
   controllers: [UiPagesController, UiAuthController, UiReadController, UiAdminController],
   providers: [
     { provide: UI_PUBLIC_DIR, useFactory: () => resolvePublicDir() },
@@ -24,8 +24,6 @@ import { resolvePublicDir, uiAssets, uiSecurityHeaders } from './ui-static';
     UiAuthService,
     UiSessionGuard,
     UiReportsService,
-    // Its own instance (the app's is not exported from a module); it keeps only a 2 s probe cache.
-    HealthService,
   ],
 })
 export class UiModule implements NestModule {
