@@ -1,4 +1,5 @@
 import { GovernancePostgres1764230400000 } from './postgres/1764230400000-governance';
+import { BudgetFunctionsPostgres1764316800000 } from './postgres/1764316800000-budget-functions';
 import { Governance1764230400000 } from './sqlite/1764230400000-governance';
 
 /**
@@ -6,4 +7,4 @@ import { Governance1764230400000 } from './sqlite/1764230400000-governance';
  * tests load exactly the same set, in order.
  */
 export const sqliteMigrations: Function[] = [Governance1764230400000];
-export const postgresMigrations: Function[] = [GovernancePostgres1764230400000];
+export const postgresMigrations: Function[] = [GovernancePostgres1764230400000, BudgetFunctionsPostgres1764316800000];

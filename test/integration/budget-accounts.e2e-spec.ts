@@ -63,6 +63,13 @@ describe('BudgetAccounts', () => {
     provider: 'openai',
   });
 
+  /** The smallest ledger row settlement can record. */
+  const ledgerRow = (requestId: string) => ({
+    sql: `INSERT INTO spend_logs (request_id, call_type, status, start_time, end_time, latency_ms) VALUES (?, 'chat_completion', 'success', 0, 0, 0)
+          ON CONFLICT (request_id) DO NOTHING`,
+    params: [requestId],
+  });
+
   it('admits exactly as many racing reservations as fit, never more', async () => {
     const holders = await seed('race', 10_000, null);
     const results = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => budgets.reserve(details(holders, `race-${i}`, 1_000))));
@@ -84,8 +91,10 @@ describe('BudgetAccounts', () => {
     const holders = await seed('settle', 10_000, null);
     await budgets.reserve(details(holders, 'settle-1', 4_000));
     await budgets.reserve(details(holders, 'settle-2', 4_000));
-    const keySpend = await sql.transaction((tx) => budgets.settleIn(tx, 'settle-1', holders, 1_234));
-    expect(keySpend).toBe(1_234);
+    const settled = await budgets.settleWithRecord(ledgerRow('settle-1'), 'settle-1', holders, 1_234);
+    expect(settled).toEqual({ recorded: true, keySpendNanos: 1_234 });
+    // Settling the same request again changes nothing.
+    expect(await budgets.settleWithRecord(ledgerRow('settle-1'), 'settle-1', holders, 1_234)).toEqual({ recorded: false, keySpendNanos: null });
     await budgets.release({ requestId: 'settle-2', holders, amountNanos: 4_000 });
     expect(await balances('settle')).toEqual({ team: { spend: 1_234, reserved: 0 }, key: { spend: 1_234, reserved: 0 } });
   });
@@ -94,7 +103,7 @@ describe('BudgetAccounts', () => {
     const holders = (await seed('window', 5_000, null)).map((h) => ({ ...h, budgetDuration: '1d' }));
     const yesterday = Date.parse('2026-11-26T12:00:00Z');
     await budgets.reserve(details(holders, 'window-1', 5_000), yesterday);
-    await sql.transaction((tx) => budgets.settleIn(tx, 'window-1', holders, 5_000, yesterday));
+    await budgets.settleWithRecord(ledgerRow('window-1'), 'window-1', holders, 5_000, yesterday);
     await expect(budgets.reserve(details(holders, 'window-2', 1), yesterday + 1_000)).rejects.toBeInstanceOf(BudgetExceededError);
     await expect(budgets.reserve(details(holders, 'window-3', 5_000), Date.parse('2026-11-27T00:00:00Z'))).resolves.toBeDefined();
   });

@@ -48,28 +48,8 @@ export class BudgetAccounts {
 
   async reserve(details: ReservationDetails, now = Date.now()): Promise<Reservation> {
     try {
-      await this.sql.transaction(async (tx) => {
-        // A zero reservation (free local model) only records that the call is in flight, so a crash
-        // cannot lose it from the ledger; it never touches budgets, so it can never be blocked.
-        if (details.amountNanos > 0) {
-          for (const holder of details.holders) await this.reserveOn(tx, holder, details.amountNanos, now);
-        }
-        await tx.query(
-          `INSERT INTO budget_reservations (request_id, token, team_id, amount_nanos, instance_id, model_group, deployment_id, provider, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            details.requestId,
-            details.holders.find((h) => h.level === 'key')?.id ?? '',
-            details.holders.find((h) => h.level === 'team')?.id ?? null,
-            details.amountNanos,
-            details.instanceId,
-            details.modelGroup,
-            details.deploymentId,
-            details.provider,
-            now,
-          ],
-        );
-      });
+      if (this.sql.dialect === 'postgres') await this.reserveInOneCall(details, now);
+      else await this.reserveInTransaction(details, now);
     } catch (error) {
       if (error instanceof BudgetExceededError) throw error;
       throw new BudgetStoreUnavailableError(error);
@@ -90,10 +70,52 @@ export class BudgetAccounts {
   }
 
   /**
-   * Inside the ledger's transaction: swap the reservation (if still held) for the actual cost.
-   * Returns the key's spend in the current window after settlement.
+   * Writes the request's ledger row (`record`, an INSERT … ON CONFLICT (request_id) DO NOTHING)
+   * and swaps the reservation, if still held, for the actual cost — atomically, once per request.
+   * Returns whether the row was new, and the key's spend in its current window afterwards.
    */
-  async settleIn(tx: SqlRunner, requestId: string, holders: BudgetHolder[], actualNanos: number, now = Date.now()): Promise<number | null> {
+  async settleWithRecord(
+    record: { sql: string; params: unknown[] },
+    requestId: string,
+    holders: BudgetHolder[],
+    actualNanos: number,
+    now = Date.now(),
+  ): Promise<{ recorded: boolean; keySpendNanos: number | null }> {
+    if (this.sql.dialect === 'postgres') {
+      const key = holders.find((h) => h.level === 'key');
+      if (!key) {
+        const inserted = await this.sql.query(`${record.sql} RETURNING request_id`, record.params);
+        return { recorded: inserted.rows.length > 0, keySpendNanos: null };
+      }
+      const team = holders.find((h) => h.level === 'team');
+      // One statement: the settle function runs only for a row the INSERT actually added.
+      const settled = await this.sql.query<{ key_spend: unknown }>(
+        `WITH logged AS (${record.sql} RETURNING request_id)
+         SELECT tollgate_settle(?, ?, ?, ?, ?, ?, ?) AS key_spend FROM logged`,
+        [
+          ...record.params,
+          requestId,
+          actualNanos,
+          key.id,
+          budgetWindow(key.budgetDuration, now).start,
+          team?.id ?? null,
+          team ? budgetWindow(team.budgetDuration, now).start : 0,
+          now,
+        ],
+      );
+      if (settled.rows.length === 0) return { recorded: false, keySpendNanos: null };
+      const spend = settled.rows[0].key_spend;
+      return { recorded: true, keySpendNanos: spend === null ? null : toInt(spend) };
+    }
+    return this.sql.transaction(async (tx) => {
+      const inserted = await tx.query(record.sql, record.params);
+      if (inserted.changes === 0) return { recorded: false, keySpendNanos: null };
+      return { recorded: true, keySpendNanos: holders.length === 0 ? null : await this.settleIn(tx, requestId, holders, actualNanos, now) };
+    });
+  }
+
+  /** SQLite: the settlement statements, inside the caller's transaction. */
+  private async settleIn(tx: SqlRunner, requestId: string, holders: BudgetHolder[], actualNanos: number, now: number): Promise<number | null> {
     const reserved = await tx.query<{ amount_nanos: unknown }>(
       `DELETE FROM budget_reservations WHERE request_id = ? RETURNING amount_nanos`,
       [requestId],
@@ -119,6 +141,53 @@ export class BudgetAccounts {
     return keySpend;
   }
 
+  /** PostgreSQL: one call to tollgate_reserve, so the hot team row is locked for microseconds. */
+  private async reserveInOneCall(details: ReservationDetails, now: number): Promise<void> {
+    const key = details.holders.find((h) => h.level === 'key')!;
+    const team = details.holders.find((h) => h.level === 'team');
+    const result = await this.sql.query<{ refused: string | null }>(`SELECT tollgate_reserve(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS refused`, [
+      details.requestId,
+      details.instanceId,
+      details.amountNanos,
+      key.id,
+      budgetWindow(key.budgetDuration, now).start,
+      team?.id ?? null,
+      team ? budgetWindow(team.budgetDuration, now).start : 0,
+      details.modelGroup,
+      details.deploymentId,
+      details.provider,
+      now,
+    ]);
+    const refused = result.rows[0]?.refused;
+    if (refused) throw await this.exceeded(this.sql, refused === 'team' && team ? team : key, now);
+  }
+
+  /** SQLite: conditional updates in one transaction (SQLite serialises writers, so nothing waits on a lock). */
+  private async reserveInTransaction(details: ReservationDetails, now: number): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      // A zero reservation (free local model) only records that the call is in flight, so a crash
+      // cannot lose it from the ledger; it never touches budgets, so it can never be blocked.
+      if (details.amountNanos > 0) {
+        for (const holder of details.holders) await this.reserveOn(tx, holder, details.amountNanos, now);
+      }
+      await tx.query(
+        `INSERT INTO budget_reservations (request_id, token, team_id, amount_nanos, instance_id, model_group, deployment_id, provider, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          details.requestId,
+          details.holders.find((h) => h.level === 'key')?.id ?? '',
+          details.holders.find((h) => h.level === 'team')?.id ?? null,
+          details.amountNanos,
+          details.instanceId,
+          details.modelGroup,
+          details.deploymentId,
+          details.provider,
+          now,
+        ],
+      );
+    });
+  }
+
   private async reserveOn(tx: SqlRunner, holder: BudgetHolder, amount: number, now: number): Promise<void> {
     const { table, id } = TABLES[holder.level];
     const { start } = budgetWindow(holder.budgetDuration, now);
@@ -133,12 +202,19 @@ export class BudgetAccounts {
       [start, start, start, amount, holder.id, start, amount],
     );
     if (updated.changes === 1) return;
-    const current = await tx.query<{ spend_nanos: unknown; reserved_nanos: unknown; max_budget_nanos: unknown; window_start: unknown }>(
+    throw await this.exceeded(tx, holder, now);
+  }
+
+  /** The refusal, with the holder's current numbers for LiteLLM's message. */
+  private async exceeded(runner: SqlRunner, holder: BudgetHolder, now: number): Promise<BudgetExceededError> {
+    const { table, id } = TABLES[holder.level];
+    const { start } = budgetWindow(holder.budgetDuration, now);
+    const current = await runner.query<{ spend_nanos: unknown; reserved_nanos: unknown; max_budget_nanos: unknown; window_start: unknown }>(
       `SELECT spend_nanos, reserved_nanos, max_budget_nanos, window_start FROM ${table} WHERE ${id} = ?`,
       [holder.id],
     );
     const row = current.rows[0];
     const spent = row && toInt(row.window_start) >= start ? toInt(row.spend_nanos) : 0;
-    throw new BudgetExceededError(holder.level, holder.label, spent, row ? toInt(row.reserved_nanos) : 0, row ? toInt(row.max_budget_nanos) : 0);
+    return new BudgetExceededError(holder.level, holder.label, spent, row ? toInt(row.reserved_nanos) : 0, row ? toInt(row.max_budget_nanos) : 0);
   }
 }

@@ -43,9 +43,17 @@ class SqliteSql extends Sql {
   readonly dialect = 'sqlite' as const;
   private readonly statements = new Map<string, Statement>();
   private queue: Promise<unknown> = Promise.resolve();
+  // Prepared once: db.exec() would parse these on every transaction of the hot path.
+  private readonly begin: Statement;
+  private readonly commit: Statement;
+  private readonly rollback: Statement;
 
   constructor(private readonly db: BetterSqliteDatabase) {
     super();
+    // IMMEDIATE takes the write lock up front, so a concurrent process fails fast on busy_timeout instead of deadlocking.
+    this.begin = db.prepare('BEGIN IMMEDIATE');
+    this.commit = db.prepare('COMMIT');
+    this.rollback = db.prepare('ROLLBACK');
   }
 
   query<T>(sql: string, params: unknown[] = []): Promise<SqlResult<T>> {
@@ -54,15 +62,14 @@ class SqliteSql extends Sql {
 
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
-      // IMMEDIATE takes the write lock up front, so a concurrent process fails fast on busy_timeout instead of deadlocking.
-      this.db.exec('BEGIN IMMEDIATE');
+      this.begin.run();
       const tx: SqlRunner = { dialect: 'sqlite', query: async <R>(sql: string, params: unknown[] = []) => this.run<R>(sql, params) };
       try {
         const result = await work(tx);
-        this.db.exec('COMMIT');
+        this.commit.run();
         return result;
       } catch (error) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        if (this.db.inTransaction) this.rollback.run();
         throw error;
       }
     });

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BudgetAccounts, type BudgetHolder } from '@tollgate/budgets';
-import { Sql } from '@tollgate/database';
 import type { TokenCounts } from './cost';
 
 export type LedgerStatus = 'success' | 'error' | 'budget_exceeded' | 'client_cancelled' | 'unsettled';
@@ -39,22 +38,19 @@ export interface LedgerEntry {
 export class SpendLedger {
   private readonly logger = new Logger('SpendLedger');
 
-  constructor(
-    private readonly sql: Sql,
-    private readonly budgets: BudgetAccounts,
-  ) {}
+  constructor(private readonly budgets: BudgetAccounts) {}
 
   /** Returns the key's spend in its current window after this request, when the request had a key. */
   async settle(entry: LedgerEntry, holders: BudgetHolder[]): Promise<number | null> {
-    return this.sql.transaction(async (tx) => {
-      const inserted = await tx.query(
-        `INSERT INTO spend_logs (request_id, api_key, team_id, end_user, model_group, model, deployment_id, provider, api_base,
-                                 call_type, status, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens,
-                                 total_tokens, spend_nanos, unpriced, attempted_fallbacks, start_time, end_time, latency_ms,
-                                 ttft_ms, session_id, error, metadata)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (request_id) DO NOTHING`,
-        [
+    const { recorded, keySpendNanos } = await this.budgets.settleWithRecord(
+      {
+        sql: `INSERT INTO spend_logs (request_id, api_key, team_id, end_user, model_group, model, deployment_id, provider, api_base,
+                                      call_type, status, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens,
+                                      total_tokens, spend_nanos, unpriced, attempted_fallbacks, start_time, end_time, latency_ms,
+                                      ttft_ms, session_id, error, metadata)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              ON CONFLICT (request_id) DO NOTHING`,
+        params: [
           entry.requestId,
           entry.apiKey,
           entry.teamId,
@@ -82,13 +78,13 @@ export class SpendLedger {
           entry.error === null ? null : entry.error.slice(0, 2000),
           JSON.stringify(entry.metadata),
         ],
-      );
-      if (inserted.changes === 0) {
-        this.logger.warn(`Request ${entry.requestId} was already settled; ignoring the second settlement`);
-        return null;
-      }
-      if (holders.length === 0) return null;
-      return this.budgets.settleIn(tx, entry.requestId, holders, entry.spendNanos, entry.endTime);
-    });
+      },
+      entry.requestId,
+      holders,
+      entry.spendNanos,
+      entry.endTime,
+    );
+    if (!recorded) this.logger.warn(`Request ${entry.requestId} was already settled; ignoring the second settlement`);
+    return keySpendNanos;
   }
 }
