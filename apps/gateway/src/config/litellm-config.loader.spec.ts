@@ -108,6 +108,13 @@ describe('LiteLLM config loader', () => {
     expect(config.routing.fallbacks).toEqual({ a: ['c', 'b'], b: ['c'] });
   });
 
+  it('takes the master key from general_settings, else from LITELLM_MASTER_KEY', () => {
+    const doc = minimal({ model: 'openai/m' });
+    expect(parseLiteLLMConfig(doc, 'c', { LITELLM_MASTER_KEY: 'sk-from-env-123' }).config.masterKey).toBe('sk-from-env-123');
+    expect(parseLiteLLMConfig({ ...doc, general_settings: { master_key: 'sk-from-config' } }, 'c', { LITELLM_MASTER_KEY: 'sk-from-env-123' }).config.masterKey).toBe('sk-from-config');
+    expect(parseLiteLLMConfig(doc, 'c', {}).config.masterKey).toBeUndefined();
+  });
+
   it('picks the database from DATABASE_URL, then general_settings.database_url', () => {
     const doc = { ...minimal({ model: 'openai/m' }), general_settings: { database_url: 'postgresql://u@h/db' } };
     expect(parseLiteLLMConfig(doc, 'c', {}).config.database).toEqual({ type: 'postgres', url: 'postgresql://u@h/db' });

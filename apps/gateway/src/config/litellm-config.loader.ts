@@ -191,7 +191,8 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
     strategy: strategy as RoutingStrategy,
   };
 
-  const masterKey = checker.string(general.master_key, 'general_settings.master_key');
+  // As in LiteLLM, LITELLM_MASTER_KEY applies when the config names no master key.
+  const masterKey = checker.string(general.master_key, 'general_settings.master_key') ?? (effectiveEnv.LITELLM_MASTER_KEY || undefined);
   if (masterKey !== undefined && masterKey.length < 8) checker.fail('general_settings.master_key', 'must be at least 8 characters');
 
   const databaseUrl = effectiveEnv.DATABASE_URL || checker.string(general.database_url, 'general_settings.database_url');
