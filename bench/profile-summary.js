@@ -5,6 +5,8 @@
  *
  * Usage: node bench/profile-summary.js <file.cpuprofile> [top=30] [--callers=<function name>]
  *   --callers: for functions of that name, the call paths (4 frames up) that their self time came from.
+ * Also prints inclusive time of the gateway's own functions (dist/…): the time spent in them and in
+ * everything they called synchronously (async continuations count where they resume).
  */
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
@@ -40,6 +42,7 @@ function summarize(file, top, callersOf) {
   const parents = new Map();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
   const callPaths = new Map();
+  const inclusive = new Map();
   const byFunction = new Map();
   const byBucket = new Map();
   let total = 0;
@@ -51,6 +54,16 @@ function summarize(file, top, callersOf) {
     byFunction.set(name, (byFunction.get(name) ?? 0) + ms);
     const group = bucket(callFrame);
     byBucket.set(group, (byBucket.get(group) ?? 0) + ms);
+    // Inclusive: every distinct gateway function on this sample's stack gets the sample once.
+    const seen = new Set();
+    for (let id = profile.samples[i]; id !== undefined; id = parents.get(id)) {
+      const frame = nodes.get(id).callFrame;
+      if (!location(frame).startsWith('dist/')) continue;
+      const label = frameLabel(frame);
+      if (seen.has(label)) continue;
+      seen.add(label);
+      inclusive.set(label, (inclusive.get(label) ?? 0) + ms);
+    }
     if (callersOf && callFrame.functionName === callersOf) {
       const chain = [];
       for (let id = parents.get(profile.samples[i]); id !== undefined && chain.length < 4; id = parents.get(id)) chain.push(frameLabel(nodes.get(id).callFrame));
@@ -67,6 +80,10 @@ function summarize(file, top, callersOf) {
   for (const [label, ms] of sorted(byBucket).slice(0, 15)) console.log(line(ms, label));
   console.log(`\nTop ${top} functions (self time):`);
   for (const [label, ms] of sorted(byFunction).slice(0, top)) console.log(line(ms, label));
+  if (inclusive.size) {
+    console.log(`\nGateway functions by inclusive time (top ${top}):`);
+    for (const [label, ms] of sorted(inclusive).slice(0, top)) console.log(line(ms, label));
+  }
   if (callersOf) {
     console.log(`\nWhere ${callersOf} was called from (self time of ${callersOf}):`);
     for (const [label, ms] of sorted(callPaths).slice(0, 10)) console.log(line(ms, label));
