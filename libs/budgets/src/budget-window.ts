@@ -10,7 +10,7 @@ export interface BudgetDuration {
   unit: 's' | 'm' | 'h' | 'd' | 'w' | 'mo';
 }
 
-const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+export const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const MONDAY_EPOCH_OFFSET_MS = 4 * UNIT_MS.d; // 1970-01-01 was a Thursday; the first Monday is 4 days later.
 
 export function parseBudgetDuration(text: string): BudgetDuration | null {

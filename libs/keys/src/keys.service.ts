@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { budgetWindow, usdToNanos } from '@tollgate/budgets';
+import { budgetWindow, parseBudgetDuration, UNIT_MS, usdToNanos } from '@tollgate/budgets';
 import { AccessEpoch, Sql, type SqlRunner, toInt } from '@tollgate/database';
 import { AdminError, AdminErrorCode, TeamsService } from '@tollgate/teams';
 import { apiKeyFromRow, type ApiKey } from './api-key';
@@ -168,15 +168,13 @@ export class KeysService {
 
 /** `duration` (key lifetime) uses budget_duration's syntax; months count as calendar months. */
 function expiryAfter(duration: string, now: number): number {
-  const match = /^(\d+)\s*(mo|s|m|h|d|w)$/.exec(duration.trim())!;
-  const amount = Number(match[1]);
-  if (match[2] === 'mo') {
+  const { amount, unit } = parseBudgetDuration(duration)!;
+  if (unit === 'mo') {
     const date = new Date(now);
     date.setUTCMonth(date.getUTCMonth() + amount);
     return date.getTime();
   }
-  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-  return now + amount * unit;
+  return now + amount * UNIT_MS[unit];
 }
 
 function keyNotFound(param: string): AdminError {
