@@ -17,7 +17,8 @@ fi
 
 if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
   echo "installing docker-compose (to validate docker-compose.yml)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose >/dev/null \
+    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose >/dev/null; }
 fi
 
 if [ ! -x /usr/bin/chromium ]; then
