@@ -38,5 +38,3 @@ export interface ProviderAdapter {
 
   embeddings?(deployment: Deployment, request: EmbeddingRequest, options: UpstreamCallOptions): Promise<unknown>;
 }
-
-export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');

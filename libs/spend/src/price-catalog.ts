@@ -33,7 +33,7 @@ const CATALOG: Record<string, { prices: Required<TokenPrices>; maxOutputTokens: 
 };
 
 /** What an unknown cloud model is reserved and charged at: Opus-class list prices, so a guess never under-counts. */
-export const UNPRICED_DEFAULT = perMillion(15, 75, 1.5, 18.75);
+const UNPRICED_DEFAULT = perMillion(15, 75, 1.5, 18.75);
 const UNPRICED_MAX_OUTPUT_TOKENS = 128_000;
 const LOCAL_MAX_OUTPUT_TOKENS = 32_768;
 
@@ -41,7 +41,7 @@ const LOCAL_MAX_OUTPUT_TOKENS = 32_768;
  * Prices for a deployment: the config's own (`input_cost_per_token`…) first, then the catalog by
  * model name, then — for local Ollama models — free, else the conservative default.
  */
-export function pricingFor(deployment: Deployment, unpricedDefault: Required<TokenPrices> = UNPRICED_DEFAULT): ModelPricing {
+export function pricingFor(deployment: Deployment): ModelPricing {
   const known = CATALOG[deployment.model] ?? CATALOG[deployment.model.replace(/-\d{8}$/, '')];
   const configured = deployment.prices;
   const maxOutputTokens = deployment.maxOutputTokens ?? known?.maxOutputTokens ?? (deployment.provider === 'ollama' ? LOCAL_MAX_OUTPUT_TOKENS : UNPRICED_MAX_OUTPUT_TOKENS);
@@ -64,7 +64,7 @@ export function pricingFor(deployment: Deployment, unpricedDefault: Required<Tok
   if (deployment.provider === 'ollama') {
     return { prices: { inputPerToken: 0, outputPerToken: 0, cacheReadPerToken: 0, cacheWritePerToken: 0 }, maxOutputTokens, maxInputTokens, unpriced: false };
   }
-  return { prices: unpricedDefault, maxOutputTokens, maxInputTokens, unpriced: true };
+  return { prices: UNPRICED_DEFAULT, maxOutputTokens, maxInputTokens, unpriced: true };
 }
 
 export function isFree(pricing: ModelPricing): boolean {
