@@ -27,3 +27,11 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
     || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
 fi
+
+# The real coding-agent CLIs (Claude Code, Codex), pinned in test/agents/package.json and kept out
+# of the root install: together they are ~650 MB.
+if ! test/agents/node_modules/.bin/claude --version 2>/dev/null | grep -q "^$(node -p 'require("./test/agents/package.json").dependencies["@anthropic-ai/claude-code"]')" \
+  || ! test/agents/node_modules/.bin/codex --version 2>/dev/null | grep -q "$(node -p 'require("./test/agents/package.json").dependencies["@openai/codex"]')$"; then
+  echo "installing the coding-agent CLIs (npm ci --prefix test/agents)"
+  npm ci --prefix test/agents --no-audit --no-fund >/dev/null
+fi
