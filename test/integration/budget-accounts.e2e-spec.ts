@@ -30,7 +30,8 @@ describe('BudgetAccounts', () => {
   async function seed(teamId: string, teamMax: number | null, keyMax: number | null): Promise<BudgetHolder[]> {
     const now = Date.now();
     await sql.query(`INSERT INTO teams (team_id, max_budget_nanos, created_at, updated_at) VALUES (?, ?, ?, ?)`, [teamId, teamMax, now, now]);
-    await sql.query(`INSERT INTO api_keys (token, key_name, team_id, max_budget_nanos, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`, [
+    await sql.query(`INSERT INTO api_keys (key_id, token, key_name, team_id, max_budget_nanos, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+      `tok-${teamId}`,
       `tok-${teamId}`,
       'sk-...test',
       teamId,
@@ -56,6 +57,7 @@ describe('BudgetAccounts', () => {
   const details = (holders: BudgetHolder[], requestId: string, amountNanos: number) => ({
     requestId,
     instanceId: 'test-instance',
+    apiKey: holders[0].id,
     holders,
     amountNanos,
     modelGroup: 'm',

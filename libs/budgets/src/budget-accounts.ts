@@ -6,7 +6,7 @@ import { budgetWindow } from './budget-window';
 /** A budget holder as the hot path knows it: from the key cache, without reading the database. */
 export interface BudgetHolder {
   level: BudgetLevel;
-  /** `api_keys.token` or `teams.team_id`. */
+  /** `api_keys.key_id` (stable across /key/regenerate) or `teams.team_id`. */
   id: string;
   /** What to call it in messages: a team id or a masked key name. */
   label: string;
@@ -22,6 +22,8 @@ export interface Reservation {
 export interface ReservationDetails {
   requestId: string;
   instanceId: string;
+  /** The key's token when the call started: what the ledger row names if crash recovery settles it. */
+  apiKey: string;
   holders: BudgetHolder[];
   amountNanos: number;
   modelGroup: string;
@@ -30,7 +32,7 @@ export interface ReservationDetails {
 }
 
 const TABLES: Record<BudgetLevel, { table: string; id: string }> = {
-  key: { table: 'api_keys', id: 'token' },
+  key: { table: 'api_keys', id: 'key_id' },
   team: { table: 'teams', id: 'team_id' },
 };
 
@@ -145,7 +147,7 @@ export class BudgetAccounts {
   private async reserveInOneCall(details: ReservationDetails, now: number): Promise<void> {
     const key = details.holders.find((h) => h.level === 'key')!;
     const team = details.holders.find((h) => h.level === 'team');
-    const result = await this.sql.query<{ refused: string | null }>(`SELECT tollgate_reserve(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS refused`, [
+    const result = await this.sql.query<{ refused: string | null }>(`SELECT tollgate_reserve(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS refused`, [
       details.requestId,
       details.instanceId,
       details.amountNanos,
@@ -157,6 +159,7 @@ export class BudgetAccounts {
       details.deploymentId,
       details.provider,
       now,
+      details.apiKey,
     ]);
     const refused = result.rows[0]?.refused;
     if (refused) throw await this.exceeded(this.sql, refused === 'team' && team ? team : key, now);
@@ -171,11 +174,12 @@ export class BudgetAccounts {
         for (const holder of details.holders) await this.reserveOn(tx, holder, details.amountNanos, now);
       }
       await tx.query(
-        `INSERT INTO budget_reservations (request_id, token, team_id, amount_nanos, instance_id, model_group, deployment_id, provider, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO budget_reservations (request_id, token, key_id, team_id, amount_nanos, instance_id, model_group, deployment_id, provider, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           details.requestId,
-          details.holders.find((h) => h.level === 'key')?.id ?? '',
+          details.apiKey,
+          details.holders.find((h) => h.level === 'key')?.id ?? null,
           details.holders.find((h) => h.level === 'team')?.id ?? null,
           details.amountNanos,
           details.instanceId,

@@ -3,6 +3,9 @@ import { toInt, toIntOrNull } from '@tollgate/database';
 import { budgetResetAt, currentSpendNanos } from '@tollgate/teams';
 
 export interface ApiKey {
+  /** Stable for the key's life; budgets and reservations are held under it. */
+  keyId: string;
+  /** SHA-256 of the current secret: changes on /key/regenerate. */
   token: string;
   keyName: string;
   keyAlias: string | null;
@@ -26,6 +29,7 @@ export interface ApiKey {
 
 export function apiKeyFromRow(row: Record<string, unknown>): ApiKey {
   return {
+    keyId: String(row.key_id ?? row.token),
     token: String(row.token),
     keyName: String(row.key_name),
     keyAlias: (row.key_alias as string | null) ?? null,

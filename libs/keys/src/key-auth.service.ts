@@ -97,7 +97,7 @@ export class KeyAuthService {
 }
 
 function callerFor(key: ApiKey, team: Team | null): Caller {
-  const holders: Caller['budgetHolders'] = [{ level: 'key', id: key.token, label: key.keyAlias ?? key.keyName, budgetDuration: key.budgetDuration }];
+  const holders: Caller['budgetHolders'] = [{ level: 'key', id: key.keyId, label: key.keyAlias ?? key.keyName, budgetDuration: key.budgetDuration }];
   if (team) holders.push({ level: 'team', id: team.teamId, label: team.teamId, budgetDuration: team.budgetDuration });
   const rateSubjects: Caller['rateSubjects'] = [];
   if (key.rpmLimit !== null || key.tpmLimit !== null) rateSubjects.push({ id: `key:${key.token}`, rpmLimit: key.rpmLimit, tpmLimit: key.tpmLimit });

@@ -32,10 +32,12 @@ export class KeysService {
     await this.sql.transaction(async (tx) => {
       await this.assertAliasFree(tx, dto.key_alias ?? null, null);
       await tx.query(
-        `INSERT INTO api_keys (token, key_name, key_alias, team_id, user_id, models, max_budget_nanos, budget_duration, tpm_limit,
+        `INSERT INTO api_keys (key_id, token, key_name, key_alias, team_id, user_id, models, max_budget_nanos, budget_duration, tpm_limit,
                                rpm_limit, expires_at, metadata, blocked, spend_nanos, reserved_nanos, window_start, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?)`,
         [
+          // The first token is unique and random, so it serves as the key's id for life.
+          token,
           token,
           maskKey(rawKey),
           dto.key_alias ?? null,

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BudgetAccounts, type BudgetHolder } from '@tollgate/budgets';
 import type { TokenCounts } from './cost';
+import { MAX_STORED_ERROR_CHARS, storableId, storableMetadata, storableText } from './stored-values';
 
 export type LedgerStatus = 'success' | 'error' | 'budget_exceeded' | 'client_cancelled' | 'unsettled';
 export type CallType = 'chat_completion' | 'embedding' | 'messages';
@@ -31,7 +32,8 @@ export interface LedgerEntry {
 }
 
 /**
- * Settlement: the ledger row and the budget movement (reservation → actual cost) commit in one
+ * Settlement: every client-controlled value is made storable first (stored-values.ts), so no
+ * value a caller picks can make the INSERT fail. The ledger row and the budget movement (reservation → actual cost) commit in one
  * transaction, keyed by request id, so a request is charged exactly once even if settlement runs twice.
  */
 @Injectable()
@@ -54,9 +56,9 @@ export class SpendLedger {
           entry.requestId,
           entry.apiKey,
           entry.teamId,
-          entry.endUser,
-          entry.modelGroup,
-          entry.model,
+          storableId(entry.endUser),
+          storableId(entry.modelGroup),
+          storableId(entry.model),
           entry.deploymentId,
           entry.provider,
           entry.apiBase,
@@ -74,9 +76,9 @@ export class SpendLedger {
           entry.endTime,
           Math.max(0, entry.endTime - entry.startTime),
           entry.ttftMs,
-          entry.sessionId,
-          entry.error === null ? null : entry.error.slice(0, 2000),
-          JSON.stringify(entry.metadata),
+          storableId(entry.sessionId),
+          entry.error === null ? null : storableText(entry.error, MAX_STORED_ERROR_CHARS),
+          storableMetadata(entry.metadata),
         ],
       },
       entry.requestId,

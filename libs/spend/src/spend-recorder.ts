@@ -5,7 +5,8 @@ import type { Deployment } from '@tollgate/providers';
 import { costNanos, costUpperBoundNanos, maxOutputTokensOf, tokenCountsOf, type TokenCounts } from './cost';
 import type { CallRecord } from './call-record';
 import { isFree, pricingFor } from './price-catalog';
-import { SpendLedger } from './spend-ledger';
+import { RefusalLog } from './refusal-log';
+import { SettlementRetry } from './settlement-retry';
 
 /** Characters per token when estimating output that never got a usage report: a low ratio over-counts, never under. */
 const CHARS_PER_TOKEN_ESTIMATE = 3;
@@ -18,10 +19,11 @@ const CHARS_PER_TOKEN_ESTIMATE = 3;
 @Injectable()
 export class SpendRecorder {
   private readonly logger = new Logger('SpendRecorder');
+  private readonly refusals = new RefusalLog();
 
   constructor(
     private readonly budgets: BudgetAccounts,
-    private readonly ledger: SpendLedger,
+    private readonly settlement: SettlementRetry,
     @Inject(INSTANCE_ID) private readonly instanceId: string,
     @Inject(RATE_LIMITER) private readonly rateLimiter: RateLimiter,
   ) {}
@@ -41,6 +43,7 @@ export class SpendRecorder {
     const reserve = this.budgets.reserve({
       requestId: record.requestId,
       instanceId: this.instanceId,
+      apiKey: record.caller.token,
       holders: record.caller.budgetHolders,
       amountNanos,
       modelGroup: deployment.alias,
@@ -83,38 +86,39 @@ export class SpendRecorder {
           ? costNanos(tokens, record.pricing)
           : 0;
     record.costNanos = cost;
-    try {
-      record.keySpendNanos = await this.ledger.settle(
-        {
-          requestId: record.requestId,
-          apiKey: record.caller.token,
-          teamId: record.caller.teamId,
-          endUser: record.endUser,
-          modelGroup: record.servedByAlias ?? record.modelGroup,
-          model: record.deployment?.model ?? null,
-          deploymentId: record.deployment?.id ?? null,
-          provider: record.deployment?.provider ?? null,
-          apiBase: record.deployment?.apiBase ?? null,
-          callType: record.callType,
-          status,
-          tokens,
-          spendNanos: cost,
-          unpriced: record.pricing?.unpriced ?? false,
-          attemptedFallbacks: record.attemptedFallbacks,
-          startTime: record.startTime,
-          endTime: now,
-          ttftMs: record.firstByteAt === undefined ? null : record.firstByteAt - record.startTime,
-          sessionId: record.sessionId,
-          error: record.error ?? null,
-          metadata: { ...record.metadata, requested_model: record.modelGroup, key_alias: record.caller.keyAlias },
-        },
-        record.caller.budgetHolders,
-      );
-    } catch (error) {
-      // The reservation (if any) stays in place and is charged by recovery: never under-count.
-      this.logger.error(`Could not settle request ${record.requestId}: ${(error as Error).message}`);
-      return;
-    }
+    // A refusal holds no reservation, so a refusal row that is only counted loses no money.
+    const refusal = status === 'budget_exceeded' && !record.reservation ? this.refusals.admit(record.caller.budgetHolders[0]?.id ?? record.caller.token, now) : null;
+    if (refusal && !refusal.write) return;
+    const coalesced = refusal && refusal.coalesced > 0 ? { coalesced_refusals: refusal.coalesced } : {};
+    const keySpendNanos = await this.settlement.settle(
+      {
+        requestId: record.requestId,
+        apiKey: record.caller.token,
+        teamId: record.caller.teamId,
+        endUser: record.endUser,
+        modelGroup: record.servedByAlias ?? record.modelGroup,
+        model: record.deployment?.model ?? null,
+        deploymentId: record.deployment?.id ?? null,
+        provider: record.deployment?.provider ?? null,
+        apiBase: record.deployment?.apiBase ?? null,
+        callType: record.callType,
+        status,
+        tokens,
+        spendNanos: cost,
+        unpriced: record.pricing?.unpriced ?? false,
+        attemptedFallbacks: record.attemptedFallbacks,
+        startTime: record.startTime,
+        endTime: now,
+        ttftMs: record.firstByteAt === undefined ? null : record.firstByteAt - record.startTime,
+        sessionId: record.sessionId,
+        error: record.error ?? null,
+        metadata: { ...record.metadata, ...coalesced, requested_model: record.modelGroup, key_alias: record.caller.keyAlias },
+      },
+      record.caller.budgetHolders,
+    );
+    // Not landed yet: SettlementRetry keeps trying while the reservation holds the amount.
+    if (keySpendNanos === undefined) return;
+    record.keySpendNanos = keySpendNanos;
     const totalTokens = tokens.promptTokens + tokens.completionTokens;
     if (totalTokens > 0 && record.caller.rateSubjects.some((s) => s.tpmLimit !== null)) {
       await this.rateLimiter.recordTokens(record.caller.rateSubjects.map((s) => s.id), totalTokens, now).catch(() => undefined);

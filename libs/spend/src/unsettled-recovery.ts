@@ -11,6 +11,7 @@ const SWEEP_MS = 5_000;
 interface OpenReservation {
   request_id: string;
   token: string;
+  key_id: string | null;
   team_id: string | null;
   amount_nanos: unknown;
   model_group: string | null;
@@ -65,7 +66,7 @@ export class UnsettledRecovery implements OnApplicationBootstrap, BeforeApplicat
           );
     for (const orphan of orphans.rows) {
       const amount = toInt(orphan.amount_nanos);
-      const holders: BudgetHolder[] = [{ level: 'key', id: orphan.token, label: orphan.token, budgetDuration: null }];
+      const holders: BudgetHolder[] = [{ level: 'key', id: orphan.key_id ?? orphan.token, label: orphan.token, budgetDuration: null }];
       if (orphan.team_id) holders.push({ level: 'team', id: orphan.team_id, label: orphan.team_id, budgetDuration: null });
       await this.ledger.settle(
         {
