@@ -48,3 +48,14 @@ export function budgetWindow(duration: string | null | undefined, now: number): 
   const start = Math.floor(now / length) * length;
   return { start, end: start + length };
 }
+
+/** Longest `budget_duration` or key `duration` accepted: ten years (a month counts as 31 days). */
+export const MAX_DURATION_DAYS = 3_650;
+
+/** A positive duration no longer than MAX_DURATION_DAYS, or null. */
+export function parseBoundedDuration(text: string): BudgetDuration | null {
+  const parsed = parseBudgetDuration(text);
+  if (!parsed) return null;
+  const days = parsed.unit === 'mo' ? parsed.amount * 31 : (parsed.amount * UNIT_MS[parsed.unit]) / UNIT_MS.d;
+  return days <= MAX_DURATION_DAYS ? parsed : null;
+}

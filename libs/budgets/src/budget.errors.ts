@@ -28,7 +28,7 @@ export class BudgetStoreUnavailableError extends Error {
   }
 }
 
-const NANOS_PER_USD = 1_000_000_000;
+export const NANOS_PER_USD = 1_000_000_000;
 
 /** Nano-dollars → USD for display and APIs; exact for any amount below $9M. */
 export function nanosToUsd(nanos: number): number {

@@ -1,5 +1,5 @@
 import { nanosToUsd } from '@tollgate/budgets';
-import { toInt, toIntOrNull } from '@tollgate/database';
+import { isoTimeOrNull, storedJsonObject, storedJsonStrings, toInt, toIntOrNull } from '@tollgate/database';
 import { budgetResetAt, currentSpendNanos } from '@tollgate/teams';
 
 export interface ApiKey {
@@ -35,13 +35,13 @@ export function apiKeyFromRow(row: Record<string, unknown>): ApiKey {
     keyAlias: (row.key_alias as string | null) ?? null,
     teamId: (row.team_id as string | null) ?? null,
     userId: (row.user_id as string | null) ?? null,
-    models: JSON.parse(String(row.models ?? '[]')) as string[],
+    models: storedJsonStrings(row.models),
     maxBudgetNanos: toIntOrNull(row.max_budget_nanos),
     budgetDuration: (row.budget_duration as string | null) ?? null,
     tpmLimit: toIntOrNull(row.tpm_limit),
     rpmLimit: toIntOrNull(row.rpm_limit),
     expiresAt: toIntOrNull(row.expires_at),
-    metadata: JSON.parse(String(row.metadata ?? '{}')) as Record<string, unknown>,
+    metadata: storedJsonObject(row.metadata),
     blocked: toInt(row.blocked) === 1,
     spendNanos: toInt(row.spend_nanos),
     reservedNanos: toInt(row.reserved_nanos),
@@ -68,11 +68,11 @@ export function apiKeyToApi(key: ApiKey, now = Date.now()): Record<string, unkno
     reserved_spend: nanosToUsd(key.reservedNanos),
     tpm_limit: key.tpmLimit,
     rpm_limit: key.rpmLimit,
-    expires: key.expiresAt === null ? null : new Date(key.expiresAt).toISOString(),
+    expires: isoTimeOrNull(key.expiresAt),
     metadata: key.metadata,
     blocked: key.blocked,
-    last_used_at: key.lastUsedAt === null ? null : new Date(key.lastUsedAt).toISOString(),
-    created_at: new Date(key.createdAt).toISOString(),
-    updated_at: new Date(key.updatedAt).toISOString(),
+    last_used_at: isoTimeOrNull(key.lastUsedAt),
+    created_at: isoTimeOrNull(key.createdAt),
+    updated_at: isoTimeOrNull(key.updatedAt),
   };
 }

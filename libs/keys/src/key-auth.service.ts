@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AccessEpoch, Sql } from '@tollgate/database';
+import { AccessEpoch, isoTimeOrNull, Sql } from '@tollgate/database';
 import { teamFromRow, type Team } from '@tollgate/teams';
 import { apiKeyFromRow, type ApiKey } from './api-key';
 import { AuthError, AuthErrorCode, KeyStoreUnavailableError } from './auth.errors';
@@ -51,7 +51,7 @@ export class KeyAuthService {
     if (key.blocked) throw new AuthError(AuthErrorCode.BLOCKED_KEY, `Key ${key.keyName} is blocked`);
     if (team?.blocked) throw new AuthError(AuthErrorCode.BLOCKED_TEAM, `Team ${team.teamId} is blocked`);
     if (key.expiresAt !== null && key.expiresAt <= now) {
-      throw new AuthError(AuthErrorCode.EXPIRED_KEY, `Key ${key.keyName} expired at ${new Date(key.expiresAt).toISOString()}`);
+      throw new AuthError(AuthErrorCode.EXPIRED_KEY, `Key ${key.keyName} expired at ${isoTimeOrNull(key.expiresAt)}`);
     }
     return callerFor(key, team);
   }

@@ -1,31 +1,31 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayNotEmpty, IsArray, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
-import { DURATION_MESSAGE, DURATION_PATTERN, LimitsDto } from '@tollgate/teams';
+import { ArrayNotEmpty, IsArray, IsOptional, IsString, ValidateIf } from 'class-validator';
+import { IsBoundedDuration, IsStorableName, LimitsDto } from '@tollgate/teams';
 
 /** Fields of /key/generate and /key/update, on top of the limits keys share with teams. */
 export class KeyFieldsDto extends LimitsDto {
   @ApiPropertyOptional({ example: 'sensit-dev-laptop' })
   @ValidateIf((_, v) => v !== null)
   @IsOptional()
-  @IsString()
+  @IsStorableName()
   key_alias?: string | null;
 
   @ApiPropertyOptional()
   @ValidateIf((_, v) => v !== null)
   @IsOptional()
-  @IsString()
+  @IsStorableName()
   team_id?: string | null;
 
   @ApiPropertyOptional()
   @ValidateIf((_, v) => v !== null)
   @IsOptional()
-  @IsString()
+  @IsStorableName()
   user_id?: string | null;
 
   @ApiPropertyOptional({ example: '90d', description: 'Key lifetime from now; null = never expires' })
   @ValidateIf((_, v) => v !== null)
   @IsOptional()
-  @Matches(DURATION_PATTERN, { message: `duration ${DURATION_MESSAGE}` })
+  @IsBoundedDuration()
   duration?: string | null;
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
-import { Sql, toInt, toIntOrNull } from '@tollgate/database';
+import { isoTimeOrNull, Sql, storedJsonObject, toInt, toIntOrNull } from '@tollgate/database';
 import { apiKeyFromRow, apiKeyToApi } from '@tollgate/keys';
 import { currentSpendNanos, teamFromRow, teamToApi } from '@tollgate/teams';
 import { DAY_MS, type Pagination, type ReportGroupBy, type SessionFilter, type SpendLogFilter, type TimeRange } from './spend-query.dto';
@@ -28,26 +28,18 @@ export function spendLogToApi(row: Record<string, unknown>): Record<string, unkn
     total_tokens: toInt(row.total_tokens),
     cache_read_input_tokens: toInt(row.cache_read_tokens),
     cache_creation_input_tokens: toInt(row.cache_write_tokens),
-    startTime: new Date(toInt(row.start_time)).toISOString(),
-    endTime: new Date(toInt(row.end_time)).toISOString(),
+    startTime: isoTimeOrNull(toInt(row.start_time)),
+    endTime: isoTimeOrNull(toInt(row.end_time)),
     request_duration_ms: toInt(row.latency_ms),
     time_to_first_token_ms: toIntOrNull(row.ttft_ms),
     session_id: row.session_id ?? null,
     attempted_fallbacks: toInt(row.attempted_fallbacks),
     unpriced: toInt(row.unpriced) === 1,
     error: row.error ?? null,
-    metadata: parseMetadata(row.metadata),
+    metadata: storedJsonObject(row.metadata),
   };
 }
 
-function parseMetadata(text: unknown): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(String(text ?? '{}'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
 
 function isoDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);

@@ -1,3 +1,4 @@
+export * from './admin-fields';
 export * from './admin.errors';
 export * from './limits.dto';
 export * from './team';

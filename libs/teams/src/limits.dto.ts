@@ -1,8 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNumber, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoundedDuration, IsBoundedMetadata, IsStorableName, MAX_BUDGET_USD } from './admin-fields';
 
-export const DURATION_PATTERN = /^\d+\s*(mo|s|m|h|d|w)$/;
-export const DURATION_MESSAGE = 'must look like 30s, 5m, 24h, 1d, 7d, 30d or 1mo';
+/** Most entries in a model allow-list. */
+const MAX_ALLOWED_MODELS = 1_000;
 
 /**
  * What keys and teams share, with LiteLLM's names: model allow-list, budget, rate limits,
@@ -12,7 +13,8 @@ export class LimitsDto {
   @ApiPropertyOptional({ type: [String], description: 'Aliases that may be called; empty = all' })
   @IsOptional()
   @IsArray()
-  @IsString({ each: true })
+  @ArrayMaxSize(MAX_ALLOWED_MODELS)
+  @IsStorableName({ each: true })
   models?: string[];
 
   @ApiPropertyOptional({ example: 50, description: 'USD per budget window; null = no limit' })
@@ -20,12 +22,13 @@ export class LimitsDto {
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
+  @Max(MAX_BUDGET_USD)
   max_budget?: number | null;
 
   @ApiPropertyOptional({ example: '1mo' })
   @ValidateIf((_, v) => v !== null)
   @IsOptional()
-  @Matches(DURATION_PATTERN, { message: `budget_duration ${DURATION_MESSAGE}` })
+  @IsBoundedDuration()
   budget_duration?: string | null;
 
   @ApiPropertyOptional()
@@ -33,6 +36,7 @@ export class LimitsDto {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   tpm_limit?: number | null;
 
   @ApiPropertyOptional()
@@ -40,11 +44,12 @@ export class LimitsDto {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   rpm_limit?: number | null;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional()
-  @IsObject()
+  @IsBoundedMetadata()
   metadata?: Record<string, unknown>;
 
   @ApiPropertyOptional()

@@ -1,12 +1,14 @@
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
-import { ArrayNotEmpty, IsArray, IsOptional, IsString, Matches } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+import { IsStorableName } from './admin-fields';
 import { LimitsDto } from './limits.dto';
 
 /** Fields shared by /team/new and /team/update. */
 export class TeamFieldsDto extends LimitsDto {
   @ApiPropertyOptional({ example: 'sensit-dev' })
+  @ValidateIf((_, v) => v !== null)
   @IsOptional()
-  @IsString()
+  @IsStorableName()
   team_alias?: string | null;
 }
 

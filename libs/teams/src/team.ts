@@ -1,5 +1,5 @@
 import { budgetWindow, nanosToUsd } from '@tollgate/budgets';
-import { toInt, toIntOrNull } from '@tollgate/database';
+import { isoTimeOrNull, storedJsonObject, storedJsonStrings, toInt, toIntOrNull } from '@tollgate/database';
 
 export interface Team {
   teamId: string;
@@ -22,12 +22,12 @@ export function teamFromRow(row: Record<string, unknown>): Team {
   return {
     teamId: String(row.team_id),
     teamAlias: (row.team_alias as string | null) ?? null,
-    models: JSON.parse(String(row.models ?? '[]')) as string[],
+    models: storedJsonStrings(row.models),
     maxBudgetNanos: toIntOrNull(row.max_budget_nanos),
     budgetDuration: (row.budget_duration as string | null) ?? null,
     tpmLimit: toIntOrNull(row.tpm_limit),
     rpmLimit: toIntOrNull(row.rpm_limit),
-    metadata: JSON.parse(String(row.metadata ?? '{}')) as Record<string, unknown>,
+    metadata: storedJsonObject(row.metadata),
     blocked: toInt(row.blocked) === 1,
     spendNanos: toInt(row.spend_nanos),
     reservedNanos: toInt(row.reserved_nanos),
@@ -44,7 +44,8 @@ export function currentSpendNanos(holder: { spendNanos: number; windowStart: num
 
 export function budgetResetAt(budgetDuration: string | null, now = Date.now()): string | null {
   if (!budgetDuration) return null;
-  return new Date(budgetWindow(budgetDuration, now).end).toISOString();
+  // A duration stored before durations were bounded has no printable end: shown as never resetting.
+  return isoTimeOrNull(budgetWindow(budgetDuration, now).end);
 }
 
 /** LiteLLM's team object. Money in USD. */
@@ -62,7 +63,7 @@ export function teamToApi(team: Team, now = Date.now()): Record<string, unknown>
     rpm_limit: team.rpmLimit,
     metadata: team.metadata,
     blocked: team.blocked,
-    created_at: new Date(team.createdAt).toISOString(),
-    updated_at: new Date(team.updatedAt).toISOString(),
+    created_at: isoTimeOrNull(team.createdAt),
+    updated_at: isoTimeOrNull(team.updatedAt),
   };
 }

@@ -32,6 +32,16 @@ export function validateChatCompletionRequest(body: unknown): ChatCompletionRequ
     if (content !== undefined && content !== null && typeof content !== 'string' && !Array.isArray(content)) {
       throw new InvalidRequestError(`'${param}.content' must be a string or an array of content parts`, `${param}.content`);
     }
+    if (Array.isArray(content)) {
+      content.forEach((part, partIndex) => {
+        if (!isTypedObject(part)) throw new InvalidRequestError(`'${param}.content[${partIndex}]' must be a content part object with a 'type'`, `${param}.content[${partIndex}]`);
+      });
+    }
+    const toolCalls = (message as Record<string, unknown>).tool_calls;
+    if (toolCalls !== undefined && toolCalls !== null) {
+      const valid = Array.isArray(toolCalls) && toolCalls.every((call) => isObject(call) && isObject((call as Record<string, unknown>).function));
+      if (!valid) throw new InvalidRequestError(`'${param}.tool_calls' must be an array of {id, type, function} objects`, `${param}.tool_calls`);
+    }
     if (role === 'tool' && typeof (message as Record<string, unknown>).tool_call_id !== 'string') {
       throw new InvalidRequestError(`'${param}.tool_call_id' is required on tool messages`, `${param}.tool_call_id`);
     }
@@ -57,12 +67,21 @@ export function validateChatCompletionRequest(body: unknown): ChatCompletionRequ
     if (!Array.isArray(request.tools)) throw new InvalidRequestError(`'tools' must be an array`, 'tools');
     request.tools.forEach((tool, index) => {
       const fn = (tool as { function?: { name?: unknown } } | null)?.function;
-      if (!fn || typeof fn.name !== 'string' || fn.name === '') {
+      if (!isObject(fn) || typeof fn.name !== 'string' || fn.name === '') {
         throw new InvalidRequestError(`'tools[${index}].function.name' is required`, `tools[${index}].function.name`);
       }
     });
   }
   return request as ChatCompletionRequest;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A content part: what every walk over `content` (estimate, translation) assumes each item is. */
+export function isTypedObject(value: unknown): boolean {
+  return isObject(value) && typeof value.type === 'string';
 }
 
 function optionalBoolean(object: Record<string, unknown>, field: string, param = field): void {

@@ -4,6 +4,7 @@ import { AuthError, InvalidAdminQueryError, KeyStoreUnavailableError, RateLimite
 import { ProviderRequestError, UpstreamError } from '@tollgate/providers';
 import { RateLimitStoreUnavailableError } from '@tollgate/rate-limits';
 import { RouteFailedError, RoutingError, RoutingErrorCode } from '@tollgate/routing';
+import { isUnstorableTextError } from '@tollgate/database';
 import { AdminError, AdminErrorCode } from '@tollgate/teams';
 import { InvalidRequestError } from './invalid-request.error';
 
@@ -66,6 +67,9 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
           ? (response as { message: string[] }).message.join('; ')
           : String((response as { message?: unknown }).message ?? exception.message);
     return descriptor(status, typeForStatus(status), message, null, String(status));
+  }
+  if (isUnstorableTextError(exception)) {
+    return descriptor(400, 'invalid_request_error', 'A value in the request contains a NUL or an invalid character', null, 'invalid_characters');
   }
   return descriptor(500, 'internal_server_error', `Internal error; reference ${requestId} in the gateway log`, null, 'internal_error');
 }

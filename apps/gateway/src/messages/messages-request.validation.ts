@@ -1,4 +1,5 @@
 import { InvalidRequestError } from '../common/invalid-request.error';
+import { isTypedObject } from '../chat/chat-request.validation';
 
 export interface AnthropicMessagesBody {
   model: string;
@@ -20,6 +21,30 @@ export function validateMessagesRequest(body: unknown, requireMaxTokens = true):
     throw new InvalidRequestError('max_tokens: Field required (a positive integer)', 'max_tokens');
   }
   if (!Array.isArray(request.messages)) throw new InvalidRequestError('messages: Field required (an array)', 'messages');
+  request.messages.forEach((message, index) => {
+    const { role, content } = (message ?? {}) as Record<string, unknown>;
+    if (message === null || typeof message !== 'object' || Array.isArray(message) || (role !== 'user' && role !== 'assistant' && role !== 'system')) {
+      throw new InvalidRequestError(`messages.${index}: must be an object with a role of "user" or "assistant"`, `messages.${index}`);
+    }
+    assertBlocks(content, `messages.${index}.content`);
+  });
+  if (request.system !== undefined && request.system !== null) assertBlocks(request.system, 'system');
+  if (request.tools !== undefined && request.tools !== null) {
+    if (!Array.isArray(request.tools) || !request.tools.every((tool) => tool !== null && typeof tool === 'object' && !Array.isArray(tool))) {
+      throw new InvalidRequestError('tools: must be an array of tool objects', 'tools');
+    }
+  }
   if (request.stream !== undefined && typeof request.stream !== 'boolean') throw new InvalidRequestError('stream: must be a boolean', 'stream');
   return request as AnthropicMessagesBody;
+}
+
+/** Text, or content blocks: every walk over them (estimate, translation) assumes objects with a `type`. */
+function assertBlocks(content: unknown, param: string): void {
+  if (typeof content === 'string') return;
+  if (!Array.isArray(content)) throw new InvalidRequestError(`${param}: must be a string or an array of content blocks`, param);
+  content.forEach((block, index) => {
+    if (!isTypedObject(block)) throw new InvalidRequestError(`${param}.${index}: must be a content block object with a "type"`, `${param}.${index}`);
+    const inner = (block as { type: string; content?: unknown }).content;
+    if (block.type === 'tool_result' && inner !== undefined && inner !== null) assertBlocks(inner, `${param}.${index}.content`);
+  });
 }
