@@ -45,7 +45,15 @@ export class LedgerDb {
       const db = new Database(target.path, { fileMustExist: true });
       db.pragma('busy_timeout = 5000');
       return new LedgerDb(
-        async (sql, params) => db.prepare(sql).all(...params) as Record<string, unknown>[],
+        async (sql, params) => {
+          const statement = db.prepare(sql);
+          // better-sqlite3 refuses .all() on statements that return nothing (a test planting rows).
+          if (!statement.reader) {
+            statement.run(...params);
+            return [];
+          }
+          return statement.all(...params) as Record<string, unknown>[];
+        },
         async () => {
           db.close();
         },

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { budgetWindow, parseBudgetDuration, UNIT_MS, usdToNanos } from '@tollgate/budgets';
+import { budgetWindow, carrySpendIntoNewWindow, parseBudgetDuration, UNIT_MS, usdToNanos } from '@tollgate/budgets';
 import { AccessEpoch, Sql, type SqlRunner, toInt } from '@tollgate/database';
 import { AdminError, AdminErrorCode, TeamsService } from '@tollgate/teams';
 import { apiKeyFromRow, type ApiKey } from './api-key';
@@ -85,6 +85,7 @@ export class KeysService {
     set('updated_at', now);
     await this.sql.transaction(async (tx) => {
       if (dto.key_alias) await this.assertAliasFree(tx, dto.key_alias, token);
+      if (dto.budget_duration !== undefined) await carrySpendIntoNewWindow(tx, { table: 'api_keys', column: 'token' }, token, dto.budget_duration, now);
       const updated = await tx.query(`UPDATE api_keys SET ${assignments.join(', ')} WHERE token = ?`, [...values, token]);
       if (updated.changes === 0) throw keyNotFound('key');
       await this.epoch.bump(tx);

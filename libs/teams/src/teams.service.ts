@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { usdToNanos } from '@tollgate/budgets';
+import { carrySpendIntoNewWindow, usdToNanos } from '@tollgate/budgets';
 import { AccessEpoch, Sql, toInt } from '@tollgate/database';
 import { AdminError, AdminErrorCode } from './admin.errors';
 import { teamFromRow, type Team } from './team';
@@ -61,6 +61,7 @@ export class TeamsService {
     if (dto.blocked !== undefined) set('blocked', dto.blocked ? 1 : 0);
     set('updated_at', now);
     await this.sql.transaction(async (tx) => {
+      if (dto.budget_duration !== undefined) await carrySpendIntoNewWindow(tx, { table: 'teams', column: 'team_id' }, teamId, dto.budget_duration, now);
       const updated = await tx.query(`UPDATE teams SET ${assignments.join(', ')} WHERE team_id = ?`, [...values, teamId]);
       if (updated.changes === 0) throw notFound(teamId);
       await this.epoch.bump(tx);
