@@ -6,7 +6,7 @@ import type { LedgerEntry, SpendLedger } from './spend-ledger';
 function flakyLedger(failures: number) {
   const attempts: number[] = [];
   const ledger = {
-    settle: jest.fn(async () => {
+    settle: jest.fn(async (..._settled: unknown[]) => {
       attempts.push(Date.now());
       if (attempts.length <= failures) throw new Error('Connection terminated unexpectedly');
       return 42;
