@@ -111,7 +111,14 @@ const wildChatBody = fc.record(
   },
   { requiredKeys: ['model', 'messages'] },
 );
-const chatBody = fc.oneof(plausibleChatBody, wildChatBody);
+/** Valid envelope, random structure inside the messages: what the estimator and translators walk. */
+const wildMessagesChatBody = fc.record({
+  model: fc.constant('gpt'),
+  messages: fc.array(chatMessage, { minLength: 1, maxLength: 4 }),
+  max_tokens: fc.integer({ min: 1, max: 64 }),
+  tools: maybe(fc.array(fc.oneof(hostileJson, fc.record({ type: fc.constant('function'), function: fc.record({ name: fc.constant('f'), parameters: hostileJson }) })), { maxLength: 3 })),
+});
+const chatBody = fc.oneof(plausibleChatBody, wildMessagesChatBody, wildChatBody);
 
 const plausibleMessagesBody = fc.record({
   model: fc.constant('gpt'),
@@ -134,7 +141,14 @@ const wildMessagesBody = fc.record(
   },
   { requiredKeys: ['model', 'max_tokens', 'messages'] },
 );
-const messagesBody = fc.oneof(plausibleMessagesBody, wildMessagesBody);
+const wildContentMessagesBody = fc.record({
+  model: fc.constant('gpt'),
+  max_tokens: fc.integer({ min: 1, max: 64 }),
+  messages: fc.array(fc.record({ role: fc.constantFrom('user', 'assistant'), content }), { minLength: 1, maxLength: 4 }),
+  system: maybe(fc.oneof(hostileString, fc.array(part, { maxLength: 3 }))),
+  tools: maybe(fc.array(fc.oneof(hostileJson, fc.record({ name: fc.constant('f'), input_schema: hostileJson })), { maxLength: 3 })),
+});
+const messagesBody = fc.oneof(plausibleMessagesBody, wildContentMessagesBody, wildMessagesBody);
 
 const embeddingsBody = fc.record(
   {
