@@ -1,5 +1,5 @@
 /** Refusals for budget written to the ledger per key per minute; the rest are only counted. */
-export const REFUSAL_ROWS_PER_KEY_MINUTE = 10;
+export const REFUSAL_ROWS_PER_KEY_MINUTE = 60;
 const MINUTE_MS = 60_000;
 
 /**
