@@ -79,7 +79,24 @@ const deepText = fc
   .map(([depth, arrays]) => (arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + 'null' + '}'.repeat(depth)));
 
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
-const part = fc.oneof(hostileJson, fc.record({ type: fc.constantFrom('text', 'image_url', 'image', 'tool_result', 'document'), text: maybe(hostileString), content: maybe(hostileJson) }));
+/** Content parts and blocks of every type either dialect knows, each field sometimes of the wrong type. */
+const typedPart = fc.record(
+  {
+    type: fc.constantFrom('text', 'image_url', 'input_audio', 'file', 'image', 'document', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'),
+    text: fc.oneof(hostileString, hostileJson),
+    image_url: fc.oneof(hostileJson, fc.record({ url: fc.oneof(hostileJson, fc.constantFrom('data:image/png;base64,AAAA', 'https://example.com/a.png')), detail: hostileJson })),
+    source: fc.oneof(hostileJson, fc.record({ type: fc.constantFrom('url', 'base64', 'file', 'text'), url: hostileJson, data: hostileJson, media_type: hostileJson })),
+    id: hostileJson,
+    name: hostileJson,
+    input: hostileJson,
+    tool_use_id: hostileJson,
+    content: hostileJson,
+    thinking: hostileJson,
+    cache_control: hostileJson,
+  },
+  { requiredKeys: ['type'] },
+);
+const part = fc.oneof(hostileJson, typedPart, typedPart);
 const content = fc.oneof(hostileString, fc.array(part, { maxLength: 4 }), hostileJson);
 const chatMessage = fc.oneof(
   { weight: 4, arbitrary: fc.record({ role: fc.constantFrom('user', 'assistant', 'system', 'tool', 'developer'), content, tool_call_id: maybe(hostileString), tool_calls: maybe(hostileJson) }) },

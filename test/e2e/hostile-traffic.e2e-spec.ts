@@ -173,6 +173,21 @@ describe('class 4: admin input that passes validation and breaks things later', 
     expect(await counts()).toEqual(before);
   });
 
+  it.each(['/team/info?team_id=a%00b', '/key/list?team_id=a%00b', '/key/list?key_alias=%ED%A0%80', '/spend/logs?team_id=a%00b', '/spend/logs?user=a%00b', '/spend/keys?key=a%00b'])(
+    'a lookup by a value with NUL or a lone surrogate (%s) is never a 500',
+    async (path) => {
+      const response = await admin.send(path);
+      expect(response.status).toBeLessThan(500);
+    },
+  );
+
+  it.each([
+    ['/team/delete', { team_ids: ['a\u0000b'] }],
+    ['/key/delete', { key_aliases: ['a\u0000b'] }],
+  ])('%s of a name with NUL is never a 500', async (path, body) => {
+    expect((await admin.send(path, { body })).status).toBeLessThan(500);
+  });
+
   it('a bad /key/update leaves the key exactly as it was', async () => {
     const { key } = await teamWithKey({ key: { budget_duration: '1d' } });
     const before = await admin.keyInfo(key);
@@ -288,6 +303,8 @@ describe('class 6: input shapes that crashed the estimator', () => {
     ['"content": [null] on /v1/chat/completions', '/v1/chat/completions', { model: 'gpt', messages: [{ role: 'user', content: [null] }] }, 'messages[0].content[0]'],
     ['"content": [7] on /v1/chat/completions', '/v1/chat/completions', { model: 'gpt', messages: [{ role: 'user', content: [7] }] }, 'messages[0].content[0]'],
     ['"tool_calls": [null] on /v1/chat/completions', '/v1/chat/completions', { model: 'gpt', messages: [{ role: 'assistant', tool_calls: [null] }] }, 'messages[0].tool_calls'],
+    ['"image_url": {"url": {}} on /v1/chat/completions', '/v1/chat/completions', { model: 'gpt', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: {} } }] }] }, 'messages[0].content[0].image_url'],
+    ['"text": 5 on /v1/chat/completions', '/v1/chat/completions', { model: 'gpt', messages: [{ role: 'user', content: [{ type: 'text', text: 5 }] }] }, 'messages[0].content[0].text'],
     ['"tools": [{"function": "x"}] on /v1/chat/completions', '/v1/chat/completions', { model: 'gpt', messages: MESSAGES, tools: [{ function: 'x' }] }, 'tools[0].function.name'],
   ])('%s is a 400 in OpenAI shape', async (_attack, path, body, param) => {
     const { key } = await teamWithKey();
@@ -301,6 +318,8 @@ describe('class 6: input shapes that crashed the estimator', () => {
     ['"content": [null]', { messages: [{ role: 'user', content: [null] }] }],
     ['"messages": [null]', { messages: [null] }],
     ['"system": [null]', { system: [null], messages: MESSAGES }],
+    ['an image block whose source is a number', { messages: [{ role: 'user', content: [{ type: 'image', source: 5 }] }] }],
+    ['a tool_use block whose input is a string', { messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: '{}' }] }] }],
     ['a tool_result whose content is [null]', { messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [null] }] }] }],
   ])('%s on /v1/messages is a 400 in Anthropic shape', async (_attack, body) => {
     const { key } = await teamWithKey();

@@ -1,4 +1,5 @@
 import type { ChatCompletionRequest } from '@tollgate/providers';
+import { assertContent } from '../common/content-shape';
 import { InvalidRequestError } from '../common/invalid-request.error';
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
@@ -32,11 +33,7 @@ export function validateChatCompletionRequest(body: unknown): ChatCompletionRequ
     if (content !== undefined && content !== null && typeof content !== 'string' && !Array.isArray(content)) {
       throw new InvalidRequestError(`'${param}.content' must be a string or an array of content parts`, `${param}.content`);
     }
-    if (Array.isArray(content)) {
-      content.forEach((part, partIndex) => {
-        if (!isTypedObject(part)) throw new InvalidRequestError(`'${param}.content[${partIndex}]' must be a content part object with a 'type'`, `${param}.content[${partIndex}]`);
-      });
-    }
+    if (Array.isArray(content)) assertContent(content, `${param}.content`, (base, i) => `${base}[${i}]`);
     const toolCalls = (message as Record<string, unknown>).tool_calls;
     if (toolCalls !== undefined && toolCalls !== null) {
       const valid = Array.isArray(toolCalls) && toolCalls.every((call) => isObject(call) && isObject((call as Record<string, unknown>).function));
@@ -77,11 +74,6 @@ export function validateChatCompletionRequest(body: unknown): ChatCompletionRequ
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** A content part: what every walk over `content` (estimate, translation) assumes each item is. */
-export function isTypedObject(value: unknown): boolean {
-  return isObject(value) && typeof value.type === 'string';
 }
 
 function optionalBoolean(object: Record<string, unknown>, field: string, param = field): void {

@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../common/invalid-request.error';
-import { isTypedObject } from '../chat/chat-request.validation';
+import { assertContent } from '../common/content-shape';
 
 export interface AnthropicMessagesBody {
   model: string;
@@ -38,13 +38,7 @@ export function validateMessagesRequest(body: unknown, requireMaxTokens = true):
   return request as AnthropicMessagesBody;
 }
 
-/** Text, or content blocks: every walk over them (estimate, translation) assumes objects with a `type`. */
+/** Anthropic's error messages name fields with dots: `messages.0.content.1`. */
 function assertBlocks(content: unknown, param: string): void {
-  if (typeof content === 'string') return;
-  if (!Array.isArray(content)) throw new InvalidRequestError(`${param}: must be a string or an array of content blocks`, param);
-  content.forEach((block, index) => {
-    if (!isTypedObject(block)) throw new InvalidRequestError(`${param}.${index}: must be a content block object with a "type"`, `${param}.${index}`);
-    const inner = (block as { type: string; content?: unknown }).content;
-    if (block.type === 'tool_result' && inner !== undefined && inner !== null) assertBlocks(inner, `${param}.${index}.content`);
-  });
+  assertContent(content, param, (base, i) => `${base}.${i}`);
 }
