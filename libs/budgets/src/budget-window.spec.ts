@@ -1,9 +1,20 @@
-import { budgetWindow, parseBudgetDuration } from './budget-window';
+import { budgetWindow, MAX_DURATION_DAYS, parseBoundedDuration, parseBudgetDuration } from './budget-window';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('budget windows', () => {
+  it('bounds admin durations: positive, at most MAX_DURATION_DAYS, a month counted as 31 days', () => {
+    expect(parseBoundedDuration(`${MAX_DURATION_DAYS}d`)).toEqual({ amount: MAX_DURATION_DAYS, unit: 'd' });
+    expect(parseBoundedDuration(`${MAX_DURATION_DAYS + 1}d`)).toBeNull();
+    expect(parseBoundedDuration('117mo')).not.toBeNull();
+    expect(parseBoundedDuration('118mo')).toBeNull();
+    expect(parseBoundedDuration('521w')).not.toBeNull();
+    expect(parseBoundedDuration('99999999999999999999d')).toBeNull();
+    expect(parseBoundedDuration('0s')).toBeNull();
+    expect(parseBoundedDuration(`${MAX_DURATION_DAYS * 86_400}s`)).not.toBeNull();
+  });
+
   it('parses LiteLLM durations and rejects the rest', () => {
     expect(parseBudgetDuration('30d')).toEqual({ amount: 30, unit: 'd' });
     expect(parseBudgetDuration('1mo')).toEqual({ amount: 1, unit: 'mo' });
