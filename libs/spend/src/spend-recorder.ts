@@ -116,9 +116,8 @@ export class SpendRecorder {
       },
       record.caller.budgetHolders,
     );
-    // Not landed yet: SettlementRetry keeps trying while the reservation holds the amount.
-    if (keySpendNanos === undefined) return;
-    record.keySpendNanos = keySpendNanos;
+    // undefined: not landed yet; SettlementRetry keeps trying while the reservation holds the amount.
+    if (keySpendNanos !== undefined) record.keySpendNanos = keySpendNanos;
     const totalTokens = tokens.promptTokens + tokens.completionTokens;
     if (totalTokens > 0 && record.caller.rateSubjects.some((s) => s.tpmLimit !== null)) {
       await this.rateLimiter.recordTokens(record.caller.rateSubjects.map((s) => s.id), totalTokens, now).catch(() => undefined);
