@@ -1,6 +1,7 @@
 export * from './call-record';
 export * from './cost';
 export * from './price-catalog';
+export * from './server-tools';
 export * from './spend-ledger';
 export * from './spend-query.dto';
 export * from './spend-recorder';
@@ -8,3 +9,4 @@ export * from './spend-reports.service';
 export * from './spend.interceptor';
 export * from './spend.module';
 export * from './unsettled-recovery';
+export * from './usage-check';

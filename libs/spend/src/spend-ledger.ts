@@ -21,6 +21,8 @@ export interface LedgerEntry {
   tokens: TokenCounts;
   spendNanos: number;
   unpriced: boolean;
+  /** Charged by the gateway's estimate: the upstream's usage was missing or not believable. */
+  estimated?: boolean;
   attemptedFallbacks: number;
   startTime: number;
   endTime: number;
@@ -47,8 +49,8 @@ export class SpendLedger {
         sql: `INSERT INTO spend_logs (request_id, api_key, team_id, end_user, model_group, model, deployment_id, provider, api_base,
                                       call_type, status, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens,
                                       total_tokens, spend_nanos, unpriced, attempted_fallbacks, start_time, end_time, latency_ms,
-                                      ttft_ms, session_id, error, metadata)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      ttft_ms, session_id, error, metadata, estimated)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
               ON CONFLICT (request_id) DO NOTHING`,
         params: [
           entry.requestId,
@@ -77,6 +79,7 @@ export class SpendLedger {
           entry.sessionId,
           entry.error === null ? null : entry.error.slice(0, 2000),
           JSON.stringify(entry.metadata),
+          entry.estimated ? 1 : 0,
         ],
       },
       entry.requestId,
