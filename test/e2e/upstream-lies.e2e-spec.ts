@@ -8,7 +8,7 @@
  * model's maximum is a 400. Every amount is exact, on SQLite and PostgreSQL alike.
  */
 import { AnthropicFake, DEFAULT_REPLY_TEXT, OllamaFake, OpenAIFake, type FakeUpstream } from '../fakes';
-import { AdminApi, nanosToUsd, sendRaw, usdToNanos, type RawResponse } from '../support/admin-api';
+import { AdminApi, nanosToUsd, sendRaw, usdToNanos, waitFor, type RawResponse } from '../support/admin-api';
 import { ANTHROPIC_DEFAULT_MAX_TOKENS, inputTokensBound, PRICES } from '../support/expected-cost';
 import { LedgerDb } from '../support/ledger-db';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
@@ -101,9 +101,15 @@ interface LedgerRowOfCall {
   status: string;
 }
 
+/** The call's ledger row; a stream settles just after its last byte, so the row may take a moment. */
 async function rowOf(response: RawResponse): Promise<LedgerRowOfCall> {
   const requestId = response.headers.get('x-litellm-call-id');
-  const [row] = await ledger.query<LedgerRowOfCall>(`SELECT spend_nanos, prompt_tokens, completion_tokens, estimated, status FROM spend_logs WHERE request_id = ?`, [requestId]);
+  const row = await waitFor(
+    async () => (await ledger.query<LedgerRowOfCall>(`SELECT spend_nanos, prompt_tokens, completion_tokens, estimated, status FROM spend_logs WHERE request_id = ?`, [requestId]))[0],
+    5_000,
+    25,
+    `the ledger row of ${requestId}`,
+  );
   return { ...row, estimated: Number(row.estimated) };
 }
 
