@@ -252,6 +252,7 @@ describe('class 2: upstream usage is not trusted as it comes', () => {
       { fault: 'a 200 with an error body', body: ERROR_BODY },
       { fault: 'a 200 with a body that is not JSON', body: '<html>502 Bad Gateway</html>' },
       { fault: 'a 200 with JSON that is not an answer', body: { ok: true } },
+      { fault: 'a 200 whose stream begins with an OpenAI-style error event', body: 'data: {"error":{"message":"upstream exploded"}}\n\n' },
     ];
     /** `flaky` falls back to a healthy twin; `solo` has nowhere to go. */
     const ROUTES: { name: string; fake: FakeUpstream<any>; match?: string; send: (model: string) => Promise<RawResponse>; flaky?: string; solo: string; dialect: 'openai' | 'anthropic' }[] = [
