@@ -62,6 +62,7 @@ beforeAll(async () => {
       openaiModel('embed-backup', 'text-embedding-3-small'),
       claude('claude'),
       claude('claude-capped', { max_tokens: CAP }),
+      claude('claude-capped-8k', { max_tokens: 8_000 }),
       claude('claude-flaky'),
       claude('claude-backup'),
       claude('claude-solo'),
@@ -312,6 +313,12 @@ describe('class 3: the reservation is a bound the gateway enforces', () => {
     it('Anthropic, passthrough of /v1/messages: max_tokens (Claude Code asks for 32,000)', async () => {
       await sendRaw(gateway.url, '/v1/messages', { key, body: { model: 'claude-capped', messages: MESSAGES, max_tokens: 32_000 } });
       expect((anthropic.lastRequest!.body as { max_tokens: number }).max_tokens).toBe(CAP);
+    });
+
+    it("Anthropic passthrough: Claude Code's thinking budget follows the cap down, as Anthropic requires it below max_tokens", async () => {
+      const body = { model: 'claude-capped-8k', messages: MESSAGES, max_tokens: 32_000, thinking: { type: 'enabled', budget_tokens: 31_999 } };
+      expect((await sendRaw(gateway.url, '/v1/messages', { key, body })).status).toBe(200);
+      expect(anthropic.lastRequest!.body).toMatchObject({ max_tokens: 8_000, thinking: { type: 'enabled', budget_tokens: 7_999 } });
     });
 
     it('Ollama: options.num_predict, also when the client set none', async () => {

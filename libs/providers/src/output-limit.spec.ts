@@ -1,5 +1,5 @@
 import type { Deployment } from './deployment';
-import { capOutputTokens, upstreamOutputLimit, withDeploymentOutputCap } from './output-limit';
+import { capOutputTokens, fitThinkingBudget, upstreamOutputLimit, withDeploymentOutputCap } from './output-limit';
 
 const openai = { provider: 'openai', maxTokens: 10 } as Pick<Deployment, 'provider' | 'maxTokens' | 'maxOutputTokens'>;
 const uncapped = { provider: 'openai' } as Pick<Deployment, 'provider' | 'maxTokens' | 'maxOutputTokens'>;
@@ -29,5 +29,15 @@ describe('the deployment output cap (litellm_params.max_tokens) as a ceiling', (
     expect(upstreamOutputLimit(anthropic, {})).toBe(64_000);
     expect(upstreamOutputLimit({ provider: 'anthropic' }, {})).toBe(4096);
     expect(upstreamOutputLimit(uncapped, { max_tokens: 0 })).toBe(0);
+  });
+});
+
+describe('fitThinkingBudget: Anthropic wants the thinking budget below max_tokens', () => {
+  it('lowers a budget the cap has overtaken, keeps one that fits, and leaves what Anthropic must refuse', () => {
+    expect(fitThinkingBudget({ type: 'enabled', budget_tokens: 31_999 }, 8_000)).toEqual({ type: 'enabled', budget_tokens: 7_999 });
+    expect(fitThinkingBudget({ type: 'enabled', budget_tokens: 2_000 }, 8_000)).toEqual({ type: 'enabled', budget_tokens: 2_000 });
+    expect(fitThinkingBudget({ type: 'enabled', budget_tokens: 31_999 }, 10)).toEqual({ type: 'enabled', budget_tokens: 31_999 });
+    expect(fitThinkingBudget({ type: 'disabled' }, 10)).toEqual({ type: 'disabled' });
+    expect(fitThinkingBudget(undefined, 10)).toBeUndefined();
   });
 });

@@ -40,3 +40,17 @@ export function upstreamOutputLimit(deployment: Pick<Deployment, 'provider' | 'm
   if (capped !== undefined) return capped;
   return deployment.provider === 'anthropic' ? anthropicDefaultMaxTokens(deployment) : undefined;
 }
+
+/** Anthropic's smallest thinking budget (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking). */
+const MIN_THINKING_BUDGET = 1024;
+
+/**
+ * Anthropic requires `thinking.budget_tokens` below `max_tokens`. When the deployment's cap lowered
+ * `max_tokens` under the client's thinking budget (Claude Code asks for 31,999 of 32,000), the budget
+ * follows it down where Anthropic's minimum allows; otherwise it is left for Anthropic to refuse.
+ */
+export function fitThinkingBudget<T>(thinking: T, maxTokens: number): T {
+  const budget = (thinking as { type?: unknown; budget_tokens?: unknown } | null | undefined)?.budget_tokens;
+  if (typeof budget !== 'number' || budget < maxTokens || maxTokens - 1 < MIN_THINKING_BUDGET) return thinking;
+  return { ...thinking, budget_tokens: maxTokens - 1 };
+}

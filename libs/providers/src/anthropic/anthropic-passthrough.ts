@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import type { Deployment } from '../deployment';
-import { capOutputTokens } from '../output-limit';
+import { capOutputTokens, fitThinkingBudget } from '../output-limit';
 import { UpstreamError } from '../upstream-error';
 import { parseJsonOrNull, readBodyText, relayableHeaders, UpstreamHttp } from '../upstream-http';
 import { anthropicUpstreamError } from './anthropic.errors';
@@ -57,7 +57,8 @@ export class AnthropicPassthrough {
 }
 
 /** The deployment's output cap over the client's `max_tokens`; count_tokens bodies carry none and get none. */
-function passthroughOutputCap(body: Record<string, unknown>, deployment: Deployment): { max_tokens?: number } {
+function passthroughOutputCap(body: Record<string, unknown>, deployment: Deployment): { max_tokens?: number; thinking?: unknown } {
   if (typeof body.max_tokens !== 'number' || deployment.maxTokens === undefined) return {};
-  return { max_tokens: capOutputTokens(body.max_tokens, deployment) };
+  const maxTokens = capOutputTokens(body.max_tokens, deployment)!;
+  return body.thinking === undefined ? { max_tokens: maxTokens } : { max_tokens: maxTokens, thinking: fitThinkingBudget(body.thinking, maxTokens) };
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Deployment } from '../deployment';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../openai.types';
-import { anthropicDefaultMaxTokens, withDeploymentOutputCap } from '../output-limit';
+import { anthropicDefaultMaxTokens, fitThinkingBudget, withDeploymentOutputCap } from '../output-limit';
 import type { ProviderAdapter, UpstreamCallOptions } from '../provider-adapter';
 import { SseParser } from '../stream-parsers';
 import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream-error';
@@ -72,11 +72,13 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 
   private toRequest(deployment: Deployment, request: ChatCompletionRequest, stream: boolean): AnthropicMessagesRequest {
-    return toAnthropicRequest(withDeploymentOutputCap(request, deployment), {
+    const body = toAnthropicRequest(withDeploymentOutputCap(request, deployment), {
       model: deployment.model,
       defaultMaxTokens: anthropicDefaultMaxTokens(deployment),
       stream,
     });
+    if (body.thinking !== undefined) body.thinking = fitThinkingBudget(body.thinking, body.max_tokens);
+    return body;
   }
 
   private headers(deployment: Deployment): Record<string, string> {
