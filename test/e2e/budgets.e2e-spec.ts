@@ -277,7 +277,8 @@ describe('budget windows', () => {
     expect(created.budget_reset_at).toBe(nextMidnight);
 
     openai.enqueue({ kind: 'reply', promptTokens: 120, completionTokens: 30 });
-    await clientFor(gateway.url, created.key).chat.completions.create(chatBody);
+    // Room for the 30 output tokens: usage beyond the call's output limit would not be believed.
+    await clientFor(gateway.url, created.key).chat.completions.create({ ...chatBody, max_tokens: 100 });
 
     const info = await admin.keyInfo(created.key);
     expect(info.budget_duration).toBe('1d');
@@ -293,7 +294,8 @@ describe('cost headers on success', () => {
     const client = clientFor(gateway.url, created.key);
 
     openai.enqueue({ kind: 'reply', promptTokens: 1000, cachedTokens: 600, completionTokens: 42 });
-    const first = await client.chat.completions.create(chatBody).withResponse();
+    // Room for the 42 output tokens: usage beyond the call's output limit would not be believed.
+    const first = await client.chat.completions.create({ ...chatBody, max_tokens: 100 }).withResponse();
     const firstCost = costNanos('gpt-4o', { freshInput: 400, cacheRead: 600, output: 42 });
     expect(firstCost).toBe(2_170_000);
     expect(Number(first.response.headers.get('x-litellm-response-cost'))).toBe(nanosToUsd(firstCost));

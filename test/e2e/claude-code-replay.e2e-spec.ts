@@ -31,7 +31,8 @@ beforeAll(async () => {
       // Claude Code asks for the model by its own name unless ANTHROPIC_MODEL says otherwise.
       { model_name: 'claude-sonnet-4-6', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
       // ANTHROPIC_MODEL=coder-gpt: the same session, served by OpenAI through the translation.
-      { model_name: 'coder-gpt', litellm_params: { model: 'openai/gpt-4o', api_base: openai.apiBase, api_key: OPENAI_KEY } },
+      // Claude Code asks for 32,000 output tokens, gpt-4o allows 16,384: the deployment's cap makes the two meet.
+      { model_name: 'coder-gpt', litellm_params: { model: 'openai/gpt-4o', api_base: openai.apiBase, api_key: OPENAI_KEY, max_tokens: 16_384 } },
     ],
   });
   admin = new AdminApi(gateway.url, TEST_MASTER_KEY);

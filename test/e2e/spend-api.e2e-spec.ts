@@ -150,6 +150,7 @@ describe('spend API', () => {
         session_id: 's-1',
         attempted_fallbacks: 0,
         unpriced: false,
+        estimated: false,
         error: null,
         metadata: expect.objectContaining({ requested_model: 'gpt', key_alias: 'acme-laptop' }),
       });

@@ -63,6 +63,11 @@ export interface AnthropicReply {
   cacheReadInputTokens?: number;
   /** The `model` the answer reports; default: the requested one. */
   model?: string;
+  /**
+   * A lying or broken usage report: an object is sent verbatim instead of the computed counts (in message_start, message_delta and a whole message)
+   * (negative, fractional, huge or non-numeric values, missing fields), `null` sends no usage at all.
+   */
+  usage?: Record<string, unknown> | null;
   /** Extra response headers. */
   headers?: Record<string, string>;
 }
@@ -212,7 +217,7 @@ export class AnthropicFake extends FakeUpstream<AnthropicReply> {
     const inputTokens = reply.inputTokens ?? Math.max(0, promptTokens - cacheRead - cacheCreation);
     const outputTokens = reply.outputTokens ?? DEFAULT_COMPLETION_TOKENS;
     const stopReason = reply.stopReason ?? ((reply.toolCalls ?? []).length > 0 ? 'tool_use' : 'end_turn');
-    const usage = (output: number) => ({
+    const usage = (output: number) => reply.usage !== undefined ? reply.usage : ({
       input_tokens: inputTokens,
       cache_creation_input_tokens: cacheCreation,
       cache_read_input_tokens: cacheRead,
@@ -220,6 +225,7 @@ export class AnthropicFake extends FakeUpstream<AnthropicReply> {
       output_tokens: output,
       service_tier: 'standard',
     });
+    const usageField = (output: number) => (usage(output) === null ? {} : { usage: usage(output) });
     const message = (content: unknown[], output: number, stop: string | null, stopSequence: string | null) => ({
       id: `msg_fake${sequence}`,
       type: 'message',
@@ -228,7 +234,7 @@ export class AnthropicFake extends FakeUpstream<AnthropicReply> {
       content,
       stop_reason: stop,
       stop_sequence: stopSequence,
-      usage: usage(output),
+      ...usageField(output),
     });
     const headers = { 'request-id': newRequestId(), ...(reply.headers ?? {}) };
 
@@ -268,12 +274,16 @@ export class AnthropicFake extends FakeUpstream<AnthropicReply> {
       {
         type: 'message_delta',
         delta: { stop_reason: stopReason, stop_sequence: reply.stopSequence ?? null },
-        usage: {
-          input_tokens: inputTokens,
-          cache_creation_input_tokens: cacheCreation,
-          cache_read_input_tokens: cacheRead,
-          output_tokens: outputTokens,
-        },
+        ...(reply.usage !== undefined
+          ? usageField(outputTokens)
+          : {
+              usage: {
+                input_tokens: inputTokens,
+                cache_creation_input_tokens: cacheCreation,
+                cache_read_input_tokens: cacheRead,
+                output_tokens: outputTokens,
+              },
+            }),
       },
     ]);
     events.push(['message_stop', { type: 'message_stop' }]);

@@ -81,6 +81,8 @@ export type FakeBehaviour<TReply extends object = object> =
   /**
    * An error status with the provider's real error body for that status; `message` replaces the text
    * inside it, `body` replaces it entirely (an object is sent as JSON, a string verbatim as text/plain).
+   * With `status: 200` and a `body`, it is a broken upstream's success: an error object or a page
+   * that is not JSON, sent with a 200 (also to a request that asked for a stream).
    */
   | {
       kind: 'error';

@@ -606,3 +606,59 @@ describe('scripted connection behaviours', () => {
     await fake.restart();
   });
 });
+
+describe('fakes that lie about usage', () => {
+  const openai = new OpenAIFake();
+  const anthropic = new AnthropicFake();
+  const ollama = new OllamaFake();
+  const messages = [{ role: 'user', content: 'hi' }];
+  const postJson = async (url: string, body: unknown, headers: Record<string, string> = {}) =>
+    (await request(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } })).body.text();
+  const LIE = { prompt_tokens: -5, completion_tokens: 1.5 };
+
+  beforeAll(() => Promise.all([openai.start(), anthropic.start(), ollama.start()]));
+  afterEach(() => [openai, anthropic, ollama].forEach((fake) => fake.reset()));
+  afterAll(() => Promise.all([openai.stop(), anthropic.stop(), ollama.stop()]));
+
+  it('OpenAI: sends a scripted usage object verbatim, or none at all, streamed or not', async () => {
+    openai.enqueue({ kind: 'reply', usage: LIE }).enqueue({ kind: 'reply', usage: null });
+    expect(JSON.parse(await postJson(`${openai.apiBase}/chat/completions`, { model: 'gpt-4o', messages })).usage).toEqual(LIE);
+    const stream = await postJson(`${openai.apiBase}/chat/completions`, { model: 'gpt-4o', messages, stream: true, stream_options: { include_usage: true } });
+    expect(stream).not.toContain('"prompt_tokens"');
+    expect(stream).toContain('data: [DONE]');
+  });
+
+  it('OpenAI: puts streamed usage on the finish chunk, which still carries choices', async () => {
+    openai.enqueue({ kind: 'reply', promptTokens: 1000, completionTokens: 450, usageOnChoicesChunk: true });
+    const text = await postJson(`${openai.apiBase}/chat/completions`, { model: 'gpt-4o', messages, stream: true, stream_options: { include_usage: true } });
+    const chunks = text.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)));
+    const withUsage = chunks.filter((c) => c.usage);
+    expect(withUsage).toHaveLength(1);
+    expect(withUsage[0].choices[0].finish_reason).toBe('stop');
+    expect(withUsage[0].usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 450 });
+  });
+
+  it('Anthropic: the scripted usage replaces it in message_start, message_delta and a whole message', async () => {
+    const headers = { 'anthropic-version': '2023-06-01', 'x-api-key': 'k' };
+    const lie = { input_tokens: -500, output_tokens: '9' };
+    anthropic.enqueue({ kind: 'reply', usage: lie }).enqueue({ kind: 'reply', usage: null });
+    const body = { model: 'claude-sonnet-4-6', max_tokens: 10, messages };
+    expect(JSON.parse(await postJson(`${anthropic.url}/v1/messages`, body, headers)).usage).toEqual(lie);
+    const stream = await postJson(`${anthropic.url}/v1/messages`, { ...body, stream: true }, headers);
+    expect(stream).not.toContain('"usage"');
+    expect(stream).toContain('event: message_stop');
+  });
+
+  it('Ollama: the scripted counts replace prompt_eval_count and eval_count', async () => {
+    ollama.enqueue({ kind: 'reply', usage: { prompt_eval_count: -3 } });
+    const answer = JSON.parse(await postJson(`${ollama.url}/api/chat`, { model: 'llama3.2', messages, stream: false }));
+    expect(answer.prompt_eval_count).toBe(-3);
+    expect(answer).not.toHaveProperty('eval_count');
+  });
+
+  it('answers 200 with an error body, or with text that is not JSON, when scripted as an error with status 200', async () => {
+    openai.enqueue({ kind: 'error', status: 200, body: { error: { message: 'boom' } } }).enqueue({ kind: 'error', status: 200, body: '<html>' });
+    expect(JSON.parse(await postJson(`${openai.apiBase}/chat/completions`, { model: 'gpt-4o', messages }))).toEqual({ error: { message: 'boom' } });
+    expect(await postJson(`${openai.apiBase}/chat/completions`, { model: 'gpt-4o', messages })).toBe('<html>');
+  });
+});

@@ -64,6 +64,11 @@ export interface OllamaReply {
   model?: string;
   /** Vectors for `/api/embed`; default `fakeEmbedding(input, dimensions)` per input. */
   embeddings?: number[][];
+  /**
+   * A lying or broken usage report: an object is sent verbatim instead of `prompt_eval_count` and `eval_count`
+   * (negative, fractional, huge or non-numeric values, missing fields), `null` sends no usage at all.
+   */
+  usage?: Record<string, unknown> | null;
 }
 
 export type OllamaBehaviour = FakeBehaviour<OllamaReply>;
@@ -203,9 +208,13 @@ export class OllamaFake extends FakeUpstream<OllamaReply> {
       done: true,
       total_duration: durations.total,
       load_duration: durations.load,
-      ...omitZero('prompt_eval_count', reply.promptEvalCount ?? promptTokensForOllama(body)),
+      ...(reply.usage !== undefined
+        ? (reply.usage ?? {})
+        : {
+            ...omitZero('prompt_eval_count', reply.promptEvalCount ?? promptTokensForOllama(body)),
+            ...omitZero('eval_count', reply.evalCount ?? DEFAULT_COMPLETION_TOKENS),
+          }),
       prompt_eval_duration: durations.promptEval,
-      ...omitZero('eval_count', reply.evalCount ?? DEFAULT_COMPLETION_TOKENS),
       eval_duration: durations.eval,
     });
     const failure = reply.kind === 'midStreamError' ? (reply.message ?? 'llama runner process has terminated: exit status 2') : undefined;
@@ -263,7 +272,7 @@ export class OllamaFake extends FakeUpstream<OllamaReply> {
       embeddings: reply.embeddings ?? inputs.map((text) => fakeEmbedding(text, dimensions)),
       total_duration: durations.total,
       load_duration: durations.load,
-      ...omitZero('prompt_eval_count', reply.promptEvalCount ?? promptTokensForOllamaEmbed(body)),
+      ...(reply.usage !== undefined ? (reply.usage ?? {}) : omitZero('prompt_eval_count', reply.promptEvalCount ?? promptTokensForOllamaEmbed(body))),
     });
   }
 

@@ -58,6 +58,16 @@ export interface OpenAIReply {
   model?: string;
   /** Embedding vectors for `/v1/embeddings`; default `fakeEmbedding(input, dimensions)` per input. */
   embeddings?: number[][];
+  /**
+   * A lying or broken usage report: an object is sent verbatim instead of the computed counts
+   * (negative, fractional, huge or non-numeric values, missing fields), `null` sends no usage at all.
+   */
+  usage?: Record<string, unknown> | null;
+  /**
+   * Streamed usage rides on the last chunk that has choices (the finish chunk), as some
+   * OpenAI-compatible servers send it, instead of a `choices: []` chunk of its own.
+   */
+  usageOnChoicesChunk?: boolean;
   /** Extra response headers. */
   headers?: Record<string, string>;
 }
@@ -287,7 +297,7 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
             finish_reason: answer.finishReason,
           },
         ],
-        usage: answer.usage,
+        ...(answer.usage === null ? {} : { usage: answer.usage }),
         service_tier: 'default',
         system_fingerprint: 'fp_fake',
       };
@@ -324,8 +334,9 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
       events.push(chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }));
       for (const piece of call.pieces) events.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
     });
-    events.push(chunk({}, answer.finishReason));
-    if (includeUsage) {
+    const usageOnChoices = includeUsage && answer.usage !== null && reply.usageOnChoicesChunk === true;
+    events.push({ ...chunk({}, answer.finishReason), ...(usageOnChoices ? { usage: answer.usage } : {}) });
+    if (includeUsage && answer.usage !== null && !usageOnChoices) {
       events.push({
         id: answer.id,
         object: 'chat.completion.chunk',
@@ -381,7 +392,7 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
           embedding: body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
         })),
         model: reply.model ?? body.model,
-        usage: { prompt_tokens: tokens, total_tokens: tokens },
+        ...(reply.usage === null ? {} : { usage: reply.usage ?? { prompt_tokens: tokens, total_tokens: tokens } }),
       },
       { ...this.commonHeaders(), ...(reply.headers ?? {}) },
     );
@@ -429,7 +440,7 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
       chunks: text === null ? [] : (reply.chunks ?? chunkText(text)),
       toolCalls,
       finishReason: reply.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'),
-      usage: {
+      usage: reply.usage !== undefined ? reply.usage : {
         prompt_tokens: promptTokens,
         completion_tokens: completionTokens,
         total_tokens: promptTokens + completionTokens,

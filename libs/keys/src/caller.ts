@@ -15,6 +15,8 @@ export interface Caller {
   teamModels: string[];
   /** Key first, then team: the order reservations lock rows in. Empty for the master key. */
   budgetHolders: BudgetHolder[];
+  /** The key or its team has a `max_budget`: money is at stake, so costs that cannot be bounded are refused. */
+  underMoneyBudget: boolean;
   rateSubjects: { id: string; rpmLimit: number | null; tpmLimit: number | null }[];
   metadata: Record<string, unknown>;
 }

@@ -90,6 +90,7 @@ export class KeyAuthService {
       keyModels: [],
       teamModels: [],
       budgetHolders: [],
+      underMoneyBudget: false,
       rateSubjects: [],
       metadata: {},
     };
@@ -113,6 +114,7 @@ function callerFor(key: ApiKey, team: Team | null): Caller {
     keyModels: key.models,
     teamModels: team?.models ?? [],
     budgetHolders: holders,
+    underMoneyBudget: key.maxBudgetNanos !== null || (team !== null && team.maxBudgetNanos !== null),
     rateSubjects,
     metadata: key.metadata,
   };

@@ -1,12 +1,15 @@
 export * from './anthropic/anthropic-passthrough';
-export { toChatUsage } from './anthropic/chat-response.transform';
+export { anthropicChatUsage, toChatUsage } from './anthropic/chat-response.transform';
+export { isAnthropicMessage } from './anthropic/anthropic.types';
 export * from './anthropic-inbound';
 export * from './deployment';
 export * from './openai.types';
+export * from './output-limit';
 export * from './provider-adapter';
 export * from './provider-registry';
 export * from './provider-request-error';
 export * from './providers.module';
 export * from './stream-parsers';
+export * from './token-count';
 export * from './upstream-error';
 export * from './upstream-http';

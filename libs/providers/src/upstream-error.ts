@@ -51,3 +51,20 @@ export function openAIErrorTypeForStatus(status: number): string {
   if (status >= 500) return 'api_error';
   return 'invalid_request_error';
 }
+
+/**
+ * A 2xx whose body is not the answer asked for — an error object, a proxy's HTML page, a truncated
+ * or foreign JSON body — is an upstream failure whatever its status line said: a 502 the router
+ * retries elsewhere, never a success charged at zero and never a 500.
+ */
+export function badSuccessBodyError(upstream: string, parsed: unknown, expected: string): UpstreamError {
+  const error = (parsed as { error?: unknown } | null)?.error;
+  const message = typeof error === 'string' ? error : (error as { message?: unknown } | undefined)?.message;
+  const detail =
+    parsed === null
+      ? 'a body that is not JSON'
+      : error !== undefined && error !== null
+        ? `an error${typeof message === 'string' ? `: ${message.slice(0, 500)}` : ''}`
+        : `a body that is not ${expected}`;
+  return new UpstreamError('http', 502, openAIError(`${upstream} answered 200 with ${detail}`, 'api_error', 'bad_upstream_response'));
+}

@@ -17,8 +17,15 @@ export interface CallRecord {
   endUser: string | null;
   sessionId: string | null;
   metadata: Record<string, unknown>;
-  /** Upper bound of input tokens, computed once: billing for a call cut off before usage arrived. */
+  /** Upper bound of the input tokens the gateway can measure (text, tools), computed once per request. */
   inputTokensBound: number;
+  /** The input holds media or references that only the model's context window bounds. */
+  unmeasuredInput: boolean;
+  /**
+   * What the current attempt's reservation was sized by: the most input and output tokens the call
+   * may be billed for on this deployment. Usage beyond them is not believed, and estimates never pass them.
+   */
+  bounds?: { inputTokens: number; outputTokens: number };
   deployment?: Deployment;
   servedByAlias?: string;
   attemptedFallbacks: number;
@@ -32,6 +39,8 @@ export interface CallRecord {
   /** The client left while an upstream call was in flight, before any answer came back. */
   abandonedInFlight?: boolean;
   status?: LedgerStatus;
+  /** Set by settlement: the charge is an estimate, the upstream's usage missing or not believable. */
+  estimated?: boolean;
   error?: string;
   settled: boolean;
   /** Set by settlement, for the `x-litellm-response-cost` / `x-litellm-key-spend` headers. */
@@ -47,4 +56,32 @@ export function attachCallRecord(request: object, record: CallRecord): void {
 
 export function callRecordOf(request: object): CallRecord | undefined {
   return (request as Record<symbol, CallRecord | undefined>)[CALL_RECORD];
+}
+
+/**
+ * Counts output received — one piece of text (a delta, a content block) at a time — for billing an
+ * answer whose usage is missing or not believable. Non-strings (a broken upstream's nulls) count nothing.
+ */
+export function countGenerated(record: CallRecord, ...texts: unknown[]): void {
+  const length = texts.reduce<number>((n, text) => n + (typeof text === 'string' ? text.length : 0), 0);
+  if (length > 0) {
+    record.generatedChars += length;
+    record.generatedChunks++;
+  }
+}
+
+/** Output of a whole chat completion (non-streamed), by the same measure as a stream's deltas. */
+export function countGeneratedChoices(record: CallRecord, choices: unknown): void {
+  for (const choice of Array.isArray(choices) ? (choices as { message?: { content?: unknown; reasoning_content?: unknown; tool_calls?: unknown } }[]) : []) {
+    const message = choice?.message;
+    const calls = Array.isArray(message?.tool_calls) ? (message.tool_calls as { function?: { arguments?: unknown } }[]) : [];
+    countGenerated(record, message?.content, message?.reasoning_content, ...calls.map((call) => call?.function?.arguments));
+  }
+}
+
+/** Output of an Anthropic message's content blocks (text, thinking, tool input). */
+export function countGeneratedBlocks(record: CallRecord, blocks: unknown[]): void {
+  for (const block of blocks as { text?: unknown; thinking?: unknown; input?: unknown }[]) {
+    countGenerated(record, block?.text, block?.thinking, block?.input === undefined ? undefined : JSON.stringify(block.input));
+  }
 }

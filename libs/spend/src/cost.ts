@@ -36,30 +36,59 @@ export function costNanos(tokens: TokenCounts, pricing: ModelPricing): number {
   );
 }
 
-/** Tokens an image may cost at most (Anthropic caps images near 1,600 tokens; OpenAI high detail below 1,500). */
-const IMAGE_TOKEN_BOUND = 2_000;
 /** Per-message framing tokens (role markers, separators) — a generous bound for every tokenizer in use. */
 const MESSAGE_OVERHEAD_TOKENS = 8;
+/**
+ * Tokens a provider adds on its own when a request carries tools: Anthropic's tool-use system prompt
+ * (up to 346 tokens on current models, more with computer use), OpenAI's function namespace preamble.
+ * https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/overview#pricing
+ */
+const TOOLS_OVERHEAD_TOKENS = 2_000;
 
 /**
- * A true upper bound of a request's input tokens without a tokenizer: no tokenizer in use emits
- * more tokens than UTF-8 bytes for text, so the byte length of the JSON that carries the prompt
- * bounds it from above; images referenced by URL get a fixed bound.
+ * A true upper bound of the input tokens the gateway can measure, without a tokenizer: no tokenizer
+ * in use emits more tokens than UTF-8 bytes for text, so the byte length of the JSON that carries
+ * the prompt bounds it from above. Media and references (see hasUnmeasuredInput) are not measured here.
  */
 export function inputTokensUpperBound(request: { messages?: unknown; tools?: unknown; system?: unknown; input?: unknown }): number {
   let bound = Buffer.byteLength(JSON.stringify(request.messages ?? [])) + Buffer.byteLength(JSON.stringify(request.tools ?? []));
   if (request.input !== undefined) bound += Buffer.byteLength(JSON.stringify(request.input));
   if (request.system !== undefined) bound += Buffer.byteLength(JSON.stringify(request.system));
-  for (const message of Array.isArray(request.messages) ? (request.messages as { content?: unknown }[]) : []) {
-    bound += MESSAGE_OVERHEAD_TOKENS;
-    if (Array.isArray(message.content)) {
-      for (const part of message.content as { type?: string; image_url?: { url?: string }; source?: { type?: string } }[]) {
-        const byUrl = (part.type === 'image_url' && !part.image_url?.url?.startsWith('data:')) || (part.type === 'image' && part.source?.type === 'url');
-        if (byUrl) bound += IMAGE_TOKEN_BOUND;
-      }
-    }
-  }
+  if (Array.isArray(request.messages)) bound += request.messages.length * MESSAGE_OVERHEAD_TOKENS;
+  if (Array.isArray(request.tools) && request.tools.length > 0) bound += TOOLS_OVERHEAD_TOKENS;
   return bound;
+}
+
+/**
+ * Content the provider turns into tokens by a rule the gateway cannot apply to the bytes it sees: an
+ * image (OpenAI's gpt-4o-mini bills one at up to ~48,000 tokens), a PDF (every page is also an image),
+ * audio, and anything fetched by reference (a URL, a Files API id). Text, tool calls and their
+ * results are measured; every other part type, known or not, counts as unmeasured.
+ */
+const MEASURED_PART_TYPES = new Set(['text', 'input_text', 'refusal', 'tool_use', 'thinking', 'redacted_thinking']);
+
+/** Whether the request carries input that only the model's context window bounds. */
+export function hasUnmeasuredInput(request: { messages?: unknown }): boolean {
+  const unmeasured = (part: unknown): boolean => {
+    if (typeof part !== 'object' || part === null) return false;
+    const { type, content } = part as { type?: unknown; content?: unknown };
+    // A tool result is text, but may hold images or documents of its own (one level deep, as the APIs allow).
+    if (type === 'tool_result') return Array.isArray(content) && content.some((inner) => typeof inner === 'object' && inner !== null && !MEASURED_PART_TYPES.has((inner as { type?: unknown }).type as string));
+    return !MEASURED_PART_TYPES.has(type as string);
+  };
+  const messages = Array.isArray(request.messages) ? request.messages : [];
+  return messages.some((message: unknown) => {
+    const content = (message as { content?: unknown } | null)?.content;
+    return Array.isArray(content) && content.some(unmeasured);
+  });
+}
+
+/**
+ * The input tokens a call may be billed for on a model: the measured bound, or — when part of the
+ * input cannot be measured — the model's context window, the true ceiling on any input.
+ */
+export function inputTokensBoundFor(measured: number, unmeasured: boolean, pricing: ModelPricing): number {
+  return unmeasured ? Math.max(measured, pricing.maxInputTokens) : measured;
 }
 
 /**
@@ -72,11 +101,3 @@ export function costUpperBoundNanos(inputTokensBound: number, maxOutputTokens: n
   return Math.ceil(inputTokensBound * inputRate + maxOutputTokens * Math.max(1, choices) * p.outputPerToken);
 }
 
-/**
- * Output tokens the upstream may produce: what the request allows, else what the adapter will
- * ask for by default (Anthropic requires one), else the model's maximum. Never capped by the
- * catalog: if a request asks for more than we think the model allows, the bound must still hold.
- */
-export function maxOutputTokensOf(request: { max_tokens?: number | null; max_completion_tokens?: number | null }, pricing: ModelPricing, adapterDefault?: number): number {
-  return request.max_completion_tokens ?? request.max_tokens ?? adapterDefault ?? pricing.maxOutputTokens;
-}

@@ -22,6 +22,8 @@ export interface LedgerEntry {
   tokens: TokenCounts;
   spendNanos: number;
   unpriced: boolean;
+  /** Charged by the gateway's estimate: the upstream's usage was missing or not believable. */
+  estimated?: boolean;
   attemptedFallbacks: number;
   startTime: number;
   endTime: number;
@@ -49,8 +51,8 @@ export class SpendLedger {
         sql: `INSERT INTO spend_logs (request_id, api_key, team_id, end_user, model_group, model, deployment_id, provider, api_base,
                                       call_type, status, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens,
                                       total_tokens, spend_nanos, unpriced, attempted_fallbacks, start_time, end_time, latency_ms,
-                                      ttft_ms, session_id, error, metadata)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      ttft_ms, session_id, error, metadata, estimated)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
               ON CONFLICT (request_id) DO NOTHING`,
         params: [
           entry.requestId,
@@ -79,6 +81,7 @@ export class SpendLedger {
           storableId(entry.sessionId),
           entry.error === null ? null : storableText(entry.error, MAX_STORED_ERROR_CHARS),
           storableMetadata(entry.metadata),
+          entry.estimated ? 1 : 0,
         ],
       },
       entry.requestId,

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BudgetAccounts, BudgetStoreUnavailableError, INSTANCE_ID, nanosToUsd } from '@tollgate/budgets';
 import { RATE_LIMITER, type RateLimiter } from '@tollgate/rate-limits';
-import type { Deployment } from '@tollgate/providers';
-import { costNanos, costUpperBoundNanos, maxOutputTokensOf, tokenCountsOf, type TokenCounts } from './cost';
+import { type Deployment, ProviderRequestError, upstreamOutputLimit } from '@tollgate/providers';
+import { costNanos, costUpperBoundNanos, inputTokensBoundFor, tokenCountsOf, type TokenCounts } from './cost';
 import type { CallRecord } from './call-record';
 import { isFree, pricingFor } from './price-catalog';
 import { RefusalLog } from './refusal-log';
 import { SettlementRetry } from './settlement-retry';
+import { trustedTokenCounts } from './usage-check';
 
 /** Characters per token when estimating output that never got a usage report: a low ratio over-counts, never under. */
 const CHARS_PER_TOKEN_ESTIMATE = 3;
@@ -32,14 +33,24 @@ export class SpendRecorder {
    * Reserves the call's cost upper bound on this deployment at every budget level, or throws
    * BudgetExceededError before anything is sent. Free deployments reserve zero: recorded as in
    * flight (for crash recovery) but never blocked by a money budget.
+   *
+   * The bound is the one the gateway enforces: the output limit is what the adapter sends upstream
+   * (the smaller of the request's and the deployment's cap), and input that cannot be measured is
+   * bounded by the model's context window. A limit beyond the model's maximum output is refused.
    */
-  async reserveForAttempt(record: CallRecord, deployment: Deployment, request: { max_tokens?: number | null; max_completion_tokens?: number | null; n?: number | null }): Promise<void> {
+  async reserveForAttempt(record: CallRecord, deployment: Deployment, request: OutputLimitRequest): Promise<void> {
     const pricing = pricingFor(deployment);
     record.pricing = pricing;
     record.deployment = deployment;
+    const outputLimit = upstreamOutputLimit(deployment, request) ?? pricing.maxOutputTokens;
+    if (outputLimit > pricing.maxOutputTokens) {
+      const param = request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
+      throw new ProviderRequestError(`${param}: ${outputLimit} is more than ${pricing.maxOutputTokens}, the most output tokens model "${deployment.alias}" allows`, param);
+    }
+    const choices = Math.max(1, request.n ?? 1);
+    record.bounds = { inputTokens: inputTokensBoundFor(record.inputTokensBound, record.unmeasuredInput, pricing), outputTokens: outputLimit * choices };
     if (record.caller.budgetHolders.length === 0) return;
-    const adapterDefault = deployment.provider === 'anthropic' ? (deployment.maxTokens ?? deployment.maxOutputTokens ?? 4096) : deployment.maxTokens;
-    const amountNanos = isFree(pricing) ? 0 : costUpperBoundNanos(record.inputTokensBound, maxOutputTokensOf(request, pricing, adapterDefault), request.n ?? 1, pricing);
+    const amountNanos = isFree(pricing) ? 0 : costUpperBoundNanos(record.bounds.inputTokens, outputLimit, choices, pricing);
     const reserve = this.budgets.reserve({
       requestId: record.requestId,
       instanceId: this.instanceId,
@@ -79,12 +90,9 @@ export class SpendRecorder {
     const tokens = this.tokensFor(record);
     // Abandoned mid-call with nothing received: what the provider billed is unknowable, so the
     // reservation (the call's upper bound) is charged, exactly as recovery does after a crash.
-    const cost =
-      !record.usage && record.abandonedInFlight && record.firstByteAt === undefined
-        ? (record.reservation?.amountNanos ?? 0)
-        : record.pricing
-          ? costNanos(tokens, record.pricing)
-          : 0;
+    const chargeReservation = !record.usage && record.abandonedInFlight && record.firstByteAt === undefined;
+    if (chargeReservation) record.estimated = true;
+    const cost = chargeReservation ? (record.reservation?.amountNanos ?? 0) : record.pricing ? costNanos(tokens, record.pricing) : 0;
     record.costNanos = cost;
     // A refusal holds no reservation, so a refusal row that is only counted loses no money.
     const refusal = status === 'budget_exceeded' && !record.reservation ? this.refusals.admit(record.caller.budgetHolders[0]?.id ?? record.caller.token, now) : null;
@@ -106,6 +114,7 @@ export class SpendRecorder {
         tokens,
         spendNanos: cost,
         unpriced: record.pricing?.unpriced ?? false,
+        estimated: record.estimated ?? false,
         attemptedFallbacks: record.attemptedFallbacks,
         startTime: record.startTime,
         endTime: now,
@@ -132,16 +141,32 @@ export class SpendRecorder {
     return headers;
   }
 
+  /**
+   * The tokens to bill: the upstream's usage when it is believable, else — when the upstream answered
+   * or streamed anything — a conservative estimate: the input bound plus the output actually
+   * received, within the output limit. Never more than the reservation was sized by.
+   */
   private tokensFor(record: CallRecord): TokenCounts {
-    if (record.usage) return tokenCountsOf(record.usage);
-    if (record.firstByteAt === undefined) return tokenCountsOf(undefined);
-    // A stream cut off (client gone, upstream failed) before usage arrived: the provider bills what
-    // it generated, so bill the input bound and the text actually received — over, never under.
+    const none = tokenCountsOf(undefined);
+    const bounds = record.bounds;
+    if (!bounds) return none;
+    const outputReceived = record.generatedChars > 0;
+    const trusted = trustedTokenCounts(record.usage, {
+      maxPromptTokens: Math.max(bounds.inputTokens, record.pricing?.maxInputTokens ?? 0),
+      maxCompletionTokens: bounds.outputTokens,
+      outputReceived,
+    });
+    if (trusted) return trusted;
+    const answered = record.usage !== undefined || record.status === 'success' || record.firstByteAt !== undefined || outputReceived;
+    if (!answered) return none;
+    record.estimated = true;
     return {
-      promptTokens: record.inputTokensBound,
-      completionTokens: Math.max(record.generatedChunks, Math.ceil(record.generatedChars / CHARS_PER_TOKEN_ESTIMATE)),
+      promptTokens: bounds.inputTokens,
+      completionTokens: Math.min(bounds.outputTokens, Math.max(record.generatedChunks, Math.ceil(record.generatedChars / CHARS_PER_TOKEN_ESTIMATE))),
       cacheReadTokens: 0,
       cacheWriteTokens: 0,
     };
   }
 }
+
+type OutputLimitRequest = { max_tokens?: number | null; max_completion_tokens?: number | null; n?: number | null };

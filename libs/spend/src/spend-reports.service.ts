@@ -35,6 +35,7 @@ export function spendLogToApi(row: Record<string, unknown>): Record<string, unkn
     session_id: row.session_id ?? null,
     attempted_fallbacks: toInt(row.attempted_fallbacks),
     unpriced: toInt(row.unpriced) === 1,
+    estimated: toInt(row.estimated) === 1,
     error: row.error ?? null,
     metadata: storedJsonObject(row.metadata),
   };

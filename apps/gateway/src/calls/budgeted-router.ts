@@ -3,7 +3,8 @@ import type { Request } from 'express';
 import type { Caller } from '@tollgate/keys';
 import type { Deployment } from '@tollgate/providers';
 import { ModelRouter, type Attempt, type RoutedResult } from '@tollgate/routing';
-import { attachCallRecord, inputTokensUpperBound, SpendRecorder, type CallRecord, type CallType } from '@tollgate/spend';
+import { attachCallRecord, hasUnmeasuredInput, inputTokensUpperBound, serverToolsIn, SpendRecorder, type CallRecord, type CallType } from '@tollgate/spend';
+import { InvalidRequestError } from '../common/invalid-request.error';
 import { requestIdOf } from '../common/request-id';
 import { sessionIdOf } from '../common/session';
 
@@ -28,6 +29,7 @@ export class BudgetedRouter {
 
   /** Starts the request's ledger record; the spend interceptor settles it when the request ends. */
   beginRecord(req: Request, caller: Caller, callType: CallType, body: { model: string; user?: unknown; metadata?: unknown; messages?: unknown; input?: unknown; system?: unknown; tools?: unknown }): CallRecord {
+    refuseUnboundedFees(caller, body);
     const tags = (body.metadata as { tags?: unknown } | undefined)?.tags;
     const record: CallRecord = {
       requestId: requestIdOf(req),
@@ -39,6 +41,7 @@ export class BudgetedRouter {
       sessionId: sessionIdOf(req, body),
       metadata: Array.isArray(tags) ? { tags } : {},
       inputTokensBound: inputTokensUpperBound(body),
+      unmeasuredInput: hasUnmeasuredInput(body),
       attemptedFallbacks: 0,
       generatedChars: 0,
       generatedChunks: 0,
@@ -72,4 +75,16 @@ export class BudgetedRouter {
     record.attemptedFallbacks = routed.attemptedFallbacks;
     return routed;
   }
+}
+
+/** Server-tool fees cannot be bounded before the call: under a money budget they are refused, not guessed. */
+function refuseUnboundedFees(caller: Caller, body: object): void {
+  if (!caller.underMoneyBudget) return;
+  const tools = serverToolsIn(body);
+  if (tools.length === 0) return;
+  throw new InvalidRequestError(
+    `Server-side tools (${tools.join(', ')}) are billed by the provider per use and cannot be bounded in advance, so keys and teams with a max_budget may not use them`,
+    'tools',
+    'server_tools_not_allowed_under_budget',
+  );
 }

@@ -2,8 +2,8 @@ import { Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/c
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Auth, AuthMode, callerOf } from '@tollgate/keys';
-import type { ChatCompletionRequest } from '@tollgate/providers';
-import { SpendInterceptor, SpendRecorder, type CallRecord } from '@tollgate/spend';
+import type { ChatCompletionChunk, ChatCompletionRequest } from '@tollgate/providers';
+import { countGenerated, SpendInterceptor, SpendRecorder, type CallRecord } from '@tollgate/spend';
 import { abortWhenClientLeaves } from '../common/client-abort';
 import { describeError, renderOpenAIError } from '../common/error-descriptor';
 import { requestIdOf } from '../common/request-id';
@@ -50,12 +50,13 @@ export class ChatController {
     try {
       for await (const chunk of chunks) {
         const usage = usageOf(chunk);
-        if (usage) {
-          record.usage = usage;
-          if (!clientWantsUsage) continue;
-        } else {
-          countGenerated(record, chunk.choices);
-          if (!clientWantsUsage) delete chunk.usage;
+        if (usage) record.usage = usage;
+        for (const choice of chunk.choices) countGeneratedDelta(record, choice.delta);
+        if (!clientWantsUsage) {
+          // The usage-only chunk was asked for by the gateway, not the client: drop it; usage riding
+          // on a chunk with choices (some OpenAI-compatible servers) is stripped from that chunk.
+          if (chunk.choices.length === 0) continue;
+          delete chunk.usage;
         }
         record.firstByteAt ??= Date.now();
         await sse.data(JSON.stringify(chunk));
@@ -75,13 +76,7 @@ export class ChatController {
   }
 }
 
-/** Output received so far, for billing a stream that ends before its usage report. */
-function countGenerated(record: CallRecord, choices: { delta: { content?: string | null; tool_calls?: { function?: { arguments?: string } }[] } }[]): void {
-  for (const choice of choices) {
-    const text = (choice.delta.content ?? '').length + (choice.delta.tool_calls ?? []).reduce((n, t) => n + (t.function?.arguments?.length ?? 0), 0);
-    if (text > 0) {
-      record.generatedChars += text;
-      record.generatedChunks++;
-    }
-  }
+/** Output received so far, for billing a stream whose usage never arrives or cannot be trusted. */
+function countGeneratedDelta(record: CallRecord, delta: ChatCompletionChunk['choices'][number]['delta'] | undefined): void {
+  countGenerated(record, delta?.content, delta?.reasoning_content, ...(delta?.tool_calls ?? []).map((call) => call.function?.arguments));
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, type ChatUsage, type Deployment, ProviderRegistry } from '@tollgate/providers';
 import type { RoutedResult } from '@tollgate/routing';
-import type { CallRecord } from '@tollgate/spend';
+import { type CallRecord, countGeneratedChoices } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { firstThenRest } from '../calls/first-then-rest';
 
@@ -24,6 +24,7 @@ export class ChatService {
       this.providers.adapterFor(deployment.provider).chatCompletion(deployment, request, { signal }),
     );
     record.usage = routed.value.usage;
+    countGeneratedChoices(record, routed.value.choices);
     record.status = 'success';
     return routed;
   }
@@ -41,7 +42,11 @@ export class ChatService {
   }
 }
 
-/** The usage chunk OpenAI sends last when `include_usage` is set: no choices, usage filled. */
+/**
+ * The usage a chunk carries. OpenAI sends it alone in a last `choices: []` chunk under include_usage,
+ * but other OpenAI-compatible servers put it on the final chunk with choices, or on every chunk
+ * (cumulative): whichever chunk carries it, the last one seen is the usage.
+ */
 export function usageOf(chunk: ChatCompletionChunk): ChatUsage | undefined {
-  return chunk.choices.length === 0 && chunk.usage ? chunk.usage : undefined;
+  return chunk.usage ?? undefined;
 }

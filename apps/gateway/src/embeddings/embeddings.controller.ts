@@ -35,7 +35,8 @@ export class EmbeddingsController {
       }
       return (await adapter.embeddings(deployment, request, { signal })) as { usage?: { prompt_tokens?: number; total_tokens?: number } };
     });
-    const promptTokens = routed.value.usage?.prompt_tokens ?? 0;
+    // Passed on unchecked: settlement bills the input bound instead of a missing or unbelievable count.
+    const promptTokens = routed.value.usage?.prompt_tokens as number;
     record.usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
     record.status = 'success';
     await this.spend.settle(record);

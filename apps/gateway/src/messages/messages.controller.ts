@@ -11,7 +11,7 @@ import {
   type ServerSentEvent,
 } from '@tollgate/providers';
 import { RoutingError, RoutingErrorCode, ModelRegistry, DeploymentHealth } from '@tollgate/routing';
-import { SpendInterceptor, SpendRecorder, type CallRecord } from '@tollgate/spend';
+import { countGenerated, SpendInterceptor, SpendRecorder, type CallRecord } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { abortWhenClientLeaves } from '../common/client-abort';
 import { describeError, renderAnthropicError } from '../common/error-descriptor';
@@ -108,7 +108,7 @@ export class MessagesController {
     for await (const event of events) {
       const parsed = safeParse(event.data);
       usage.observe(parsed);
-      if (parsed.type === 'content_block_delta') countDelta(record, parsed.delta);
+      if (parsed.type === 'content_block_delta') countGenerated(record, parsed.delta?.text, parsed.delta?.partial_json, parsed.delta?.thinking);
       if (parsed.type === 'error') {
         record.status = 'error';
         record.error = event.data.slice(0, 500);
@@ -125,7 +125,7 @@ export class MessagesController {
     for await (const chunk of chunks) {
       const usage = usageOf(chunk);
       if (usage) record.usage = usage;
-      for (const choice of chunk.choices) countDelta(record, { text: choice.delta.content ?? undefined, partial_json: choice.delta.tool_calls?.map((t) => t.function?.arguments ?? '').join('') });
+      for (const choice of chunk.choices) countGenerated(record, choice.delta.content, choice.delta.reasoning_content, ...(choice.delta.tool_calls ?? []).map((t) => t.function?.arguments));
       for (const event of translateOpenAIChunk(state, chunk)) {
         record.firstByteAt ??= Date.now();
         await writer.event(event.type, JSON.stringify(event));
@@ -136,7 +136,7 @@ export class MessagesController {
   }
 }
 
-function safeParse(data: string): { type?: string; delta?: { text?: string; partial_json?: string } } & Record<string, unknown> {
+function safeParse(data: string): { type?: string; delta?: { text?: unknown; partial_json?: unknown; thinking?: unknown } } & Record<string, unknown> {
   try {
     return JSON.parse(data) as ReturnType<typeof safeParse>;
   } catch {
@@ -153,10 +153,3 @@ function generatedTokensEstimate(record: CallRecord): number {
   return Math.max(record.generatedChunks, Math.ceil(record.generatedChars / 3));
 }
 
-function countDelta(record: CallRecord, delta: { text?: string; partial_json?: string; thinking?: string } | undefined): void {
-  const length = (delta?.text?.length ?? 0) + (delta?.partial_json?.length ?? 0) + (delta?.thinking?.length ?? 0);
-  if (length > 0) {
-    record.generatedChars += length;
-    record.generatedChunks++;
-  }
-}

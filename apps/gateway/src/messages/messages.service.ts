@@ -1,12 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import {
+  anthropicChatUsage,
   AnthropicPassthrough,
   anthropicToOpenAIRequest,
   type ChatCompletionChunk,
   type Deployment,
+  badSuccessBodyError,
+  isAnthropicMessage,
   openAIError,
   openAIToAnthropicMessage,
+  parseJsonOrNull,
+  readBodyText,
   ProviderRegistry,
   type ServerSentEvent,
   SseParser,
@@ -14,10 +19,9 @@ import {
   UpstreamError,
 } from '@tollgate/providers';
 import type { RoutedResult } from '@tollgate/routing';
-import type { CallRecord } from '@tollgate/spend';
+import { type CallRecord, countGeneratedBlocks, countGeneratedChoices } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { firstThenRest } from '../calls/first-then-rest';
-import { anthropicUsageToChat } from './anthropic-usage';
 import type { AnthropicMessagesBody } from './messages-request.validation';
 
 /** The answer to a `/v1/messages` call, by the way it was produced. */
@@ -52,9 +56,11 @@ export class MessagesService {
         const response = await this.passthrough.send(deployment, '/messages', body, req.headers, { signal, stream });
         const headers = relayedHeaders(response.headers);
         if (!stream) {
-          const text = await response.body.text();
-          const usage = (JSON.parse(text) as { usage?: Parameters<typeof anthropicUsageToChat>[0] }).usage;
-          if (usage) record.usage = anthropicUsageToChat(usage);
+          const text = await readBodyText(response, deployment.apiBase);
+          const message = parseJsonOrNull(text);
+          if (!isAnthropicMessage(message)) throw badSuccessBodyError('Anthropic', message, 'a message');
+          record.usage = anthropicChatUsage(message.usage);
+          countGeneratedBlocks(record, message.content);
           return { kind: 'native-json', text, headers };
         }
         return { kind: 'native-stream', events: await firstThenRest(sseEvents(response.body, deployment.apiBase)), headers };
@@ -64,6 +70,7 @@ export class MessagesService {
       if (!stream) {
         const completion = await adapter.chatCompletion(deployment, request, { signal });
         record.usage = completion.usage;
+        countGeneratedChoices(record, completion.choices);
         return { kind: 'translated-json', message: openAIToAnthropicMessage(completion, body.model) };
       }
       return { kind: 'translated-stream', chunks: await firstThenRest(await adapter.streamChatCompletion(deployment, request, { signal })) };
@@ -106,7 +113,7 @@ async function* sseEvents(body: AsyncIterable<Uint8Array>, apiBase: string): Asy
   let count = 0;
   const checked = function* (events: Iterable<ServerSentEvent>): Iterable<ServerSentEvent> {
     for (const event of events) {
-      if (count++ === 0) failIfError(event);
+      if (count++ === 0) failIfError(event, apiBase);
       yield event;
     }
   };
@@ -121,14 +128,13 @@ async function* sseEvents(body: AsyncIterable<Uint8Array>, apiBase: string): Asy
   if (count === 0) throw new UpstreamError('stream', 502, openAIError(`Upstream ${apiBase} ended the stream without an event`, 'api_error'));
 }
 
-function failIfError(event: ServerSentEvent): void {
-  let data: { type?: unknown; error?: { type?: unknown; message?: unknown } };
-  try {
-    data = JSON.parse(event.data) as typeof data;
-  } catch {
-    return;
+function failIfError(event: ServerSentEvent, apiBase: string): void {
+  const data = parseJsonOrNull(event.data) as { type?: unknown; error?: { type?: unknown; message?: unknown } } | null;
+  // A first event that is not an Anthropic event (not JSON, or OpenAI's `{"error": …}`) is a broken upstream.
+  if (data === null || typeof data !== 'object' || (typeof data.type !== 'string' && event.event === undefined)) {
+    throw new UpstreamError('stream', 502, openAIError(`Upstream ${apiBase} began its stream with something that is not an Anthropic event`, 'api_error', 'bad_upstream_response'));
   }
-  if (event.event !== 'error' && data?.type !== 'error') return;
+  if (event.event !== 'error' && data.type !== 'error') return;
   const type = typeof data.error?.type === 'string' ? data.error.type : 'api_error';
   const message = typeof data.error?.message === 'string' ? data.error.message : 'Anthropic stream failed';
   const nativeStatus = STATUS_OF_ERROR_TYPE[type] ?? 500;

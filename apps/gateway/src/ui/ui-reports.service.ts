@@ -220,6 +220,7 @@ export class UiReportsService {
         total_tokens: toInt(row.total_tokens),
         spend: nanosToUsd(toInt(row.spend_nanos)),
         unpriced: toInt(row.unpriced) === 1,
+        estimated: toInt(row.estimated) === 1,
         attempted_fallbacks: toInt(row.attempted_fallbacks),
         latency_ms: toInt(row.latency_ms),
         ttft_ms: toIntOrNull(row.ttft_ms),

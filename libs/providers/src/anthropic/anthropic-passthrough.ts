@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import type { Deployment } from '../deployment';
+import { capOutputTokens, fitThinkingBudget } from '../output-limit';
 import { UpstreamError } from '../upstream-error';
 import { parseJsonOrNull, readBodyText, relayableHeaders, UpstreamHttp } from '../upstream-http';
 import { anthropicUpstreamError } from './anthropic.errors';
@@ -40,7 +41,7 @@ export class AnthropicPassthrough {
       method: 'POST',
       path: /\/v1\/?$/.test(deployment.apiBase) ? path : `/v1${path}`,
       headers,
-      body: { ...body, model: deployment.model },
+      body: { ...body, model: deployment.model, ...passthroughOutputCap(body, deployment) },
       timeoutMs: options.stream ? deployment.streamTimeoutMs : deployment.timeoutMs,
       signal: options.signal,
     });
@@ -53,4 +54,11 @@ export class AnthropicPassthrough {
     const translated = anthropicUpstreamError(response.statusCode, parseJsonOrNull(text), errorHeaders);
     throw new UpstreamError(translated.kind, translated.status, translated.body, translated.headers, { status: response.statusCode, body: text });
   }
+}
+
+/** The deployment's output cap over the client's `max_tokens`; count_tokens bodies carry none and get none. */
+function passthroughOutputCap(body: Record<string, unknown>, deployment: Deployment): { max_tokens?: number; thinking?: unknown } {
+  if (typeof body.max_tokens !== 'number' || deployment.maxTokens === undefined) return {};
+  const maxTokens = capOutputTokens(body.max_tokens, deployment)!;
+  return body.thinking === undefined ? { max_tokens: maxTokens } : { max_tokens: maxTokens, thinking: fitThinkingBudget(body.thinking, maxTokens) };
 }

@@ -152,7 +152,7 @@ describe('AnthropicAdapter', () => {
       expect(describeError(error)).toEqual({
         kind: 'http',
         status: 502,
-        body: { error: { message: 'Anthropic returned a body that is not a message', type: 'api_error', param: null, code: 'bad_upstream_response' } },
+        body: { error: { message: 'Anthropic answered 200 with a body that is not JSON', type: 'api_error', param: null, code: 'bad_upstream_response' } },
         headers: {},
       });
     });

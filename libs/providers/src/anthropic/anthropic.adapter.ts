@@ -1,20 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import type { Deployment } from '../deployment';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../openai.types';
+import { anthropicDefaultMaxTokens, fitThinkingBudget, withDeploymentOutputCap } from '../output-limit';
 import type { ProviderAdapter, UpstreamCallOptions } from '../provider-adapter';
 import { SseParser } from '../stream-parsers';
-import { openAIError, UpstreamError } from '../upstream-error';
+import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream-error';
 import { parseJsonOrNull, readBodyText, relayableHeaders, toUpstreamError, UpstreamHttp } from '../upstream-http';
 import { anthropicUpstreamError } from './anthropic.errors';
-import type { AnthropicMessage, AnthropicMessagesRequest, AnthropicStreamEvent } from './anthropic.types';
+import { type AnthropicMessagesRequest, type AnthropicStreamEvent, isAnthropicMessage } from './anthropic.types';
 import { toAnthropicRequest } from './chat-request.transform';
 import { fromAnthropicMessage } from './chat-response.transform';
 import { type AnthropicStreamState, createAnthropicStreamState, translateAnthropicEvent } from './chat-stream.transform';
 
 /** https://docs.anthropic.com/en/api/versioning */
 const ANTHROPIC_VERSION = '2023-06-01';
-/** Used when neither the client nor the deployment says how many output tokens to allow. */
-const FALLBACK_MAX_TOKENS = 4096;
 
 @Injectable()
 export class AnthropicAdapter implements ProviderAdapter {
@@ -35,9 +34,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     const text = await readBodyText(response, deployment.apiBase);
     const parsed = parseJsonOrNull(text);
     if (response.statusCode >= 300) throw anthropicUpstreamError(response.statusCode, parsed, relayableHeaders(response.headers));
-    if (!isAnthropicMessage(parsed)) {
-      throw new UpstreamError('http', 502, openAIError('Anthropic returned a body that is not a message', 'api_error', 'bad_upstream_response'));
-    }
+    if (!isAnthropicMessage(parsed)) throw badSuccessBodyError('Anthropic', parsed, 'a message');
     return fromAnthropicMessage(parsed, Date.now());
   }
 
@@ -75,11 +72,13 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 
   private toRequest(deployment: Deployment, request: ChatCompletionRequest, stream: boolean): AnthropicMessagesRequest {
-    return toAnthropicRequest(request, {
+    const body = toAnthropicRequest(withDeploymentOutputCap(request, deployment), {
       model: deployment.model,
-      defaultMaxTokens: deployment.maxTokens ?? deployment.maxOutputTokens ?? FALLBACK_MAX_TOKENS,
+      defaultMaxTokens: anthropicDefaultMaxTokens(deployment),
       stream,
     });
+    if (body.thinking !== undefined) body.thinking = fitThinkingBudget(body.thinking, body.max_tokens);
+    return body;
   }
 
   private headers(deployment: Deployment): Record<string, string> {
@@ -97,10 +96,6 @@ function apiPath(apiBase: string, path: string): string {
   return /\/v1\/?$/.test(apiBase) ? path : `/v1${path}`;
 }
 
-function isAnthropicMessage(value: unknown): value is AnthropicMessage {
-  const message = value as Partial<AnthropicMessage> | null;
-  return typeof message === 'object' && message !== null && message.type === 'message' && Array.isArray(message.content);
-}
 
 /**
  * Anthropic SSE → OpenAI chunks. The stream is complete only at `message_stop`: a connection that

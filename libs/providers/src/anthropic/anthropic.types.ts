@@ -233,3 +233,9 @@ export type AnthropicStreamEvent =
   | AnthropicMessageStopEvent
   | AnthropicPingEvent
   | AnthropicErrorEvent;
+
+/** A genuine Messages answer, as opposed to an error object or a foreign body sent with a 200. */
+export function isAnthropicMessage(value: unknown): value is AnthropicMessage {
+  const message = value as Partial<AnthropicMessage> | null;
+  return typeof message === 'object' && message !== null && message.type === 'message' && Array.isArray(message.content);
+}

@@ -1,4 +1,5 @@
 import type { ChatCompletion, ChatCompletionMessage, ChatUsage, FinishReason, OpenAIToolCall } from '../openai.types';
+import { isTokenCount, optionalTokenCount } from '../token-count';
 import type { AnthropicMessage, AnthropicStopReason } from './anthropic.types';
 
 /**
@@ -30,6 +31,23 @@ export interface AnthropicTokenCounts {
   cacheCreation: number;
   /** Thinking tokens, already included in `output`; undefined when Anthropic did not break them out. */
   thinking?: number;
+}
+
+/**
+ * Anthropic's usage object, checked: `input_tokens` and `output_tokens` must be token counts, and the
+ * cache counters too where present. Anything else — missing, negative, fractional, a string — is no
+ * usage at all, so spend bills its conservative estimate instead of trusting it.
+ */
+export function anthropicTokenCounts(usage: unknown): AnthropicTokenCounts | undefined {
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  const u = usage as Record<string, unknown>;
+  const cacheRead = optionalTokenCount(u.cache_read_input_tokens);
+  const cacheCreation = optionalTokenCount(u.cache_creation_input_tokens);
+  if (!isTokenCount(u.input_tokens) || !isTokenCount(u.output_tokens) || cacheRead === undefined || cacheCreation === undefined) return undefined;
+  const thinking = (u.output_tokens_details as { thinking_tokens?: unknown } | null | undefined)?.thinking_tokens;
+  const counts: AnthropicTokenCounts = { input: u.input_tokens, output: u.output_tokens, cacheRead, cacheCreation };
+  if (isTokenCount(thinking)) counts.thinking = thinking;
+  return counts;
 }
 
 /**
@@ -84,12 +102,12 @@ export function fromAnthropicMessage(message: AnthropicMessage, now: number = Da
     created: Math.floor(now / 1000),
     model: message.model,
     choices: [{ index: 0, message: chatMessage, finish_reason: toFinishReason(message.stop_reason), logprobs: null }],
-    usage: toChatUsage({
-      input: message.usage?.input_tokens ?? 0,
-      output: message.usage?.output_tokens ?? 0,
-      cacheRead: message.usage?.cache_read_input_tokens ?? 0,
-      cacheCreation: message.usage?.cache_creation_input_tokens ?? 0,
-      thinking: message.usage?.output_tokens_details?.thinking_tokens ?? undefined,
-    }),
+    usage: anthropicChatUsage(message.usage),
   };
+}
+
+/** Anthropic usage in OpenAI's shape, or undefined when the upstream's usage cannot be trusted. */
+export function anthropicChatUsage(usage: unknown): ChatUsage | undefined {
+  const counts = anthropicTokenCounts(usage);
+  return counts && toChatUsage(counts);
 }

@@ -153,3 +153,32 @@ describe('translateAnthropicEvent', () => {
     });
   });
 });
+
+describe('usage a lying or unusual upstream reports', () => {
+  const text = (index: number): AnthropicStreamEvent[] => [
+    { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
+    { type: 'content_block_delta', index, delta: { type: 'text_delta', text: 'Hi' } },
+    { type: 'content_block_stop', index },
+  ];
+  const usageChunks = (events: AnthropicStreamEvent[]) => translateAll(events).filter((c) => c.choices.length === 0);
+  const startWith = (usage: unknown): AnthropicStreamEvent => ({ ...messageStart, message: { ...(messageStart as { message: object }).message, usage } } as AnthropicStreamEvent);
+  const end = (usage: unknown): AnthropicStreamEvent[] => [
+    { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage } as AnthropicStreamEvent,
+    { type: 'message_stop' },
+  ];
+
+  it('takes input counts from message_delta when message_start carried none', () => {
+    const [usage] = usageChunks([startWith(undefined), ...text(0), ...end({ input_tokens: 30, output_tokens: 4 })]);
+    expect(usage.usage).toMatchObject({ prompt_tokens: 30, completion_tokens: 4 });
+  });
+
+  it.each([
+    ['no usage anywhere', undefined, {}],
+    ['a negative input count', { input_tokens: -500, output_tokens: 1 }, { output_tokens: 4 }],
+    ['a fractional output count', { input_tokens: 25, output_tokens: 1 }, { output_tokens: 4.5 }],
+    ['a count sent as a string', { input_tokens: '25', output_tokens: 1 }, { output_tokens: 4 }],
+    ['a negative cache read', { input_tokens: 25, output_tokens: 1, cache_read_input_tokens: -100 }, { output_tokens: 4 }],
+  ])('sends no usage chunk for %s, so spend bills its estimate', (_fault, start, delta) => {
+    expect(usageChunks([startWith(start), ...text(0), ...end(delta)])).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, FinishReason } from '../openai.types';
 import { anthropicStreamError } from './anthropic.errors';
 import type { AnthropicStopReason, AnthropicStreamEvent } from './anthropic.types';
-import { type AnthropicTokenCounts, toChatUsage, toFinishReason } from './chat-response.transform';
+import { anthropicChatUsage, toFinishReason } from './chat-response.transform';
 
 interface StreamedToolCall {
   /** Position among the message's tool calls: what OpenAI clients key their accumulators on. */
@@ -24,7 +24,12 @@ export interface AnthropicStreamState {
    */
   toolCalls: Map<number, StreamedToolCall>;
   nextToolCallIndex: number;
-  usage: AnthropicTokenCounts;
+  /**
+   * Usage fields as reported so far, unchecked: message_start carries the input side and
+   * message_delta cumulative totals (either may carry any field), so each value replaces the
+   * last and the whole is checked once, at message_stop.
+   */
+  usage: Record<string, unknown>;
   stopReason: AnthropicStopReason | null;
   finishSent: boolean;
   /** `message_stop` arrived: the stream is complete and its usage final. */
@@ -39,7 +44,7 @@ export function createAnthropicStreamState(now: number): AnthropicStreamState {
     model: '',
     toolCalls: new Map(),
     nextToolCallIndex: 0,
-    usage: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
+    usage: {},
     stopReason: null,
     finishSent: false,
     done: false,
@@ -57,13 +62,7 @@ export function translateAnthropicEvent(state: AnthropicStreamState, event: Anth
     case 'message_start': {
       state.id = event.message.id;
       state.model = event.message.model;
-      const usage = event.message.usage;
-      state.usage = {
-        input: usage?.input_tokens ?? 0,
-        output: usage?.output_tokens ?? 0,
-        cacheRead: usage?.cache_read_input_tokens ?? 0,
-        cacheCreation: usage?.cache_creation_input_tokens ?? 0,
-      };
+      mergeUsage(state, event.message.usage);
       return [chunk(state, { role: 'assistant', content: '' })];
     }
 
@@ -107,26 +106,16 @@ export function translateAnthropicEvent(state: AnthropicStreamState, event: Anth
     case 'message_delta': {
       if (event.delta?.stop_reason) state.stopReason = event.delta.stop_reason;
       // Cumulative counts: each value replaces the previous one, never adds to it.
-      const usage = event.usage;
-      if (typeof usage?.output_tokens === 'number') state.usage.output = usage.output_tokens;
-      if (typeof usage?.input_tokens === 'number') state.usage.input = usage.input_tokens;
-      if (typeof usage?.cache_read_input_tokens === 'number') state.usage.cacheRead = usage.cache_read_input_tokens;
-      if (typeof usage?.cache_creation_input_tokens === 'number') state.usage.cacheCreation = usage.cache_creation_input_tokens;
-      if (typeof usage?.output_tokens_details?.thinking_tokens === 'number') state.usage.thinking = usage.output_tokens_details.thinking_tokens;
+      mergeUsage(state, event.usage);
       return state.finishSent ? [] : [finishChunk(state)];
     }
 
     case 'message_stop': {
       const chunks = state.finishSent ? [] : [finishChunk(state)];
       state.done = true;
-      chunks.push({
-        id: state.id,
-        object: 'chat.completion.chunk',
-        created: state.created,
-        model: state.model,
-        choices: [],
-        usage: toChatUsage(state.usage),
-      });
+      // Usage that is missing or not believable is left out: spend then bills its estimate.
+      const usage = anthropicChatUsage(state.usage);
+      if (usage) chunks.push({ id: state.id, object: 'chat.completion.chunk', created: state.created, model: state.model, choices: [], usage });
       return chunks;
     }
 
@@ -137,6 +126,11 @@ export function translateAnthropicEvent(state: AnthropicStreamState, event: Anth
       // `ping` and event types added after this was written.
       return [];
   }
+}
+
+function mergeUsage(state: AnthropicStreamState, usage: object | null | undefined): void {
+  if (typeof usage !== 'object' || usage === null) return;
+  for (const [field, value] of Object.entries(usage)) if (value !== null && value !== undefined) state.usage[field] = value;
 }
 
 function finishChunk(state: AnthropicStreamState): ChatCompletionChunk {

@@ -56,6 +56,10 @@ export function translateOllamaLine(state: OllamaStreamState, line: OllamaChatSt
   if (state.done) return [];
 
   const response = line as OllamaChatResponse;
+  // Every chat line carries `message` and `done`: anything else is not Ollama's answer (a proxy's JSON, say).
+  if ((typeof response.message !== 'object' || response.message === null) && response.done !== true) {
+    throw new UpstreamError('stream', 502, openAIError('Ollama sent a stream line that is not a chat response', 'api_error', 'bad_upstream_response'));
+  }
   const chunks: ChatCompletionChunk[] = [];
   if (!state.started) {
     state.started = true;

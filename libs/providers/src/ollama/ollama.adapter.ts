@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Deployment } from '../deployment';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest } from '../openai.types';
+import { withDeploymentOutputCap } from '../output-limit';
 import type { ProviderAdapter, UpstreamCallOptions } from '../provider-adapter';
 import { NdjsonParser } from '../stream-parsers';
-import { openAIError, UpstreamError } from '../upstream-error';
+import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream-error';
 import { parseJsonOrNull, readBodyText, relayableHeaders, toUpstreamError, UpstreamHttp } from '../upstream-http';
 import { toOllamaChatRequest } from './chat-request.transform';
 import { fromOllamaChatResponse } from './chat-response.transform';
@@ -25,8 +26,8 @@ export class OllamaAdapter implements ProviderAdapter {
   constructor(private readonly http: UpstreamHttp) {}
 
   async chatCompletion(deployment: Deployment, request: ChatCompletionRequest, options: UpstreamCallOptions): Promise<ChatCompletion> {
-    const body = toOllamaChatRequest(request, { model: deployment.model, stream: false });
-    const response = (await this.postJson(deployment, '/api/chat', body, options)) as OllamaChatResponse;
+    const body = toOllamaChatRequest(withDeploymentOutputCap(request, deployment), { model: deployment.model, stream: false });
+    const response = (await this.postJson(deployment, '/api/chat', body, options, (r) => typeof r.message === 'object' && r.message !== null, 'a chat response')) as OllamaChatResponse;
     return fromOllamaChatResponse(response, { now: Date.now(), id: newCompletionId() });
   }
 
@@ -35,7 +36,7 @@ export class OllamaAdapter implements ProviderAdapter {
     request: ChatCompletionRequest,
     options: UpstreamCallOptions,
   ): Promise<AsyncIterable<ChatCompletionChunk>> {
-    const body = toOllamaChatRequest(request, { model: deployment.model, stream: true });
+    const body = toOllamaChatRequest(withDeploymentOutputCap(request, deployment), { model: deployment.model, stream: true });
     const response = await this.http.send(deployment.apiBase, {
       method: 'POST',
       path: '/api/chat',
@@ -54,7 +55,7 @@ export class OllamaAdapter implements ProviderAdapter {
 
   async embeddings(deployment: Deployment, request: EmbeddingRequest, options: UpstreamCallOptions): Promise<OpenAIEmbeddingsResponse> {
     const body = toOllamaEmbedRequest(request, deployment.model);
-    const response = (await this.postJson(deployment, '/api/embed', body, options)) as OllamaEmbedResponse;
+    const response = (await this.postJson(deployment, '/api/embed', body, options, (r) => Array.isArray(r.embeddings), 'an embeddings response')) as OllamaEmbedResponse;
     return fromOllamaEmbedResponse(response, deployment.model, request.encoding_format);
   }
 
@@ -70,7 +71,15 @@ export class OllamaAdapter implements ProviderAdapter {
     if (response.statusCode >= 300) throw ollamaUpstreamError(response.statusCode, parseJsonOrNull(text) ?? text, {});
   }
 
-  private async postJson(deployment: Deployment, path: string, body: unknown, options: UpstreamCallOptions): Promise<unknown> {
+  /** `isAnswer`: whether a 200's JSON is the answer asked for, and not an error or a foreign body. */
+  private async postJson(
+    deployment: Deployment,
+    path: string,
+    body: unknown,
+    options: UpstreamCallOptions,
+    isAnswer: (parsed: Record<string, unknown>) => boolean,
+    expected: string,
+  ): Promise<unknown> {
     const response = await this.http.send(deployment.apiBase, {
       method: 'POST',
       path,
@@ -82,10 +91,7 @@ export class OllamaAdapter implements ProviderAdapter {
     const text = await readBodyText(response, deployment.apiBase);
     const parsed = parseJsonOrNull(text);
     if (response.statusCode >= 300) throw ollamaUpstreamError(response.statusCode, parsed ?? text, relayableHeaders(response.headers));
-    if (parsed === null || typeof parsed !== 'object') {
-      throw new UpstreamError('http', 502, openAIError('Ollama returned a body that is not JSON', 'api_error', 'bad_upstream_response'));
-    }
-    if (typeof (parsed as { error?: unknown }).error === 'string') throw ollamaUpstreamError(502, parsed, {});
+    if (parsed === null || typeof parsed !== 'object' || !isAnswer(parsed as Record<string, unknown>)) throw badSuccessBodyError('Ollama', parsed, expected);
     return parsed;
   }
 

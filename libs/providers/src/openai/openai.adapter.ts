@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Deployment } from '../deployment';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest } from '../openai.types';
+import { withDeploymentOutputCap } from '../output-limit';
 import type { ProviderAdapter, UpstreamCallOptions } from '../provider-adapter';
 import { SseParser } from '../stream-parsers';
-import { openAIError, UpstreamError } from '../upstream-error';
+import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream-error';
 import { parseJsonOrNull, readBodyText, relayableHeaders, toUpstreamError, UpstreamHttp } from '../upstream-http';
 import { openAIUpstreamError } from './openai.errors';
 import { toOpenAIUpstreamRequest } from './openai.transform';
@@ -15,11 +16,12 @@ export class OpenAIAdapter implements ProviderAdapter {
   constructor(private readonly http: UpstreamHttp) {}
 
   async chatCompletion(deployment: Deployment, request: ChatCompletionRequest, options: UpstreamCallOptions): Promise<ChatCompletion> {
-    return (await this.postJson(deployment, '/chat/completions', toOpenAIUpstreamRequest(request, deployment.model, false), deployment.timeoutMs, options)) as ChatCompletion;
+    const body = toOpenAIUpstreamRequest(withDeploymentOutputCap(request, deployment), deployment.model, false);
+    return (await this.postJson(deployment, '/chat/completions', body, options, 'choices', 'a chat completion')) as ChatCompletion;
   }
 
   async embeddings(deployment: Deployment, request: EmbeddingRequest, options: UpstreamCallOptions): Promise<unknown> {
-    return this.postJson(deployment, '/embeddings', { ...request, model: deployment.model }, deployment.timeoutMs, options);
+    return this.postJson(deployment, '/embeddings', { ...request, model: deployment.model }, options, 'data', 'an embeddings list');
   }
 
   async streamChatCompletion(
@@ -31,7 +33,7 @@ export class OpenAIAdapter implements ProviderAdapter {
       method: 'POST',
       path: '/chat/completions',
       headers: this.headers(deployment),
-      body: toOpenAIUpstreamRequest(request, deployment.model, true),
+      body: toOpenAIUpstreamRequest(withDeploymentOutputCap(request, deployment), deployment.model, true),
       timeoutMs: deployment.streamTimeoutMs,
       signal: options.signal,
     });
@@ -53,21 +55,20 @@ export class OpenAIAdapter implements ProviderAdapter {
     if (response.statusCode >= 300) throw openAIUpstreamError(response.statusCode, parseJsonOrNull(text), {});
   }
 
-  private async postJson(deployment: Deployment, path: string, body: unknown, timeoutMs: number, options: UpstreamCallOptions): Promise<unknown> {
+  /** `listField`: the array every genuine answer carries (`choices`, `data`); a 200 without it is not an answer. */
+  private async postJson(deployment: Deployment, path: string, body: unknown, options: UpstreamCallOptions, listField: string, expected: string): Promise<unknown> {
     const response = await this.http.send(deployment.apiBase, {
       method: 'POST',
       path,
       headers: this.headers(deployment),
       body,
-      timeoutMs,
+      timeoutMs: deployment.timeoutMs,
       signal: options.signal,
     });
     const text = await readBodyText(response, deployment.apiBase);
     const parsed = parseJsonOrNull(text);
     if (response.statusCode >= 300) throw openAIUpstreamError(response.statusCode, parsed, relayableHeaders(response.headers));
-    if (parsed === null) {
-      throw new UpstreamError('http', 502, openAIError('Upstream returned a body that is not JSON', 'api_error', 'bad_upstream_response'));
-    }
+    if (!Array.isArray((parsed as Record<string, unknown> | null)?.[listField])) throw badSuccessBodyError('Upstream', parsed, expected);
     return parsed;
   }
 

@@ -82,7 +82,7 @@ function openDetails(row) {
         detail('Cache read tokens', count(row.cache_read_tokens)),
         detail('Cache write tokens', count(row.cache_write_tokens)),
         detail('Total tokens', count(row.total_tokens)),
-        detail('Cost', `${usd(row.spend)}${row.unpriced ? ' (unpriced model: charged at the default rate)' : ''}`),
+        detail('Cost', `${usd(row.spend)}${row.unpriced ? ' (unpriced model: charged at the default rate)' : ''}${row.estimated ? ' (estimated: the upstream’s usage was missing or not believable)' : ''}`),
         detail('Latency', ms(row.latency_ms)),
         detail('Time to first token', ms(row.ttft_ms)),
         detail('Attempted fallbacks', count(row.attempted_fallbacks)),
