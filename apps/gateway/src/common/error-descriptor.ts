@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { BudgetExceededError, BudgetStoreUnavailableError } from '@tollgate/budgets';
-import { AuthError, InvalidAdminQueryError, KeyStoreUnavailableError, RateLimitedError } from '@tollgate/keys';
+import { AuthError, AuthThrottledError, InvalidAdminQueryError, KeyStoreUnavailableError, RateLimitedError } from '@tollgate/keys';
 import { ProviderRequestError, UpstreamError } from '@tollgate/providers';
 import { RateLimitStoreUnavailableError } from '@tollgate/rate-limits';
 import { fallbacksNotPermitted, RouteFailedError, RoutingError, RoutingErrorCode } from '@tollgate/routing';
@@ -29,6 +29,9 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
   }
   if (exception instanceof AuthError) {
     return descriptor(exception.status, exception.status === 403 ? 'permission_error' : 'authentication_error', exception.message, null, exception.code);
+  }
+  if (exception instanceof AuthThrottledError) {
+    return descriptor(429, 'rate_limit_exceeded', exception.message, null, 'auth_throttled', { 'retry-after': String(exception.retryAfterSeconds) });
   }
   if (exception instanceof BudgetExceededError) {
     // x-should-retry: false stops the OpenAI and Anthropic SDKs from retrying a 429 that will not clear.
