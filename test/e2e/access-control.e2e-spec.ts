@@ -8,6 +8,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { AnthropicFake, OllamaFake, OpenAIFake } from '../fakes';
 import { AdminApi, sendRaw, waitFor, type RawResponse } from '../support/admin-api';
+import { LedgerDb } from '../support/ledger-db';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
@@ -170,6 +171,23 @@ describe('session forgery: the dashboard cookie cannot be minted from anything t
     for (const shown of [logs, uiLogs, keys]) {
       expect(shown.status).toBe(200);
       expect(shown.text).not.toContain(masterHash);
+    }
+  });
+
+  it('ledger rows written under the old scheme lose the master key\'s hash at the next start', async () => {
+    const masterHash = createHash('sha256').update(TEST_MASTER_KEY).digest('hex');
+    const db = await LedgerDb.open(gateway.database);
+    try {
+      await db.query(
+        `INSERT INTO spend_logs (request_id, api_key, call_type, status, start_time, end_time, latency_ms) VALUES (?, ?, 'completion', 'success', ?, ?, 0) RETURNING request_id`,
+        ['old-scheme-row', masterHash, Date.now(), Date.now()],
+      );
+      const restarted = await startTestGateway(config(), { database: gateway.database });
+      await restarted.close();
+      expect(await db.query(`SELECT api_key FROM spend_logs WHERE request_id = ?`, ['old-scheme-row'])).toEqual([{ api_key: 'master-key' }]);
+      expect(await db.query(`SELECT request_id FROM spend_logs WHERE api_key = ?`, [masterHash])).toEqual([]);
+    } finally {
+      await db.close();
     }
   });
 

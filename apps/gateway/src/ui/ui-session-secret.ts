@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { Sql } from '@tollgate/database';
 import { MasterKeyService } from '@tollgate/keys';
 
@@ -50,7 +50,10 @@ export class UiSessionSecret {
   }
 
   private async read(): Promise<{ value: string; binding: Buffer; secret: Buffer } | undefined> {
-    const result = await this.sql.query<{ value: string }>(`SELECT value FROM gateway_settings WHERE name = ?`, [SETTING]);
+    const result = await this.sql.query<{ value: string }>(`SELECT value FROM gateway_settings WHERE name = ?`, [SETTING]).catch((error: unknown) => {
+      this.logger.warn(`Cannot read the session secret: ${(error as Error)?.message ?? String(error)}`);
+      throw new ServiceUnavailableException('The dashboard cannot check sessions while the database is unreachable');
+    });
     const value = result.rows[0]?.value;
     if (!value) return undefined;
     const [binding, secret] = value.split('.');
