@@ -35,7 +35,7 @@ export class AuthGuard implements CanActivate {
     }
     if (mode === AuthMode.OptionalKey && !secret) return true;
 
-    const caller = secret ? await this.throttle.guard(clientAddress(request), () => this.keys.authenticate(secret), isWrongSecret) : await this.keys.authenticate(secret);
+    const caller = await this.throttle.guard(clientAddress(request), () => this.keys.authenticate(secret), isWrongSecret);
     const model = (request.body as { model?: unknown } | undefined)?.model;
     if (typeof model === 'string' && !mayCallModel(caller, model)) {
       throw new AuthError(AuthErrorCode.MODEL_NOT_ALLOWED, `Key ${caller.keyAlias ?? caller.keyName} is not allowed to call model "${model}"`);

@@ -63,9 +63,9 @@ export class ModelRouter {
         } catch (error) {
           if (!(error instanceof UpstreamError)) throw error;
           if (signal?.aborted) throw error;
+          if (!error.retryable) throw new RouteFailedError(error, position, groupAlias, skippedFallbacks);
           // The upstream's address belongs in the operator's log, never in a key holder's error body.
           this.logger.warn(`${deployment.id} (${deployment.apiBase}) failed: ${error.detail ?? error.message}`);
-          if (!error.retryable) throw new RouteFailedError(error, position, groupAlias, skippedFallbacks);
           this.health.recordFailure(deployment.id, error);
           lastError = error;
           lastAlias = groupAlias;
