@@ -2,18 +2,26 @@ import { GovernancePostgres1764230400000 } from './postgres/1764230400000-govern
 import { BudgetFunctionsPostgres1764316800000 } from './postgres/1764316800000-budget-functions';
 import { StableKeyIdPostgres1764400000000 } from './postgres/1764400000000-stable-key-id';
 import { EstimatedChargesPostgres1764500000000 } from './postgres/1764500000000-estimated-charges';
+import { MasterKeyLedgerLabelPostgres1764600000000 } from './postgres/1764600000000-master-key-ledger-label';
 import { Governance1764230400000 } from './sqlite/1764230400000-governance';
 import { StableKeyId1764400000000 } from './sqlite/1764400000000-stable-key-id';
 import { EstimatedCharges1764500000000 } from './sqlite/1764500000000-estimated-charges';
+import { MasterKeyLedgerLabel1764600000000 } from './sqlite/1764600000000-master-key-ledger-label';
 
 /**
  * Migrations per driver, listed explicitly (no file globbing) so the compiled build and the
  * tests load exactly the same set, in order.
  */
-export const sqliteMigrations: Function[] = [Governance1764230400000, StableKeyId1764400000000, EstimatedCharges1764500000000];
+export const sqliteMigrations: Function[] = [
+  Governance1764230400000,
+  StableKeyId1764400000000,
+  EstimatedCharges1764500000000,
+  MasterKeyLedgerLabel1764600000000,
+];
 export const postgresMigrations: Function[] = [
   GovernancePostgres1764230400000,
   BudgetFunctionsPostgres1764316800000,
   StableKeyIdPostgres1764400000000,
   EstimatedChargesPostgres1764500000000,
+  MasterKeyLedgerLabelPostgres1764600000000,
 ];

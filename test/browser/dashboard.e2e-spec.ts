@@ -485,8 +485,9 @@ describe('dashboard sessions across instances and UI_USERNAME / UI_PASSWORD', ()
   let passwordGateway: TestGateway;
 
   beforeAll(async () => {
-    // Same master key, separate process state: what a second instance behind a load balancer is.
-    twin = await startTestGateway(gatewayConfig(openai, ollama));
+    // Same master key and database, separate process state: what a second instance behind a load
+    // balancer is. The session signing secret is shared through that database.
+    twin = await startTestGateway(gatewayConfig(openai, ollama), { database: gateway.database });
     process.env.UI_USERNAME = 'ops';
     process.env.UI_PASSWORD = 'correct horse battery staple';
     try {
@@ -504,7 +505,7 @@ describe('dashboard sessions across instances and UI_USERNAME / UI_PASSWORD', ()
     await passwordGateway?.close();
   });
 
-  it('accepts a session from one instance on another that shares the master key', async () => {
+  it('accepts a session from one instance on another that shares the master key and database', async () => {
     const login = await loginWithFetch(gateway, { master_key: TEST_MASTER_KEY });
     expect(login.status).toBe(200);
     const onTwin = await fetch(`${twin.url}/ui/api/session`, { headers: { cookie: login.cookie! } });

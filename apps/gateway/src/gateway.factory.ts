@@ -15,9 +15,12 @@ export async function createGateway(config: GatewayConfig): Promise<NestExpressA
   });
   app.disable('x-powered-by');
   app.set('etag', false);
+  // One hop: req.ip is the address our own proxy saw, the last X-Forwarded-For entry. Entries a
+  // client wrote itself come before it and are ignored.
+  app.set('trust proxy', config.trustForwardedFor ? 1 : false);
   app.use(assignRequestId);
   app.use(jsonBodyParser(config.maxRequestBytes));
-  setUpAdminDocs(app);
+  if (config.docsEnabled) setUpAdminDocs(app);
   return app;
 }
 

@@ -6,18 +6,21 @@ import { AuthError, AuthErrorCode } from './auth.errors';
 import { attachCaller, mayCallModel } from './caller';
 import { presentedSecret } from './credentials';
 import { KeyAuthService } from './key-auth.service';
-import { MasterKeyService } from './master-key.service';
+import { AuthThrottle, clientAddress, isWrongSecret } from './auth-throttle';
+import { MasterKeyCheck } from './master-key-check';
 
 /**
  * Who is calling and whether they may: the first step of every request. Routes declare what they
- * need with @Auth(); routes that declare nothing need the master key.
+ * need with @Auth(); routes that declare nothing need the master key. Wrong secrets are counted per
+ * client address and slowed past an allowance (AuthThrottle).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: KeyAuthService,
-    private readonly masterKey: MasterKeyService,
+    private readonly masterKey: MasterKeyCheck,
+    private readonly throttle: AuthThrottle,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -27,14 +30,12 @@ export class AuthGuard implements CanActivate {
     const secret = presentedSecret(request);
 
     if (mode === AuthMode.Master) {
-      if (!this.masterKey.matches(secret)) {
-        throw new AuthError(AuthErrorCode.MASTER_KEY_REQUIRED, 'This admin route needs the master key (Authorization: Bearer <LITELLM_MASTER_KEY>)');
-      }
+      await this.masterKey.require(request, secret);
       return true;
     }
     if (mode === AuthMode.OptionalKey && !secret) return true;
 
-    const caller = await this.keys.authenticate(secret);
+    const caller = await this.throttle.guard(clientAddress(request), () => this.keys.authenticate(secret), isWrongSecret);
     const model = (request.body as { model?: unknown } | undefined)?.model;
     if (typeof model === 'string' && !mayCallModel(caller, model)) {
       throw new AuthError(AuthErrorCode.MODEL_NOT_ALLOWED, `Key ${caller.keyAlias ?? caller.keyName} is not allowed to call model "${model}"`);

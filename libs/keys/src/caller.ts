@@ -3,7 +3,7 @@ import type { BudgetHolder } from '@tollgate/budgets';
 /** Who is calling, resolved by the auth guard and attached to the request for everything downstream. */
 export interface Caller {
   kind: 'master' | 'virtual_key';
-  /** `api_keys.token` (SHA-256 of the key); for the master key, the hash of the master key. */
+  /** `api_keys.token` (SHA-256 of the key); for the master key, MASTER_KEY_LEDGER_LABEL. */
   token: string;
   keyName: string;
   keyAlias: string | null;
@@ -20,6 +20,13 @@ export interface Caller {
   rateSubjects: { id: string; rpmLimit: number | null; tpmLimit: number | null }[];
   metadata: Record<string, unknown>;
 }
+
+/**
+ * What the ledger records as `api_key` for calls made with the master key. A fixed label, not the
+ * key's hash: the ledger is shown by /spend/logs, and a hash there invites offline guessing of a
+ * weak master key. It is not 64 hex digits, so it can never be mistaken for a virtual key's token.
+ */
+export const MASTER_KEY_LEDGER_LABEL = 'master-key';
 
 const CALLER = Symbol('caller');
 

@@ -1,6 +1,7 @@
 export * from './admin-query.error';
 export * from './api-key';
 export * from './auth.decorator';
+export * from './auth-throttle';
 export * from './auth.errors';
 export * from './auth.guard';
 export * from './caller';
@@ -10,5 +11,6 @@ export * from './key-secrets';
 export * from './key.dto';
 export * from './keys.module';
 export * from './keys.service';
+export * from './master-key-check';
 export * from './master-key.service';
 export * from './rate-limit.guard';

@@ -3,7 +3,7 @@ import { AccessEpoch, isoTimeOrNull, Sql } from '@tollgate/database';
 import { teamFromRow, type Team } from '@tollgate/teams';
 import { apiKeyFromRow, type ApiKey } from './api-key';
 import { AuthError, AuthErrorCode, KeyStoreUnavailableError } from './auth.errors';
-import type { Caller } from './caller';
+import { MASTER_KEY_LEDGER_LABEL, type Caller } from './caller';
 import { hashKey } from './key-secrets';
 import { MasterKeyService } from './master-key.service';
 
@@ -81,7 +81,7 @@ export class KeyAuthService {
   private masterCaller(): Caller {
     return {
       kind: 'master',
-      token: this.masterKey.token,
+      token: MASTER_KEY_LEDGER_LABEL,
       keyName: 'master key',
       keyAlias: null,
       teamId: null,

@@ -28,7 +28,9 @@ export class KeysController {
   @ApiOperation({ summary: 'Change a key; takes effect on every instance within a second' })
   async update(@Body() dto: UpdateKeyDto): Promise<unknown> {
     const { key, ...fields } = dto;
-    return { key, ...apiKeyToApi(await this.keys.update(key, fields)) };
+    const updated = await this.keys.update(key, fields);
+    // `key` is the token even when the raw key was sent: a raw key is shown once, at /key/generate.
+    return { key: updated.token, ...apiKeyToApi(updated) };
   }
 
   @Post('delete')

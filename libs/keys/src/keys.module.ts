@@ -3,12 +3,14 @@ import { TeamsModule } from '@tollgate/teams';
 import { KeyAuthService } from './key-auth.service';
 import { KeysController } from './keys.controller';
 import { KeysService } from './keys.service';
+import { AuthThrottle } from './auth-throttle';
+import { MasterKeyCheck } from './master-key-check';
 import { MasterKeyService } from './master-key.service';
 
 @Module({
   imports: [TeamsModule],
   controllers: [KeysController],
-  providers: [KeysService, KeyAuthService, MasterKeyService],
-  exports: [KeysService, KeyAuthService, MasterKeyService],
+  providers: [KeysService, KeyAuthService, MasterKeyService, AuthThrottle, MasterKeyCheck],
+  exports: [KeysService, KeyAuthService, MasterKeyService, AuthThrottle, MasterKeyCheck],
 })
 export class KeysModule {}

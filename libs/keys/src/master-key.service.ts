@@ -1,7 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Sql } from '@tollgate/database';
+import { MASTER_KEY_LEDGER_LABEL } from './caller';
 import { hashKey } from './key-secrets';
+
+/** Shorter master keys still load (LiteLLM's examples use sk-1234) but draw a warning at start-up. */
+const RECOMMENDED_LENGTH = 32;
 
 export const CONFIGURED_MASTER_KEY = Symbol('CONFIGURED_MASTER_KEY');
 
@@ -20,7 +24,17 @@ export class MasterKeyService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.establish();
+    if (this.configured) await this.relabelLedger();
+  }
+
+  private async establish(): Promise<void> {
     if (this.configured) {
+      if (this.configured.length < RECOMMENDED_LENGTH) {
+        this.logger.warn(
+          `The master key is ${this.configured.length} characters long; use at least ${RECOMMENDED_LENGTH} random characters (e.g. sk- followed by \`openssl rand -hex 32\`)`,
+        );
+      }
       this.hash = Buffer.from(hashKey(this.configured), 'hex');
       return;
     }
@@ -39,13 +53,25 @@ export class MasterKeyService implements OnApplicationBootstrap {
     }
   }
 
+  /**
+   * Ledger rows written before the master key had a label of its own carry its hash, which
+   * /spend/logs shows: replace it. A generated key's hash is in the database, so migration
+   * 1764600000000 did it; a configured key's hash exists only here. The (api_key, start_time)
+   * index makes this a no-op once done.
+   */
+  private async relabelLedger(): Promise<void> {
+    const relabelled = await this.sql.query(`UPDATE spend_logs SET api_key = ? WHERE api_key = ?`, [MASTER_KEY_LEDGER_LABEL, this.digest]);
+    if (relabelled.changes > 0) this.logger.log(`Relabelled ${relabelled.changes} ledger rows made with the master key`);
+  }
+
   /** Constant-time: compares SHA-256 digests of equal length. */
   matches(secret: string | undefined): boolean {
     if (!secret || !this.hash) return false;
     return timingSafeEqual(Buffer.from(hashKey(secret), 'hex'), this.hash);
   }
 
-  get token(): string {
+  /** The master key's SHA-256: never shown, never stored beside shown values; it binds the dashboard's signing secret. */
+  get digest(): string {
     return this.hash.toString('hex');
   }
 }

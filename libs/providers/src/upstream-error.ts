@@ -20,6 +20,8 @@ export class UpstreamError extends Error {
     readonly headers: Record<string, string> = {},
     /** The upstream's own status and error body, relayed unchanged to a client that speaks its dialect. */
     readonly native?: { status: number; body: string },
+    /** What only the operator's log may see (the upstream's address, the raw transport error). */
+    readonly detail?: string,
   ) {
     super(body.error.message);
     this.name = 'UpstreamError';

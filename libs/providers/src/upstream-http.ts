@@ -92,16 +92,21 @@ export function toUpstreamError(error: unknown, apiBase: string): UpstreamError 
   if (error instanceof UpstreamError) return error;
   const code = (error as { code?: string })?.code ?? '';
   if (TIMEOUT_ERROR_CODES.has(code)) {
-    return new UpstreamError('timeout', 504, openAIError(`Upstream ${apiBase} timed out`, 'timeout', 'upstream_timeout'));
+    return new UpstreamError('timeout', 504, openAIError('The upstream provider timed out', 'timeout', 'upstream_timeout'), {}, undefined, `${apiBase} timed out (${code})`);
   }
   if (code === 'UND_ERR_ABORTED' || (error as Error)?.name === 'AbortError') {
     return new UpstreamError('connection', 499, openAIError('Request cancelled by the client', 'api_error', 'client_cancelled'));
   }
-  const reason = CONNECTION_ERROR_CODES.has(code) ? code : (error as Error)?.message ?? 'unknown error';
+  // A transport error's own message names the address ("connect ECONNREFUSED 10.0.0.5:11434"):
+  // the client gets only its code, the log gets the rest.
+  const reason = CONNECTION_ERROR_CODES.has(code) ? code : 'connection failed';
   return new UpstreamError(
     'connection',
     503,
-    openAIError(`Upstream ${apiBase} is unreachable (${reason})`, 'api_error', 'upstream_unreachable'),
+    openAIError(`The upstream provider is unreachable (${reason})`, 'api_error', 'upstream_unreachable'),
+    {},
+    undefined,
+    `${apiBase} is unreachable: ${(error as Error)?.message ?? String(error)}`,
   );
 }
 

@@ -99,4 +99,49 @@ describe('ModelRouter', () => {
     const result = await router.route('g', async (d) => d.id);
     expect(result.value).toBe('g#1');
   });
+
+  describe('a caller limited to some aliases', () => {
+    const deployments = [deployment('local', 0, 'ollama'), deployment('gpt', 1), deployment('claude', 2, 'anthropic'), deployment('mini', 3)];
+    const fallbacks = { local: ['gpt', 'mini', 'claude'] };
+    const onlyLocalAndMini = (alias: string) => alias === 'local' || alias === 'mini';
+
+    it('fallback escape: never tries a fallback the caller may not call, and counts the skip', async () => {
+      const { router } = setup(deployments, { fallbacks });
+      const tried: string[] = [];
+      const result = await router.route(
+        'local',
+        async (d) => {
+          tried.push(d.alias);
+          if (d.alias === 'local') throw refused();
+          return 'answer';
+        },
+        undefined,
+        onlyLocalAndMini,
+      );
+      expect(tried).toEqual(['local', 'mini']);
+      expect(result).toMatchObject({ servedByAlias: 'mini', attemptedFallbacks: 1, skippedFallbacks: 2 });
+    });
+
+    it('fallback escape: with nothing allowed left, fails with the last allowed error and says fallbacks were not permitted', async () => {
+      const { router } = setup(deployments, { fallbacks });
+      const tried: string[] = [];
+      const failure = router.route(
+        'local',
+        async (d) => {
+          tried.push(d.alias);
+          throw refused();
+        },
+        undefined,
+        (alias) => alias === 'local',
+      );
+      await expect(failure).rejects.toMatchObject({ lastError: { status: 503 }, servedByAlias: 'local', skippedFallbacks: 3 });
+      expect(tried.every((alias) => alias === 'local')).toBe(true);
+    });
+
+    it('alias enumeration: the unknown-model error lists only the aliases the caller may call', async () => {
+      const { router } = setup(deployments, { fallbacks });
+      const failure = router.route('nope', async () => 'x', undefined, onlyLocalAndMini);
+      await expect(failure).rejects.toMatchObject({ code: RoutingErrorCode.UNKNOWN_MODEL, message: 'Model "nope" does not exist. Available models: local, mini' });
+    });
+  });
 });

@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type Deployment, UpstreamError } from '@tollgate/providers';
 import { DeploymentHealth } from './deployment-health';
 import { ModelRegistry } from './model-registry';
-import { RouteFailedError, RoutingError, RoutingErrorCode } from './routing.errors';
+import { RouteFailedError, RoutingError, RoutingErrorCode, unknownModelError } from './routing.errors';
 import { ROUTING_SETTINGS, type RoutingSettings } from './routing-settings';
 
 export interface RoutedResult<T> {
@@ -11,7 +11,14 @@ export interface RoutedResult<T> {
   /** The alias whose deployment answered: the requested one, or a fallback. */
   servedByAlias: string;
   attemptedFallbacks: number;
+  /** Fallback aliases left out because the caller may not call them. */
+  skippedFallbacks: number;
 }
+
+/** Which aliases the caller may be served by: its key's list intersected with its team's. */
+export type AliasPermission = (alias: string) => boolean;
+
+const ANY_ALIAS: AliasPermission = () => true;
 
 /** One try on one deployment. Throwing an UpstreamError lets the router retry or fall back. */
 export type Attempt<T> = (deployment: Deployment) => Promise<T>;
@@ -20,21 +27,27 @@ export type Attempt<T> = (deployment: Deployment) => Promise<T>;
  * Chooses deployments for an alias: retryable failures move on to another deployment of the
  * alias (up to `num_retries` more), then to each fallback alias in order. Deployments in cooldown
  * are skipped without waiting on them. Caller mistakes (400, 401, 404 from the upstream) end the
- * search at once: another deployment would answer the same.
+ * search at once: another deployment would answer the same. Fallbacks the caller may not call are
+ * never tried: a local-only key must not be served (and charged) by a cloud model.
  */
 @Injectable()
 export class ModelRouter {
+  private readonly logger = new Logger('Router');
+
   constructor(
     private readonly registry: ModelRegistry,
     private readonly health: DeploymentHealth,
     @Inject(ROUTING_SETTINGS) private readonly settings: RoutingSettings,
   ) {}
 
-  async route<T>(alias: string, attempt: Attempt<T>, signal?: AbortSignal): Promise<RoutedResult<T>> {
-    if (!this.registry.has(alias)) {
-      throw new RoutingError(RoutingErrorCode.UNKNOWN_MODEL, `Model "${alias}" does not exist. Available models: ${this.registry.aliases().join(', ')}`);
+  async route<T>(alias: string, attempt: Attempt<T>, signal?: AbortSignal, mayUse: AliasPermission = ANY_ALIAS): Promise<RoutedResult<T>> {
+    if (!this.registry.has(alias) || !mayUse(alias)) {
+      // Only the aliases this caller may call are listed: the others are none of its business.
+      throw unknownModelError(alias, this.registry.aliases().filter(mayUse));
     }
-    const chain = [alias, ...this.registry.fallbacksOf(alias)];
+    const fallbacks = this.registry.fallbacksOf(alias);
+    const chain = [alias, ...fallbacks.filter(mayUse)];
+    const skippedFallbacks = fallbacks.length - (chain.length - 1);
     let lastError: UpstreamError | undefined;
     let lastAlias = alias;
 
@@ -46,11 +59,13 @@ export class ModelRouter {
         try {
           const value = await attempt(deployment);
           this.health.recordSuccess(deployment.id);
-          return { value, deployment, servedByAlias: groupAlias, attemptedFallbacks: position };
+          return { value, deployment, servedByAlias: groupAlias, attemptedFallbacks: position, skippedFallbacks };
         } catch (error) {
           if (!(error instanceof UpstreamError)) throw error;
           if (signal?.aborted) throw error;
-          if (!error.retryable) throw new RouteFailedError(error, position, groupAlias);
+          if (!error.retryable) throw new RouteFailedError(error, position, groupAlias, skippedFallbacks);
+          // The upstream's address belongs in the operator's log, never in a key holder's error body.
+          this.logger.warn(`${deployment.id} (${deployment.apiBase}) failed: ${error.detail ?? error.message}`);
           this.health.recordFailure(deployment.id, error);
           lastError = error;
           lastAlias = groupAlias;
@@ -59,11 +74,12 @@ export class ModelRouter {
         }
       }
     }
-    if (lastError) throw new RouteFailedError(lastError, chain.length - 1, lastAlias);
+    if (lastError) throw new RouteFailedError(lastError, chain.length - 1, lastAlias, skippedFallbacks);
     throw new RoutingError(
       RoutingErrorCode.NO_HEALTHY_DEPLOYMENT,
-      `No healthy deployment for "${alias}"${chain.length > 1 ? ` or its fallbacks (${chain.slice(1).join(', ')})` : ''}: all are cooling down after failures`,
+      `No healthy deployment for "${alias}"${chain.length > 1 ? ` or its fallbacks (${chain.slice(1).join(', ')})` : ''}: all are cooling down after failures${fallbacksNotPermitted(skippedFallbacks)}`,
       chain.length - 1,
+      skippedFallbacks,
     );
   }
 
@@ -94,4 +110,9 @@ function weightedShuffle(deployments: Deployment[]): Deployment[] {
     ordered.push(pool.splice(index, 1)[0].d);
   }
   return ordered;
+}
+
+/** The note added to a final failure when fallbacks existed that this caller may not use. */
+export function fallbacksNotPermitted(skipped: number): string {
+  return skipped > 0 ? `; ${skipped} fallback model${skipped === 1 ? ' was' : 's were'} not permitted for this key and not tried` : '';
 }

@@ -11,10 +11,16 @@ export class RoutingError extends Error {
     readonly code: RoutingErrorCode,
     message: string,
     readonly attemptedFallbacks = 0,
+    readonly skippedFallbacks = 0,
   ) {
     super(message);
     this.name = 'RoutingError';
   }
+}
+
+/** The 404 for a model that does not exist, listing only the aliases this caller may call. */
+export function unknownModelError(alias: string, callableAliases: string[]): RoutingError {
+  return new RoutingError(RoutingErrorCode.UNKNOWN_MODEL, `Model "${alias}" does not exist. Available models: ${callableAliases.join(', ')}`);
 }
 
 /** Every attempt failed; `lastError` is what the client sees. */
@@ -23,6 +29,8 @@ export class RouteFailedError extends Error {
     readonly lastError: UpstreamError,
     readonly attemptedFallbacks: number,
     readonly servedByAlias: string,
+    /** Fallbacks the caller was not permitted to use; the client's message says so. */
+    readonly skippedFallbacks = 0,
   ) {
     super(lastError.message);
     this.name = 'RouteFailedError';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Caller } from '@tollgate/keys';
+import { mayCallModel, type Caller } from '@tollgate/keys';
 import type { Deployment } from '@tollgate/providers';
 import { ModelRouter, type Attempt, type RoutedResult } from '@tollgate/routing';
 import { attachCallRecord, hasUnmeasuredInput, inputTokensUpperBound, serverToolsIn, SpendRecorder, type CallRecord, type CallType } from '@tollgate/spend';
@@ -70,6 +70,7 @@ export class BudgetedRouter {
         }
       },
       signal,
+      (fallback) => mayCallModel(record.caller, fallback),
     );
     record.servedByAlias = routed.servedByAlias;
     record.attemptedFallbacks = routed.attemptedFallbacks;

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { describeError, renderAnthropicError, renderOpenAIError, usesAnthropicDialect } from './error-descriptor';
+import { describeError, hidesDetail, renderAnthropicError, renderOpenAIError, usesAnthropicDialect } from './error-descriptor';
 import { UpstreamError } from '@tollgate/providers';
 import { RouteFailedError } from '@tollgate/routing';
 import { requestIdOf } from './request-id';
@@ -21,6 +21,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const error = describeError(exception, requestId);
     if (error.status >= 500 && error.type === 'internal_server_error') {
       this.logger.error(`${request.method} ${request.path} [${requestId}]: ${(exception as Error)?.stack ?? String(exception)}`);
+    } else if (hidesDetail(exception, error)) {
+      this.logger.warn(`${request.method} ${request.path} [${requestId}]: ${(exception as Error).message}`);
     }
     if (response.headersSent) {
       if (!response.writableEnded) response.end();
@@ -36,6 +38,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
 }
 
 function nativeAnthropicBody(exception: unknown): { status: number; body: string } | undefined {
+  // Its message must also say that fallbacks were not permitted, so it is rendered as ours.
+  if (exception instanceof RouteFailedError && exception.skippedFallbacks > 0) return undefined;
   const upstream = exception instanceof RouteFailedError ? exception.lastError : exception instanceof UpstreamError ? exception : undefined;
   return upstream?.native;
 }

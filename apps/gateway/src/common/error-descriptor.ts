@@ -1,12 +1,13 @@
 import { HttpException } from '@nestjs/common';
 import { BudgetExceededError, BudgetStoreUnavailableError } from '@tollgate/budgets';
-import { AuthError, InvalidAdminQueryError, KeyStoreUnavailableError, RateLimitedError } from '@tollgate/keys';
+import { AuthError, AuthThrottledError, InvalidAdminQueryError, KeyStoreUnavailableError, RateLimitedError } from '@tollgate/keys';
 import { ProviderRequestError, UpstreamError } from '@tollgate/providers';
 import { RateLimitStoreUnavailableError } from '@tollgate/rate-limits';
-import { RouteFailedError, RoutingError, RoutingErrorCode } from '@tollgate/routing';
+import { fallbacksNotPermitted, RouteFailedError, RoutingError, RoutingErrorCode } from '@tollgate/routing';
 import { isUnstorableTextError } from '@tollgate/database';
 import { AdminError, AdminErrorCode } from '@tollgate/teams';
 import { InvalidRequestError } from './invalid-request.error';
+import { SKIPPED_FALLBACKS_HEADER } from './routing-headers';
 
 /** An error as the client will see it, before it is rendered in the route's dialect. */
 export interface ErrorDescriptor {
@@ -30,6 +31,9 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
   if (exception instanceof AuthError) {
     return descriptor(exception.status, exception.status === 403 ? 'permission_error' : 'authentication_error', exception.message, null, exception.code);
   }
+  if (exception instanceof AuthThrottledError) {
+    return descriptor(429, 'rate_limit_exceeded', exception.message, null, 'auth_throttled', { 'retry-after': String(exception.retryAfterSeconds) });
+  }
   if (exception instanceof BudgetExceededError) {
     // x-should-retry: false stops the OpenAI and Anthropic SDKs from retrying a 429 that will not clear.
     return descriptor(429, 'budget_exceeded', exception.message, null, '429', { 'x-should-retry': 'false' });
@@ -39,19 +43,22 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
       'retry-after': String(exception.retryAfterSeconds),
     });
   }
-  if (exception instanceof BudgetStoreUnavailableError) return descriptor(503, 'service_unavailable', exception.message, null, 'budget_store_unavailable');
-  if (exception instanceof KeyStoreUnavailableError) return descriptor(503, 'service_unavailable', exception.message, null, 'key_store_unavailable');
-  if (exception instanceof RateLimitStoreUnavailableError) return descriptor(503, 'service_unavailable', exception.message, null, exception.code);
+  if (exception instanceof BudgetStoreUnavailableError) {
+    return storeUnavailable('Budget store unavailable; refusing calls that would spend money', 'budget_store_unavailable');
+  }
+  if (exception instanceof KeyStoreUnavailableError) return storeUnavailable('Key store unavailable; cannot check this key right now', 'key_store_unavailable');
+  if (exception instanceof RateLimitStoreUnavailableError) return storeUnavailable('Rate limit store is unavailable', exception.code);
   if (exception instanceof AdminError) {
     const notFound = exception.code === AdminErrorCode.TEAM_NOT_FOUND || exception.code === AdminErrorCode.KEY_NOT_FOUND;
     return descriptor(notFound ? 404 : 400, notFound ? 'not_found_error' : 'invalid_request_error', exception.message, exception.param, exception.code);
   }
   if (exception instanceof RouteFailedError) {
-    return fromUpstream(exception.lastError, { 'x-litellm-attempted-fallbacks': String(exception.attemptedFallbacks) });
+    const described = fromUpstream(exception.lastError, fallbackHeaders(exception));
+    return { ...described, message: described.message + fallbacksNotPermitted(exception.skippedFallbacks) };
   }
   if (exception instanceof UpstreamError) return fromUpstream(exception, {});
   if (exception instanceof RoutingError) {
-    const headers = { 'x-litellm-attempted-fallbacks': String(exception.attemptedFallbacks) };
+    const headers = fallbackHeaders(exception);
     if (exception.code === RoutingErrorCode.UNKNOWN_MODEL) {
       return descriptor(404, 'invalid_request_error', exception.message, 'model', 'model_not_found', headers);
     }
@@ -76,7 +83,34 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
 
 function fromUpstream(error: UpstreamError, extraHeaders: Record<string, string>): ErrorDescriptor {
   const e = error.body.error;
-  return descriptor(error.status, e.type, e.message, e.param, e.code, { ...error.headers, ...extraHeaders });
+  return descriptor(error.status, e.type, withoutAddresses(e.message), e.param, e.code, { ...error.headers, ...extraHeaders });
+}
+
+/**
+ * A store outage. The driver's reason names the database host ("getaddrinfo ENOTFOUND db.internal"),
+ * so the client gets a fixed message and the log the full one.
+ */
+function storeUnavailable(message: string, code: string): ErrorDescriptor {
+  return descriptor(503, 'service_unavailable', message, null, code);
+}
+
+/** Whether the client's message lost something (an address, a driver's reason) the operator's log should keep. */
+export function hidesDetail(exception: unknown, error: ErrorDescriptor): boolean {
+  return exception instanceof Error && error.status >= 500 && exception.message !== error.message;
+}
+
+function fallbackHeaders(error: { attemptedFallbacks: number; skippedFallbacks: number }): Record<string, string> {
+  return { 'x-litellm-attempted-fallbacks': String(error.attemptedFallbacks), [SKIPPED_FALLBACKS_HEADER]: String(error.skippedFallbacks) };
+}
+
+/**
+ * URLs and host:port pairs, as an upstream's or a driver's own message may carry them
+ * ("connect ECONNREFUSED 10.0.0.5:5432"). Key holders see `[address hidden]`; the log keeps them.
+ */
+const ADDRESS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>),]+|\[[0-9a-f]*:[0-9a-f:]*\](?::\d+)?|\b(?:(?:[a-z0-9-]+\.)+[a-z0-9-]+|localhost):\d{2,5}\b/gi;
+
+export function withoutAddresses(message: string): string {
+  return message.replace(ADDRESS, '[address hidden]');
 }
 
 function descriptor(

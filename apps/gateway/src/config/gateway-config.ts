@@ -18,6 +18,14 @@ export interface GatewayConfig {
   streamKeepAliveMs: number;
   /** How long in-flight requests may take to finish after SIGTERM. */
   shutdownGraceMs: number;
+  /**
+   * `general_settings.use_x_forwarded_for` (LiteLLM's name): behind a reverse proxy, the client's
+   * address is the X-Forwarded-For entry that proxy added. Off by default, since any client can
+   * send the header: trusting it unasked would let a guesser pick a fresh address per attempt.
+   */
+  trustForwardedFor: boolean;
+  /** /docs and /docs/openapi.json; LiteLLM's `NO_DOCS=True` turns them off. */
+  docsEnabled: boolean;
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

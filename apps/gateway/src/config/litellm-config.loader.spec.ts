@@ -115,6 +115,22 @@ describe('LiteLLM config loader', () => {
     expect(parseLiteLLMConfig(doc, 'c', {}).config.masterKey).toBeUndefined();
   });
 
+  it('loads LiteLLM\'s documented example master key sk-1234 (the length warning comes at start-up)', () => {
+    const doc = minimal({ model: 'openai/m' });
+    expect(parseLiteLLMConfig({ ...doc, general_settings: { master_key: 'sk-1234' } }, 'c', {}).config.masterKey).toBe('sk-1234');
+    expect(() => parseLiteLLMConfig({ ...doc, general_settings: { master_key: '  ' } }, 'c', {})).toThrow(/general_settings.master_key: must not be empty/);
+  });
+
+  it('trusts X-Forwarded-For only with general_settings.use_x_forwarded_for, and turns /docs off with NO_DOCS=True', () => {
+    const doc = minimal({ model: 'openai/m' });
+    expect(parseLiteLLMConfig(doc, 'c', {}).config).toMatchObject({ trustForwardedFor: false, docsEnabled: true });
+    expect(parseLiteLLMConfig({ ...doc, general_settings: { use_x_forwarded_for: true } }, 'c', {}).config.trustForwardedFor).toBe(true);
+    expect(parseLiteLLMConfig({ ...doc, general_settings: { use_x_forwarded_for: 'os.environ/BEHIND_PROXY' } }, 'c', { BEHIND_PROXY: 'True' }).config.trustForwardedFor).toBe(true);
+    expect(() => parseLiteLLMConfig({ ...doc, general_settings: { use_x_forwarded_for: 'yes please' } }, 'c', {})).toThrow(/use_x_forwarded_for: must be true or false/);
+    expect(parseLiteLLMConfig(doc, 'c', { NO_DOCS: 'True' }).config.docsEnabled).toBe(false);
+    expect(parseLiteLLMConfig(doc, 'c', { NO_DOCS: 'False' }).config.docsEnabled).toBe(true);
+  });
+
   it('picks the database from DATABASE_URL, then general_settings.database_url', () => {
     const doc = { ...minimal({ model: 'openai/m' }), general_settings: { database_url: 'postgresql://u@h/db' } };
     expect(parseLiteLLMConfig(doc, 'c', {}).config.database).toEqual({ type: 'postgres', url: 'postgresql://u@h/db' });

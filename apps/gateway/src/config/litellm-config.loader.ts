@@ -60,7 +60,7 @@ const KNOWN_PARAMS = new Set([
   'max_tokens',
 ]);
 const KNOWN_ROUTER = new Set(['fallbacks', 'num_retries', 'timeout', 'allowed_fails', 'cooldown_time', 'routing_strategy']);
-const KNOWN_GENERAL = new Set(['master_key', 'database_url']);
+const KNOWN_GENERAL = new Set(['master_key', 'database_url', 'use_x_forwarded_for']);
 const KNOWN_LITELLM = new Set(['fallbacks', 'num_retries', 'request_timeout', 'drop_params']);
 const ROUTING_STRATEGIES = new Set(['simple-shuffle', 'least-busy']);
 
@@ -117,6 +117,14 @@ class Checker {
     const min = opts.min ?? 0;
     if (opts.exclusiveMin ? value <= min : value < min) return this.fail(path, `must be ${opts.exclusiveMin ? 'greater than' : 'at least'} ${min}, got ${value}`);
     return value;
+  }
+
+  boolean(raw: unknown, path: string): boolean | undefined {
+    const value = this.resolve(raw);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'boolean') return value;
+    if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
+    return this.fail(path, `must be true or false, got ${describe(value)}`);
   }
 
   url(raw: unknown, path: string): string | undefined {
@@ -193,7 +201,9 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
 
   // As in LiteLLM, LITELLM_MASTER_KEY applies when the config names no master key.
   const masterKey = checker.string(general.master_key, 'general_settings.master_key') ?? (effectiveEnv.LITELLM_MASTER_KEY || undefined);
-  if (masterKey !== undefined && masterKey.length < 8) checker.fail('general_settings.master_key', 'must be at least 8 characters');
+  if (masterKey !== undefined && masterKey.trim() === '') checker.fail('general_settings.master_key', 'must not be empty');
+
+  const trustForwardedFor = checker.boolean(general.use_x_forwarded_for, 'general_settings.use_x_forwarded_for') ?? false;
 
   const databaseUrl = effectiveEnv.DATABASE_URL || checker.string(general.database_url, 'general_settings.database_url');
   const database = parseDatabaseUrl(checker, databaseUrl);
@@ -210,6 +220,9 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
       maxRequestBytes: 20 * 1024 * 1024,
       shutdownGraceMs: 30_000,
       streamKeepAliveMs: Number(effectiveEnv.TOLLGATE_STREAM_KEEPALIVE_MS) || 15_000,
+      trustForwardedFor,
+      // LiteLLM's NO_DOCS=True switches the API docs off.
+      docsEnabled: !/^(true|1|yes)$/i.test(effectiveEnv.NO_DOCS?.trim() ?? ''),
     },
     ignoredKeys: checker.ignoredKeys,
     missingEnv: [...checker.missingEnv],

@@ -1,7 +1,7 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Auth, AuthMode, MasterKeyService, presentedSecret } from '@tollgate/keys';
+import { Auth, AuthMode, MasterKeyCheck, presentedSecret } from '@tollgate/keys';
 import { HealthService } from './health.service';
 
 @ApiTags('health')
@@ -10,17 +10,22 @@ import { HealthService } from './health.service';
 export class HealthController {
   constructor(
     private readonly health: HealthService,
-    private readonly masterKey: MasterKeyService,
+    private readonly masterKey: MasterKeyCheck,
   ) {}
 
   @Get()
   @ApiOperation({
     summary: 'Overall status; with the master key, every deployment',
-    description: 'Always 200 so CI verify steps can call it without a key. Ollama is probed live (/api/version); cloud deployments only with probe_cloud=true.',
+    description:
+      'Always 200 without a key so CI verify steps can call it. Ollama is probed live (/api/version); cloud deployments only with probe_cloud=true, which needs the master key (it makes the gateway call paid providers).',
   })
   @ApiQuery({ name: 'probe_cloud', required: false, type: Boolean })
   async overall(@Req() req: Request, @Query('probe_cloud') probeCloud?: string): Promise<unknown> {
-    const deployments = await this.health.report(probeCloud === 'true');
+    const secret = presentedSecret(req);
+    const probeCloudToo = probeCloud === 'true';
+    if (probeCloudToo) await this.masterKey.require(req, secret, 'probe_cloud=true needs the master key: it makes the gateway call cloud providers');
+    const isMaster = probeCloudToo || (await this.masterKey.presented(req, secret));
+    const deployments = await this.health.report(probeCloudToo);
     const healthy = deployments.filter((d) => d.state === 'healthy' || d.state === 'unknown');
     const unhealthy = deployments.filter((d) => d.state === 'unhealthy' || d.state === 'cooling_down');
     const summary = {
@@ -28,7 +33,7 @@ export class HealthController {
       healthy_count: healthy.length,
       unhealthy_count: unhealthy.length,
     };
-    if (!this.masterKey.matches(presentedSecret(req))) return summary;
+    if (!isMaster) return summary;
     return { ...summary, healthy_endpoints: healthy, unhealthy_endpoints: unhealthy };
   }
 

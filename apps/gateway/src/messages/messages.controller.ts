@@ -1,7 +1,7 @@
 import { Controller, Head, HttpCode, Inject, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Auth, AuthMode, callerOf } from '@tollgate/keys';
+import { Auth, AuthMode, callerOf, mayCallModel } from '@tollgate/keys';
 import {
   AnthropicPassthrough,
   type ChatCompletionChunk,
@@ -10,7 +10,7 @@ import {
   translateOpenAIChunk,
   type ServerSentEvent,
 } from '@tollgate/providers';
-import { RoutingError, RoutingErrorCode, ModelRegistry, DeploymentHealth } from '@tollgate/routing';
+import { unknownModelError, ModelRegistry, DeploymentHealth } from '@tollgate/routing';
 import { countGenerated, SpendInterceptor, SpendRecorder, type CallRecord } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { abortWhenClientLeaves } from '../common/client-abort';
@@ -84,7 +84,8 @@ export class MessagesController {
     const body = validateMessagesRequest(req.body, false);
     const deployment = this.registry.deploymentsOf(body.model).find((d) => !this.health.isCoolingDown(d.id)) ?? this.registry.deploymentsOf(body.model)[0];
     if (!deployment) {
-      throw new RoutingError(RoutingErrorCode.UNKNOWN_MODEL, `Model "${body.model}" does not exist. Available models: ${this.registry.aliases().join(', ')}`);
+      const caller = callerOf(req);
+      throw unknownModelError(body.model, this.registry.aliases().filter((alias) => !caller || mayCallModel(caller, alias)));
     }
     if (deployment.provider === 'anthropic') {
       const { max_tokens: _unused, stream: _alsoUnused, ...countable } = body;

@@ -123,9 +123,11 @@ async function* sseEvents(body: AsyncIterable<Uint8Array>, apiBase: string): Asy
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
     const cause = toUpstreamError(error, apiBase);
-    throw new UpstreamError('stream', cause.status, cause.body);
+    throw new UpstreamError('stream', cause.status, cause.body, {}, undefined, cause.detail);
   }
-  if (count === 0) throw new UpstreamError('stream', 502, openAIError(`Upstream ${apiBase} ended the stream without an event`, 'api_error'));
+  if (count === 0) {
+    throw new UpstreamError('stream', 502, openAIError('The upstream provider ended the stream without an event', 'api_error'), {}, undefined, `${apiBase} ended the stream without an event`);
+  }
 }
 
 function failIfError(event: ServerSentEvent, apiBase: string): void {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, Post, Req, Res, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthMode } from '@tollgate/keys';
 import type { Request, Response } from 'express';
@@ -37,16 +37,15 @@ export class UiAuthController {
   @HttpCode(200)
   @ApiHeader(CSRF_HEADER_DOC)
   @ApiOperation({ summary: 'Log in; sets the session cookie (HttpOnly, SameSite=Strict, Path=/ui, 8 h)' })
-  login(@Body() dto: UiLoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response): unknown {
+  async login(@Body() dto: UiLoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<unknown> {
     if (this.auth.method === 'password') {
       if (!dto.username) throw new InvalidRequestError('Enter the dashboard username', 'username', 'missing_field');
       if (!dto.password) throw new InvalidRequestError('Enter the dashboard password', 'password', 'missing_field');
     } else if (!dto.master_key) {
       throw new InvalidRequestError('Enter the master key', 'master_key', 'missing_field');
     }
-    const outcome = this.auth.login(dto, request.ip ?? 'unknown');
+    const outcome = await this.auth.login(dto, request);
     if (!outcome.ok) {
-      if (outcome.reason === 'throttled') throw new HttpException('Too many failed logins from this address; try again in a few minutes', HttpStatus.TOO_MANY_REQUESTS);
       throw new UnauthorizedException(this.auth.method === 'password' ? 'Wrong username or password' : 'That is not the master key');
     }
     response.setHeader('set-cookie', sessionCookie(outcome.cookieValue, Math.floor(UI_SESSION_TTL_MS / 1000), cameOverHttps(request)));
@@ -61,6 +60,17 @@ export class UiAuthController {
   logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): unknown {
     response.setHeader('set-cookie', clearedSessionCookie(cameOverHttps(request)));
     return { logged_out: true };
+  }
+
+  @Post('logout-all')
+  @HttpCode(200)
+  @ApiHeader(CSRF_HEADER_DOC)
+  @ApiCookieAuth(UI_SESSION_COOKIE)
+  @ApiOperation({ summary: 'End every dashboard session on every instance (this one too): replaces the signing secret' })
+  async logoutAll(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<unknown> {
+    await this.auth.endAllSessions();
+    response.setHeader('set-cookie', clearedSessionCookie(cameOverHttps(request)));
+    return { logged_out_everywhere: true };
   }
 
   @Get('session')

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { MasterKeyService } from '@tollgate/keys';
+import { AuthError, AuthErrorCode, AuthThrottle, clientAddress, isWrongSecret, MasterKeyCheck } from '@tollgate/keys';
 import type { Request } from 'express';
 import {
   credentialsFingerprint,
@@ -12,6 +12,7 @@ import {
   verifySession,
   type UiSession,
 } from './ui-session';
+import { UiSessionSecret } from './ui-session-secret';
 
 /** How the dashboard is logged into: the master key, or UI_USERNAME/UI_PASSWORD when both are set. */
 export type UiLoginMethod = 'master_key' | 'password';
@@ -34,21 +35,18 @@ export function uiCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env, logge
   return null;
 }
 
-/** Failed logins per client address before it must wait: a cheap brake on guessing a weak UI_PASSWORD. */
-const MAX_FAILED_LOGINS = 10;
-const FAILED_LOGIN_WINDOW_MS = 10 * 60 * 1000;
-const MAX_TRACKED_ADDRESSES = 10_000;
+export type LoginOutcome = { ok: true; session: UiSession; cookieValue: string } | { ok: false };
 
-export type LoginOutcome = { ok: true; session: UiSession; cookieValue: string } | { ok: false; reason: 'invalid' | 'throttled' };
-
-/** Dashboard logins and the stateless, signed session cookie that follows them. */
+/**
+ * Dashboard logins and the stateless, signed session cookie that follows them. Failed logins go
+ * through the same per-address throttle as every other master-key route (429 past the allowance).
+ */
 @Injectable()
 export class UiAuthService {
-  private cachedKey?: { token: string; key: Buffer };
-  private readonly failures = new Map<string, { count: number; resetAt: number }>();
-
   constructor(
-    private readonly masterKey: MasterKeyService,
+    private readonly masterKey: MasterKeyCheck,
+    private readonly throttle: AuthThrottle,
+    private readonly secret: UiSessionSecret,
     @Inject(UI_CREDENTIALS) private readonly credentials: UiCredentials | null,
   ) {}
 
@@ -56,54 +54,53 @@ export class UiAuthService {
     return this.credentials ? 'password' : 'master_key';
   }
 
-  login(input: { master_key?: string; username?: string; password?: string }, address: string, now = Date.now()): LoginOutcome {
-    const failures = this.failures.get(address);
-    if (failures && failures.resetAt > now && failures.count >= MAX_FAILED_LOGINS) return { ok: false, reason: 'throttled' };
-    const user = this.checkCredentials(input);
-    if (!user) {
-      this.recordFailure(address, now);
-      return { ok: false, reason: 'invalid' };
+  async login(input: { master_key?: string; username?: string; password?: string }, request: Request, now = Date.now()): Promise<LoginOutcome> {
+    let user: string;
+    try {
+      user = this.credentials ? await this.checkPassword(input, request, this.credentials) : await this.checkMasterKey(input, request);
+    } catch (error) {
+      if (error instanceof AuthError) return { ok: false };
+      throw error;
     }
-    this.failures.delete(address);
     const session = { user, expiresAt: now + UI_SESSION_TTL_MS };
-    return { ok: true, session, cookieValue: signSession(session, this.signingKey()) };
+    return { ok: true, session, cookieValue: signSession(session, await this.signingKey()) };
   }
 
   /** The session a request's cookie proves, or null. */
-  sessionOf(request: Request, now = Date.now()): UiSession | null {
-    const session = verifySession(readCookie(request.headers.cookie, UI_SESSION_COOKIE), this.signingKey(), now);
+  async sessionOf(request: Request, now = Date.now()): Promise<UiSession | null> {
+    const session = verifySession(readCookie(request.headers.cookie, UI_SESSION_COOKIE), await this.signingKey(), now);
     if (!session) return null;
     // A session from before UI_USERNAME changed names someone who is no longer configured.
     if (this.credentials && session.user !== this.credentials.username) return null;
     return session;
   }
 
-  private checkCredentials(input: { master_key?: string; username?: string; password?: string }): string | null {
-    if (this.credentials) {
-      const userOk = sameSecret(input.username ?? '', this.credentials.username);
-      const passwordOk = sameSecret(input.password ?? '', this.credentials.password);
-      return userOk && passwordOk ? this.credentials.username : null;
-    }
-    return this.masterKey.matches(input.master_key) ? 'admin' : null;
+  /** Ends every dashboard session, on every instance. */
+  endAllSessions(): Promise<void> {
+    return this.secret.rotate();
   }
 
-  private signingKey(): Buffer {
-    const token = this.masterKey.token;
-    if (this.cachedKey?.token !== token) {
-      const fingerprint = this.credentials ? credentialsFingerprint(this.credentials.username, this.credentials.password) : '';
-      this.cachedKey = { token, key: deriveSessionKey(token, fingerprint) };
-    }
-    return this.cachedKey.key;
+  private async checkMasterKey(input: { master_key?: string }, request: Request): Promise<string> {
+    await this.masterKey.require(request, input.master_key, 'That is not the master key');
+    return 'admin';
   }
 
-  private recordFailure(address: string, now: number): void {
-    const current = this.failures.get(address);
-    if (current && current.resetAt > now) {
-      current.count++;
-      return;
-    }
-    if (this.failures.size >= MAX_TRACKED_ADDRESSES) this.failures.clear();
-    this.failures.set(address, { count: 1, resetAt: now + FAILED_LOGIN_WINDOW_MS });
+  private async checkPassword(input: { username?: string; password?: string }, request: Request, expected: UiCredentials): Promise<string> {
+    return this.throttle.guard(
+      clientAddress(request),
+      () => {
+        const userOk = sameSecret(input.username ?? '', expected.username);
+        const passwordOk = sameSecret(input.password ?? '', expected.password);
+        if (!userOk || !passwordOk) throw new AuthError(AuthErrorCode.INVALID_KEY, 'Wrong username or password');
+        return expected.username;
+      },
+      isWrongSecret,
+    );
+  }
+
+  private async signingKey(): Promise<Buffer> {
+    const fingerprint = this.credentials ? credentialsFingerprint(this.credentials.username, this.credentials.password) : '';
+    return deriveSessionKey(await this.secret.current(), fingerprint);
   }
 }
 

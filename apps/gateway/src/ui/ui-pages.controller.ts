@@ -24,8 +24,8 @@ export class UiPagesController {
   ) {}
 
   @Get([...UI_PAGES])
-  page(@Req() request: Request, @Res() response: Response): void {
-    if (!this.auth.sessionOf(request)) {
+  async page(@Req() request: Request, @Res() response: Response): Promise<void> {
+    if (!(await this.auth.sessionOf(request))) {
       const next = request.originalUrl.startsWith('/ui') ? `?next=${encodeURIComponent(request.originalUrl)}` : '';
       response.redirect(302, `/ui/login${next}`);
       return;
@@ -34,8 +34,8 @@ export class UiPagesController {
   }
 
   @Get('login')
-  login(@Req() request: Request, @Res() response: Response): void {
-    if (this.auth.sessionOf(request)) {
+  async login(@Req() request: Request, @Res() response: Response): Promise<void> {
+    if (await this.auth.sessionOf(request)) {
       response.redirect(302, '/ui');
       return;
     }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
 import { Sql, toInt, toIntOrNull } from '@tollgate/database';
-import { apiKeyFromRow, MasterKeyService, type ApiKey } from '@tollgate/keys';
+import { apiKeyFromRow, MASTER_KEY_LEDGER_LABEL, type ApiKey } from '@tollgate/keys';
 import { ModelRegistry } from '@tollgate/routing';
 import { budgetResetAt, currentSpendNanos, teamFromRow, type Team } from '@tollgate/teams';
 import { InvalidRequestError } from '../common/invalid-request.error';
@@ -42,7 +42,6 @@ export class UiReportsService {
     private readonly sql: Sql,
     private readonly registry: ModelRegistry,
     private readonly health: HealthService,
-    private readonly masterKey: MasterKeyService,
   ) {}
 
   async overview(now = Date.now()): Promise<Record<string, unknown>> {
@@ -190,9 +189,8 @@ export class UiReportsService {
       this.lookup<{ token: string; key_alias: string | null; key_name: string }>('api_keys', 'token', 'token, key_alias, key_name', page.map((r) => r.api_key)),
       this.lookup<{ team_id: string; team_alias: string | null }>('teams', 'team_id', 'team_id, team_alias', page.map((r) => r.team_id)),
     ]);
-    const masterToken = this.masterKey.token;
     const rows = page.map((row) => {
-      const isMaster = row.api_key === masterToken;
+      const isMaster = row.api_key === MASTER_KEY_LEDGER_LABEL;
       const key = keyNames.get(String(row.api_key));
       const team = teamNames.get(String(row.team_id));
       return {
@@ -201,7 +199,6 @@ export class UiReportsService {
         end_time: new Date(toInt(row.end_time)).toISOString(),
         status: row.status,
         call_type: row.call_type,
-        // The master key's hash never reaches the browser (it also seeds the session signing key).
         api_key: isMaster ? null : (row.api_key ?? null),
         key_label: isMaster ? MASTER_KEY_LABEL : (key?.key_alias ?? key?.key_name ?? (row.api_key ? 'deleted key' : null)),
         key_name: isMaster ? null : (key?.key_name ?? null),

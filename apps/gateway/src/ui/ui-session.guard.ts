@@ -33,13 +33,13 @@ export class UiSessionGuard implements CanActivate {
     private readonly auth: UiAuthService,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request>();
     if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method) && request.headers[UI_CSRF_HEADER] !== UI_CSRF_VALUE) {
       throw new ForbiddenException(`Dashboard requests that change state need the header "${UI_CSRF_HEADER}: ${UI_CSRF_VALUE}"`);
     }
     if (this.reflector.getAllAndOverride<boolean>(NO_SESSION_NEEDED, [context.getHandler(), context.getClass()])) return true;
-    const session = this.auth.sessionOf(request);
+    const session = await this.auth.sessionOf(request);
     if (!session) throw new UnauthorizedException('Log in to the dashboard first (POST /ui/api/login); the session cookie is missing or expired');
     (request as unknown as Record<symbol, UiSession>)[SESSION] = session;
     return true;

@@ -9,22 +9,22 @@ import {
   verifySession,
 } from './ui-session';
 
-const MASTER_TOKEN = 'a'.repeat(64);
+const SECRET = Buffer.alloc(32, 0xa1);
 const NOW = 1_760_000_000_000;
 
 describe('dashboard session cookie', () => {
-  const key = deriveSessionKey(MASTER_TOKEN);
+  const key = deriveSessionKey(SECRET);
   const session = { user: 'admin', expiresAt: NOW + UI_SESSION_TTL_MS };
 
-  it('verifies what it signed, on any instance that shares the master key', () => {
+  it('verifies what it signed, on any instance that shares the secret', () => {
     const value = signSession(session, key);
-    expect(verifySession(value, deriveSessionKey(MASTER_TOKEN), NOW)).toEqual(session);
+    expect(verifySession(value, deriveSessionKey(SECRET), NOW)).toEqual(session);
   });
 
-  it('refuses a cookie signed under another master key or other UI credentials', () => {
+  it('refuses a cookie signed under another secret or other UI credentials', () => {
     const value = signSession(session, key);
-    expect(verifySession(value, deriveSessionKey('b'.repeat(64)), NOW)).toBeNull();
-    expect(verifySession(value, deriveSessionKey(MASTER_TOKEN, credentialsFingerprint('ops', 'secret')), NOW)).toBeNull();
+    expect(verifySession(value, deriveSessionKey(Buffer.alloc(32, 0xb2)), NOW)).toBeNull();
+    expect(verifySession(value, deriveSessionKey(SECRET, credentialsFingerprint('ops', 'secret')), NOW)).toBeNull();
   });
 
   it('refuses an expired session, and one claiming to live longer than a session can', () => {

@@ -5,10 +5,7 @@ export const UI_SESSION_COOKIE = 'tollgate_ui_session';
 export const UI_COOKIE_PATH = '/ui';
 export const UI_SESSION_TTL_MS = 8 * 60 * 60 * 1000;
 
-/**
- * Label mixed into the signing key, so this key is good for dashboard sessions and nothing else.
- * Bump the version to invalidate every session at once.
- */
+/** Label mixed into the signing key, so this key is good for dashboard sessions and nothing else. */
 const SIGNING_LABEL = 'tollgate/ui-session/v1';
 const VERSION = 'v1';
 
@@ -19,13 +16,15 @@ export interface UiSession {
 }
 
 /**
- * The HMAC-SHA256 key for session cookies. Stateless sessions must verify on every gateway
- * instance, so the key cannot be random per process: it is derived from the master key's hash
- * (identical on every instance) and, when UI_USERNAME/UI_PASSWORD are set, from those too.
- * Rotating the master key or the UI password therefore signs every dashboard user out.
+ * The HMAC-SHA256 key for session cookies, from the random secret every instance shares through
+ * the database (see UiSessionSecret) and, when UI_USERNAME/UI_PASSWORD are set, from those too:
+ * changing the UI password signs every dashboard user out.
+ *
+ * Never from the master key's hash: that hash used to be shown by /spend/logs, and a key derived
+ * from a shown value lets anyone who saw it mint sessions.
  */
-export function deriveSessionKey(masterKeyToken: string, credentialsFingerprint = ''): Buffer {
-  return createHmac('sha256', Buffer.from(masterKeyToken, 'hex')).update(`${SIGNING_LABEL}\0${credentialsFingerprint}`).digest();
+export function deriveSessionKey(secret: Buffer, credentialsFingerprint = ''): Buffer {
+  return createHmac('sha256', secret).update(`${SIGNING_LABEL}\0${credentialsFingerprint}`).digest();
 }
 
 /** A stable digest of the configured UI username and password (never stored or logged as such). */

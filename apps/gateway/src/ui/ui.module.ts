@@ -9,6 +9,7 @@ import { UI_PUBLIC_DIR, UiPagesController } from './ui-pages.controller';
 import { UiReadController } from './ui-read.controller';
 import { UiReportsService } from './ui-reports.service';
 import { UiSessionGuard } from './ui-session.guard';
+import { UiSessionSecret } from './ui-session-secret';
 import { resolvePublicDir, uiAssets, uiSecurityHeaders } from './ui-static';
 
 /**
@@ -21,6 +22,7 @@ import { resolvePublicDir, uiAssets, uiSecurityHeaders } from './ui-static';
   providers: [
     { provide: UI_PUBLIC_DIR, useFactory: () => resolvePublicDir() },
     { provide: UI_CREDENTIALS, useFactory: () => uiCredentialsFromEnv() },
+    UiSessionSecret,
     UiAuthService,
     UiSessionGuard,
     UiReportsService,

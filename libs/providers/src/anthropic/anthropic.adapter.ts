@@ -116,7 +116,7 @@ async function* readAnthropicStream(body: AsyncIterable<Uint8Array>, apiBase: st
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
     const cause = toUpstreamError(error, apiBase);
-    throw new UpstreamError('stream', cause.status, cause.body);
+    throw new UpstreamError('stream', cause.status, cause.body, {}, undefined, cause.detail);
   }
   if (!state.done) {
     throw new UpstreamError('stream', 502, openAIError('Anthropic stream ended before message_stop', 'api_error', 'upstream_stream_broken'));

@@ -120,7 +120,7 @@ export async function* readOllamaStream(
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
     const cause = toUpstreamError(error, apiBase);
-    throw new UpstreamError('stream', cause.status, cause.body);
+    throw new UpstreamError('stream', cause.status, cause.body, {}, undefined, cause.detail);
   }
   if (!state.done) {
     throw new UpstreamError('stream', 502, openAIError('Ollama stream ended before its final line', 'api_error', 'upstream_stream_broken'));
