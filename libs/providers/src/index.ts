@@ -6,6 +6,7 @@ export * from './openai.types';
 export * from './provider-adapter';
 export * from './provider-registry';
 export * from './provider-request-error';
+export * from './reasoning-models';
 export * from './providers.module';
 export * from './stream-parsers';
 export * from './upstream-error';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Deployment, UpstreamError } from '@tollgate/providers';
+import { type Deployment, ProviderRequestError, unrepresentableError, UpstreamError } from '@tollgate/providers';
 import { DeploymentHealth } from './deployment-health';
 import { ModelRegistry } from './model-registry';
 import { RouteFailedError, RoutingError, RoutingErrorCode } from './routing.errors';
@@ -13,14 +13,18 @@ export interface RoutedResult<T> {
   attemptedFallbacks: number;
 }
 
-/** One try on one deployment. Throwing an UpstreamError lets the router retry or fall back. */
+/**
+ * One try on one deployment. Throwing an UpstreamError lets the router retry or fall back; so does
+ * a ProviderRequestError, which says this deployment cannot represent the request.
+ */
 export type Attempt<T> = (deployment: Deployment) => Promise<T>;
 
 /**
  * Chooses deployments for an alias: retryable failures move on to another deployment of the
  * alias (up to `num_retries` more), then to each fallback alias in order. Deployments in cooldown
  * are skipped without waiting on them. Caller mistakes (400, 401, 404 from the upstream) end the
- * search at once: another deployment would answer the same.
+ * search at once: another deployment would answer the same. A request one deployment cannot
+ * represent (a ProviderRequestError thrown before anything is sent) moves on to the next.
  */
 @Injectable()
 export class ModelRouter {
@@ -48,6 +52,12 @@ export class ModelRouter {
           this.health.recordSuccess(deployment.id);
           return { value, deployment, servedByAlias: groupAlias, attemptedFallbacks: position };
         } catch (error) {
+          if (error instanceof ProviderRequestError) {
+            // Nothing reached the upstream, which is healthy: no cooldown.
+            lastError = unrepresentableError(error);
+            lastAlias = groupAlias;
+            continue;
+          }
           if (!(error instanceof UpstreamError)) throw error;
           if (signal?.aborted) throw error;
           if (!error.retryable) throw new RouteFailedError(error, position, groupAlias);

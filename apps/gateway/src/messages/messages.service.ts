@@ -5,6 +5,7 @@ import {
   anthropicToOpenAIRequest,
   type ChatCompletionChunk,
   type Deployment,
+  fitToDeployment,
   openAIError,
   openAIToAnthropicMessage,
   ProviderRegistry,
@@ -14,7 +15,7 @@ import {
   UpstreamError,
 } from '@tollgate/providers';
 import type { RoutedResult } from '@tollgate/routing';
-import type { CallRecord } from '@tollgate/spend';
+import { type CallRecord, pricingFor } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { firstThenRest } from '../calls/first-then-rest';
 import { anthropicUsageToChat } from './anthropic-usage';
@@ -59,7 +60,8 @@ export class MessagesService {
         }
         return { kind: 'native-stream', events: await firstThenRest(sseEvents(response.body, deployment.apiBase)), headers };
       }
-      const request = anthropicToOpenAIRequest(body as never);
+      // A ProviderRequestError here fails this attempt only: the router moves on (see ModelRouter).
+      const request = fitToDeployment(anthropicToOpenAIRequest(body as never), deployment, pricingFor(deployment).maxOutputTokens);
       const adapter = this.providers.adapterFor(deployment.provider);
       if (!stream) {
         const completion = await adapter.chatCompletion(deployment, request, { signal });
