@@ -6,7 +6,7 @@
  * CLI runs it and sends the output back, the model answers); then local → cloud fallback with
  * Ollama down. Each run costs a second or two, so there are few of them.
  */
-import { AnthropicFake, OllamaFake, OpenAIFake } from '../fakes';
+import { AnthropicFake, type FakeUpstream, OllamaFake, OpenAIFake } from '../fakes';
 import { AdminApi, uniqueId } from '../support/admin-api';
 import { runClaudeCode } from '../support/claude-code-cli';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
@@ -62,36 +62,31 @@ describe.each([
   {
     backend: 'an Anthropic alias (relayed)',
     alias: 'claude',
-    script: () => {
-      anthropic.enqueue({ kind: 'reply', toolCalls: [BASH_CALL], inputTokens: 20, outputTokens: 5 });
-      anthropic.enqueue({ kind: 'reply', text: 'The command printed the marker.', inputTokens: 30, outputTokens: 7 });
-    },
-    toolResultSent: () => JSON.stringify(anthropic.requestsTo('/v1/messages')[1].body),
+    fake: anthropic as FakeUpstream<any>,
+    path: '/v1/messages',
+    usage: (input: number, output: number) => ({ inputTokens: input, outputTokens: output }),
   },
   {
     backend: 'an OpenAI alias (translated)',
     alias: 'coder-gpt',
-    script: () => {
-      openai.enqueue({ kind: 'reply', toolCalls: [BASH_CALL], promptTokens: 20, completionTokens: 5 });
-      openai.enqueue({ kind: 'reply', text: 'The command printed the marker.', promptTokens: 30, completionTokens: 7 });
-    },
-    toolResultSent: () => JSON.stringify(openai.requestsTo('/v1/chat/completions')[1].body),
+    fake: openai,
+    path: '/v1/chat/completions',
+    usage: (input: number, output: number) => ({ promptTokens: input, completionTokens: output }),
   },
   {
     backend: 'an Ollama alias (translated)',
     alias: 'local-coding',
-    script: () => {
-      ollama.enqueue({ kind: 'reply', toolCalls: [BASH_CALL], promptEvalCount: 20, evalCount: 5 });
-      ollama.enqueue({ kind: 'reply', text: 'The command printed the marker.', promptEvalCount: 30, evalCount: 7 });
-    },
-    toolResultSent: () => JSON.stringify(ollama.requestsTo('/api/chat')[1].body),
+    fake: ollama,
+    path: '/api/chat',
+    usage: (input: number, output: number) => ({ promptEvalCount: input, evalCount: output }),
   },
-])('Claude Code with its default tools on $backend', ({ alias, script, toolResultSent }) => {
+])('Claude Code with its default tools on $backend', ({ alias, fake, path, usage }) => {
   it('runs the tool the model asks for, sends its output back and reports the final answer with real token counts', async () => {
-    script();
+    fake.enqueue({ kind: 'reply', toolCalls: [BASH_CALL], ...usage(20, 5) });
+    fake.enqueue({ kind: 'reply', text: 'The command printed the marker.', ...usage(30, 7) });
     const { output } = await runClaudeCode({ baseUrl: gateway.url, token: key, model: alias, prompt: 'Run the marker command' });
     expect(output).toMatchObject({ is_error: false, result: 'The command printed the marker.', num_turns: 2 });
-    expect(toolResultSent()).toContain(MARKER);
+    expect(JSON.stringify(fake.requestsTo(path)[1].body)).toContain(MARKER);
     // Both turns' counts as the backend reported them (message_delta), not the gateway's message_start estimate.
     expect(output.usage).toMatchObject({ input_tokens: 50, output_tokens: 12 });
   });
