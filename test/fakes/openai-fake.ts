@@ -481,9 +481,17 @@ function modelObject(id: string) {
 }
 
 /** OpenAI echoes a masked key in its 401, never the whole secret. */
-/** What OpenAI refuses per model: reasoning_effort on models that do not reason, max_tokens above gpt-4o's output limit. */
+/** What OpenAI refuses: a `user` over 64 characters, reasoning_effort on models that do not reason, max_tokens above gpt-4o's output limit. */
 function unsupportedForModel(body: Record<string, unknown>): OpenAIErrorShape | null {
   const model = String(body.model);
+  if (typeof body.user === 'string' && body.user.length > 64) {
+    return openAIErrorBody(
+      `Invalid 'user': string too long. Expected a string with maximum length 64, but got a string with length ${body.user.length} instead.`,
+      'invalid_request_error',
+      'string_above_max_length',
+      'user',
+    );
+  }
   if (body.reasoning_effort !== undefined && !/^(o\d|gpt-5)/.test(model)) {
     return openAIErrorBody("Unsupported parameter: 'reasoning_effort' is not supported with this model.", 'invalid_request_error', 'unsupported_parameter', 'reasoning_effort');
   }

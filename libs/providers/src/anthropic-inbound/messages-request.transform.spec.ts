@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnthropicMessageParam, AnthropicMessagesRequest, AnthropicToolChoice } from '../anthropic/anthropic.types';
@@ -118,6 +119,12 @@ describe('anthropicToOpenAIRequest', () => {
       const request = anthropicToOpenAIRequest(body([question], { output_config: { effort: 'high', format: { type: 'json_schema', schema } } }));
       expect(request.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema } });
       expect(request.reasoning_effort).toBeUndefined();
+    });
+
+    it("sends Claude Code's ~150-character user_id as its SHA-256, within OpenAI's 64-character limit on user", () => {
+      const userId = JSON.stringify({ device_id: 'd'.repeat(64), account_uuid: '', session_id: '5e55a1d0-0000-4000-8000-000000000001' });
+      expect(anthropicToOpenAIRequest(body([question], { metadata: { user_id: userId } })).user).toBe(createHash('sha256').update(userId).digest('hex'));
+      expect(anthropicToOpenAIRequest(body([question], { metadata: { user_id: 'user-42' } })).user).toBe('user-42');
     });
 
     it('drops context_management, for the reason DROPPED_REQUEST_FIELDS gives', () => {

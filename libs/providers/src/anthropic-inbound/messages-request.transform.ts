@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   AnthropicImageBlock,
   AnthropicMessageParam,
@@ -82,9 +83,8 @@ export function anthropicToOpenAIRequest(body: AnthropicMessagesRequest): ChatCo
   }
   if (typeof body.temperature === 'number') request.temperature = body.temperature;
   if (typeof body.top_p === 'number') request.top_p = body.top_p;
-  // Claude Code puts its device/account/session id here; OpenAI's `user` is the same idea (abuse tracking).
   const userId = body.metadata?.user_id;
-  if (typeof userId === 'string' && userId !== '') request.user = userId;
+  if (typeof userId === 'string' && userId !== '') request.user = openAIUser(userId);
   const reasoningEffort = reasoningEffortOf(body);
   if (reasoningEffort) request.reasoning_effort = reasoningEffort;
   const responseFormat = responseFormatOf(body.output_config);
@@ -127,6 +127,18 @@ function systemText(system: unknown, at: string): string | null {
   });
   const kept = texts.filter((text) => !BILLING_HEADER_BLOCK.test(text));
   return kept.length === 0 ? null : kept.join('\n');
+}
+
+/** OpenAI refuses a longer `user` ("Invalid 'user': string too long. Expected … maximum length 64"). */
+const OPENAI_USER_MAX_LENGTH = 64;
+
+/**
+ * Claude Code puts its device/account/session id in `metadata.user_id`, and OpenAI's `user` is the
+ * same idea (abuse tracking). Claude Code's is a ~150-character JSON object, so a longer id goes as
+ * its SHA-256 in hex: exactly 64 characters, and still one stable value per user and session.
+ */
+function openAIUser(userId: string): string {
+  return userId.length <= OPENAI_USER_MAX_LENGTH ? userId : createHash('sha256').update(userId).digest('hex');
 }
 
 /** Anthropic's budget_tokens (at least 1,024) on OpenAI's three-step scale. */
