@@ -39,6 +39,7 @@ beforeAll(async () => {
       { model_name: 'claude-sonnet-4-6', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
       // ANTHROPIC_MODEL=coder-gpt: the same session, served by OpenAI through the translation.
       { model_name: 'coder-gpt', litellm_params: { model: 'openai/gpt-4o', api_base: openai.apiBase, api_key: OPENAI_KEY } },
+      { model_name: 'coder-o4', litellm_params: { model: 'openai/o4-mini', api_base: openai.apiBase, api_key: OPENAI_KEY } },
       { model_name: 'local-coding', litellm_params: { model: 'ollama/qwen2.5-coder:14b', api_base: ollama.url } },
       { model_name: 'local-thinking', litellm_params: { model: 'ollama/qwen3:8b', api_base: ollama.url } },
       // Ollama first, Claude when Ollama cannot take the request.
@@ -344,6 +345,14 @@ describe('the recorded Claude Code 2.1.197 corpus', () => {
     expect(sent).not.toHaveProperty('output_config');
     expect(sent.max_tokens).toBe(16_384);
     expect(sent.tools).toHaveLength(recorded.tools.length);
+  });
+
+  it("gives an OpenAI reasoning model Claude Code's effort, with the output cap as max_completion_tokens", async () => {
+    const { key } = await teamKey();
+    expectAcceptedByClaudeCode(await replayCorpus('first-turn', 'coder-o4', key));
+    const sent = openai.requestsTo('/v1/chat/completions')[0].body as Record<string, any>;
+    expect(sent).toMatchObject({ model: 'o4-mini', reasoning_effort: 'high', max_completion_tokens: corpus['first-turn'].request.body.max_tokens });
+    expect(sent).not.toHaveProperty('max_tokens');
   });
 
   it('asks a thinking Ollama model to think, and not the others', async () => {
