@@ -297,6 +297,12 @@ export class OllamaFake extends FakeUpstream<OllamaReply> {
       await this.json(exchange, 404, { error: this.modelNotFoundMessage(model, endpoint) });
       return undefined;
     }
+    // Ollama refuses `think` for models without the thinking capability.
+    const think = (body as { think?: unknown }).think;
+    if (think !== undefined && think !== false && !/^(deepseek-r1|qwen3(?!-coder)|gpt-oss|magistral)/.test(model)) {
+      await this.json(exchange, 400, { error: `"${model}" does not support thinking` });
+      return undefined;
+    }
     return model;
   }
 

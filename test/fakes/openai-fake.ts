@@ -260,6 +260,11 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
       await this.sendError(exchange, 404, notFound as OpenAIErrorShape);
       return true;
     }
+    const refusal = required === 'messages' ? unsupportedForModel(record) : null;
+    if (refusal) {
+      await this.sendError(exchange, 400, refusal);
+      return true;
+    }
     return false;
   }
 
@@ -487,6 +492,32 @@ function modelObject(id: string) {
 }
 
 /** OpenAI echoes a masked key in its 401, never the whole secret. */
+/** What OpenAI refuses: a `user` over 64 characters, reasoning_effort on models that do not reason, max_tokens above gpt-4o's output limit. */
+function unsupportedForModel(body: Record<string, unknown>): OpenAIErrorShape | null {
+  const model = String(body.model);
+  if (typeof body.user === 'string' && body.user.length > 64) {
+    return openAIErrorBody(
+      `Invalid 'user': string too long. Expected a string with maximum length 64, but got a string with length ${body.user.length} instead.`,
+      'invalid_request_error',
+      'string_above_max_length',
+      'user',
+    );
+  }
+  if (body.reasoning_effort !== undefined && !/^(o\d|gpt-5)/.test(model)) {
+    return openAIErrorBody("Unsupported parameter: 'reasoning_effort' is not supported with this model.", 'invalid_request_error', 'unsupported_parameter', 'reasoning_effort');
+  }
+  const maxTokens = body.max_tokens;
+  if (/^gpt-4o/.test(model) && typeof maxTokens === 'number' && maxTokens > 16_384) {
+    return openAIErrorBody(
+      `max_tokens is too large: ${maxTokens}. This model supports at most 16384 completion tokens, whereas you provided ${maxTokens}.`,
+      'invalid_request_error',
+      'invalid_value',
+      'max_tokens',
+    );
+  }
+  return null;
+}
+
 function maskKey(key: string): string {
   if (key.length <= 8) return '*'.repeat(key.length);
   return `${key.slice(0, 3)}${'*'.repeat(Math.max(0, key.length - 7))}${key.slice(-4)}`;

@@ -8,6 +8,7 @@ export * from './output-limit';
 export * from './provider-adapter';
 export * from './provider-registry';
 export * from './provider-request-error';
+export * from './reasoning-models';
 export * from './providers.module';
 export * from './stream-parsers';
 export * from './token-count';

@@ -61,9 +61,13 @@ export interface ChatCompletionRequest {
   tool_choice?: OpenAIToolChoice;
   parallel_tool_calls?: boolean;
   response_format?: { type: string; json_schema?: unknown };
+  /** Reasoning models only (o-series, gpt-5); others refuse it. */
+  reasoning_effort?: ReasoningEffort;
   metadata?: Record<string, unknown>;
   [extra: string]: unknown;
 }
+
+export type ReasoningEffort = 'low' | 'medium' | 'high';
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
 

@@ -1,11 +1,13 @@
 import type { OpenAIErrorBody } from './openai.types';
+import type { ProviderRequestError } from './provider-request-error';
 
 /** Why an upstream call failed; the router decides on retries and cooldowns from this. */
 export type UpstreamFailureKind =
   | 'connection' // refused, reset, DNS: the upstream is not there
   | 'timeout' // no answer within the deployment's timeout
   | 'http' // the upstream answered with a non-2xx status
-  | 'stream'; // the upstream failed after its 2xx had started (mid-stream error event or broken stream)
+  | 'stream' // the upstream failed after its 2xx had started (mid-stream error event or broken stream)
+  | 'unrepresentable'; // never sent: this deployment's API cannot express the request (another's may)
 
 /**
  * A failed call to an upstream provider, already translated into what the client should see:
@@ -32,6 +34,15 @@ export class UpstreamError extends Error {
     if (this.kind !== 'http') return true;
     return this.status === 408 || this.status === 409 || this.status === 429 || this.status >= 500;
   }
+}
+
+/**
+ * A request this deployment cannot take (a ProviderRequestError from its translation) as an attempt
+ * failure: not the caller's mistake while another deployment or fallback can still take it. A 400
+ * naming the field when none can.
+ */
+export function unrepresentableError(error: ProviderRequestError): UpstreamError {
+  return new UpstreamError('unrepresentable', 400, openAIError(error.message, 'invalid_request_error', null, error.param));
 }
 
 export function openAIError(

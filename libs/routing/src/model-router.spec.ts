@@ -1,4 +1,4 @@
-import { type Deployment, openAIError, UpstreamError } from '@tollgate/providers';
+import { type Deployment, openAIError, ProviderRequestError, UpstreamError } from '@tollgate/providers';
 import { DeploymentHealth } from './deployment-health';
 import { ModelRegistry } from './model-registry';
 import { ModelRouter } from './model-router';
@@ -54,6 +54,30 @@ describe('ModelRouter', () => {
     });
     await expect(failure).rejects.toMatchObject({ lastError: { status: 400 }, attemptedFallbacks: 0 });
     expect(attempts).toBe(1);
+  });
+
+  it('moves on to the fallback when a deployment cannot represent the request, without cooling it down', async () => {
+    const { router, health } = setup([deployment('local', 0, 'ollama'), deployment('cloud', 1, 'anthropic')], { fallbacks: { local: ['cloud'] }, allowedFails: 0 });
+    const tried: string[] = [];
+    const result = await router.route('local', async (d) => {
+      tried.push(d.id);
+      if (d.provider === 'ollama') throw new ProviderRequestError('Image source type file is not supported for this model', 'messages[0].content[0].source.type');
+      return 'answer';
+    });
+    expect(tried).toEqual(['local#0', 'cloud#1']);
+    expect(result).toMatchObject({ value: 'answer', servedByAlias: 'cloud', attemptedFallbacks: 1 });
+    expect(health.isCoolingDown('local#0')).toBe(false);
+  });
+
+  it('answers 400 naming the field when no deployment can represent the request', async () => {
+    const { router } = setup([deployment('local', 0, 'ollama'), deployment('cloud', 1)], { fallbacks: { local: ['cloud'] } });
+    const failure = router.route('local', async () => {
+      throw new ProviderRequestError("Tool type 'web_search_20250305' runs only on Anthropic's servers", 'tools[0].type');
+    });
+    await expect(failure).rejects.toMatchObject({
+      lastError: { status: 400, body: { error: { type: 'invalid_request_error', param: 'tools[0].type' } } },
+      attemptedFallbacks: 1,
+    });
   });
 
   it('cools a deployment down after allowed_fails failures and skips it without calling it', async () => {

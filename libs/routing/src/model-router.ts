@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type Deployment, UpstreamError } from '@tollgate/providers';
+import { type Deployment, ProviderRequestError, unrepresentableError, UpstreamError } from '@tollgate/providers';
 import { DeploymentHealth } from './deployment-health';
 import { ModelRegistry } from './model-registry';
 import { RouteFailedError, RoutingError, RoutingErrorCode, unknownModelError } from './routing.errors';
@@ -20,7 +20,10 @@ export type AliasPermission = (alias: string) => boolean;
 
 const ANY_ALIAS: AliasPermission = () => true;
 
-/** One try on one deployment. Throwing an UpstreamError lets the router retry or fall back. */
+/**
+ * One try on one deployment. Throwing an UpstreamError lets the router retry or fall back; so does
+ * a ProviderRequestError, which says this deployment cannot represent the request.
+ */
 export type Attempt<T> = (deployment: Deployment) => Promise<T>;
 
 /**
@@ -28,7 +31,8 @@ export type Attempt<T> = (deployment: Deployment) => Promise<T>;
  * alias (up to `num_retries` more), then to each fallback alias in order. Deployments in cooldown
  * are skipped without waiting on them. Caller mistakes (400, 401, 404 from the upstream) end the
  * search at once: another deployment would answer the same. Fallbacks the caller may not call are
- * never tried: a local-only key must not be served (and charged) by a cloud model.
+ * never tried: a local-only key must not be served (and charged) by a cloud model. A request one
+ * deployment cannot represent (a ProviderRequestError thrown before anything is sent) moves on to the next.
  */
 @Injectable()
 export class ModelRouter {
@@ -61,6 +65,12 @@ export class ModelRouter {
           this.health.recordSuccess(deployment.id);
           return { value, deployment, servedByAlias: groupAlias, attemptedFallbacks: position, skippedFallbacks };
         } catch (error) {
+          if (error instanceof ProviderRequestError) {
+            // Nothing reached the upstream, which is healthy: no cooldown.
+            lastError = unrepresentableError(error);
+            lastAlias = groupAlias;
+            continue;
+          }
           if (!(error instanceof UpstreamError)) throw error;
           if (signal?.aborted) throw error;
           if (!error.retryable) throw new RouteFailedError(error, position, groupAlias, skippedFallbacks);

@@ -38,14 +38,17 @@ export class SpendRecorder {
    * (the smaller of the request's and the deployment's cap), and input that cannot be measured is
    * bounded by the model's context window. A limit beyond the model's maximum output is refused.
    */
-  async reserveForAttempt(record: CallRecord, deployment: Deployment, request: OutputLimitRequest): Promise<void> {
+  async reserveForAttempt(record: CallRecord, deployment: Deployment, request: OutputLimits): Promise<void> {
     const pricing = pricingFor(deployment);
     record.pricing = pricing;
     record.deployment = deployment;
-    const outputLimit = upstreamOutputLimit(deployment, request) ?? pricing.maxOutputTokens;
+    let outputLimit = upstreamOutputLimit(deployment, request) ?? pricing.maxOutputTokens;
     if (outputLimit > pricing.maxOutputTokens) {
       const param = request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
-      throw new ProviderRequestError(`${param}: ${outputLimit} is more than ${pricing.maxOutputTokens}, the most output tokens model "${deployment.alias}" allows`, param);
+      if (!request.lowerToModelMaximum?.(deployment)) {
+        throw new ProviderRequestError(`${param}: ${outputLimit} is more than ${pricing.maxOutputTokens}, the most output tokens model "${deployment.alias}" allows`, param);
+      }
+      outputLimit = pricing.maxOutputTokens;
     }
     const choices = Math.max(1, request.n ?? 1);
     record.bounds = { inputTokens: inputTokensBoundFor(record.inputTokensBound, record.unmeasuredInput, pricing), outputTokens: outputLimit * choices };
@@ -169,4 +172,15 @@ export class SpendRecorder {
   }
 }
 
-type OutputLimitRequest = { max_tokens?: number | null; max_completion_tokens?: number | null; n?: number | null };
+/** What the budget needs to bound a call's output: the request's token caps and choice count. */
+export interface OutputLimits {
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  n?: number | null;
+  /**
+   * True for a deployment whose limit the client cannot know (its request was translated from
+   * another provider's dialect): a limit above the model's maximum is then lowered to it, as the
+   * translation does, instead of refused.
+   */
+  lowerToModelMaximum?: (deployment: Deployment) => boolean;
+}

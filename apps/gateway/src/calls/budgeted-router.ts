@@ -3,17 +3,10 @@ import type { Request } from 'express';
 import { mayCallModel, type Caller } from '@tollgate/keys';
 import type { Deployment } from '@tollgate/providers';
 import { ModelRouter, type Attempt, type RoutedResult } from '@tollgate/routing';
-import { attachCallRecord, hasUnmeasuredInput, inputTokensUpperBound, serverToolsIn, SpendRecorder, type CallRecord, type CallType } from '@tollgate/spend';
+import { attachCallRecord, hasUnmeasuredInput, inputTokensUpperBound, serverToolsIn, SpendRecorder, type CallRecord, type CallType, type OutputLimits } from '@tollgate/spend';
 import { InvalidRequestError } from '../common/invalid-request.error';
 import { requestIdOf } from '../common/request-id';
 import { sessionIdOf } from '../common/session';
-
-/** What the budget needs to bound a call's output: the request's token cap and choice count. */
-export interface OutputLimits {
-  max_tokens?: number | null;
-  max_completion_tokens?: number | null;
-  n?: number | null;
-}
 
 /**
  * The router with budgets around every attempt: each deployment tried first reserves its own

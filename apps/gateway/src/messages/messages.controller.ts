@@ -22,7 +22,7 @@ import { usageOf } from '../chat/chat.service';
 import { AnthropicEventWriter } from './anthropic-event-writer';
 import { AnthropicUsageTracker } from './anthropic-usage';
 import { estimateInputTokens } from './token-estimate';
-import { validateMessagesRequest } from './messages-request.validation';
+import { type AnthropicMessagesBody, validateMessagesRequest } from './messages-request.validation';
 import { MessagesService } from './messages.service';
 
 /** Anthropic's Messages API, for Claude Code and Anthropic SDK clients (`?beta=true` included). */
@@ -66,7 +66,7 @@ export class MessagesController {
     writer.start({ ...headers, ...(outcome.kind === 'native-stream' ? outcome.headers : {}) });
     try {
       if (outcome.kind === 'native-stream') await this.relayNative(outcome.events, record, writer);
-      else await this.relayTranslated(outcome.chunks, body.model, record, writer);
+      else await this.relayTranslated(outcome.chunks, body, record, writer);
       record.status = writer.closed ? 'client_cancelled' : (record.status ?? 'success');
     } catch (error) {
       record.status = signal.aborted ? 'client_cancelled' : 'error';
@@ -121,8 +121,11 @@ export class MessagesController {
     }
   }
 
-  private async relayTranslated(chunks: AsyncIterable<ChatCompletionChunk>, model: string, record: CallRecord, writer: AnthropicEventWriter): Promise<void> {
-    const state = createAnthropicEventState({ messageId: `msg_${record.requestId.replace(/-/g, '')}`, model, inputTokensEstimate: Math.max(1, record.inputTokensBound) });
+  private async relayTranslated(chunks: AsyncIterable<ChatCompletionChunk>, body: AnthropicMessagesBody, record: CallRecord, writer: AnthropicEventWriter): Promise<void> {
+    const model = body.model;
+    // OpenAI and Ollama count input only in their last chunk, after message_start has gone out, so
+    // message_start carries an estimate and message_delta the upstream's real counts (README, "Token counts").
+    const state = createAnthropicEventState({ messageId: `msg_${record.requestId.replace(/-/g, '')}`, model, inputTokensEstimate: estimateInputTokens(body) });
     for await (const chunk of chunks) {
       const usage = usageOf(chunk);
       if (usage) record.usage = usage;

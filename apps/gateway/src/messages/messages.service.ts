@@ -8,6 +8,7 @@ import {
   type Deployment,
   badSuccessBodyError,
   isAnthropicMessage,
+  fitToDeployment,
   openAIError,
   openAIToAnthropicMessage,
   parseJsonOrNull,
@@ -19,7 +20,7 @@ import {
   UpstreamError,
 } from '@tollgate/providers';
 import type { RoutedResult } from '@tollgate/routing';
-import { type CallRecord, countGeneratedBlocks, countGeneratedChoices } from '@tollgate/spend';
+import { type CallRecord, countGeneratedBlocks, countGeneratedChoices, pricingFor } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { firstThenRest } from '../calls/first-then-rest';
 import type { AnthropicMessagesBody } from './messages-request.validation';
@@ -51,7 +52,7 @@ export class MessagesService {
 
   async create(body: AnthropicMessagesBody, req: Request, record: CallRecord, signal: AbortSignal): Promise<RoutedResult<MessagesOutcome>> {
     const stream = body.stream === true;
-    return this.router.route(body.model, record, { max_tokens: body.max_tokens }, signal, async (deployment: Deployment): Promise<MessagesOutcome> => {
+    return this.router.route(body.model, record, { max_tokens: body.max_tokens, lowerToModelMaximum: isTranslated }, signal, async (deployment: Deployment): Promise<MessagesOutcome> => {
       if (deployment.provider === 'anthropic') {
         const response = await this.passthrough.send(deployment, '/messages', body, req.headers, { signal, stream });
         const headers = relayedHeaders(response.headers);
@@ -65,7 +66,8 @@ export class MessagesService {
         }
         return { kind: 'native-stream', events: await firstThenRest(sseEvents(response.body, deployment.apiBase)), headers };
       }
-      const request = anthropicToOpenAIRequest(body as never);
+      // A ProviderRequestError here fails this attempt only: the router moves on (see ModelRouter).
+      const request = fitToDeployment(anthropicToOpenAIRequest(body as never), deployment, pricingFor(deployment).maxOutputTokens);
       const adapter = this.providers.adapterFor(deployment.provider);
       if (!stream) {
         const completion = await adapter.chatCompletion(deployment, request, { signal });
@@ -76,6 +78,11 @@ export class MessagesService {
       return { kind: 'translated-stream', chunks: await firstThenRest(await adapter.streamChatCompletion(deployment, request, { signal })) };
     });
   }
+}
+
+/** Translated deployments: the client asked in Anthropic's terms and cannot know this model's output limit. */
+function isTranslated(deployment: Deployment): boolean {
+  return deployment.provider !== 'anthropic';
 }
 
 function relayedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

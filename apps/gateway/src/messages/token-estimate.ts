@@ -1,7 +1,8 @@
 /**
- * A local input-token estimate for count_tokens on non-Anthropic deployments, where no counting
- * endpoint exists: about four characters per token for text, plus per-message framing.
- * Marked `x-tollgate-token-count: estimated` so clients know it is not exact.
+ * A local input-token estimate where no count exists yet: count_tokens on non-Anthropic deployments
+ * (no counting endpoint; marked `x-tollgate-token-count: estimated`), and `message_start` on the
+ * translated path, which goes out before the upstream reports its count in its last chunk. About
+ * four characters per token of the request's JSON, plus per-message framing.
  */
 export function estimateInputTokens(body: { messages?: unknown; system?: unknown; tools?: unknown }): number {
   const text = JSON.stringify([body.system ?? '', body.messages ?? [], body.tools ?? []]);

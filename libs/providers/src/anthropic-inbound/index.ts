@@ -2,3 +2,4 @@ export * from './messages-request.transform';
 export * from './messages-response.transform';
 export * from './messages-stream.transform';
 export * from './messages-stream.validator';
+export * from './deployment-fit';

@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnthropicMessageParam, AnthropicMessagesRequest, AnthropicToolChoice } from '../anthropic/anthropic.types';
 import type { ChatCompletionRequest, OpenAIMessage } from '../openai.types';
 import { ProviderRequestError } from '../provider-request-error';
-import { anthropicToOpenAIRequest } from './messages-request.transform';
+import { anthropicToOpenAIRequest, DROPPED_REQUEST_FIELDS } from './messages-request.transform';
+
+const CORPUS = join(__dirname, '../../../../test/fixtures/claude-code/corpus');
 
 interface RequestFixture {
   request: AnthropicMessagesRequest;
@@ -73,6 +76,77 @@ describe('anthropicToOpenAIRequest', () => {
       model: 'gpt',
       max_tokens: 1024,
       messages: [{ role: 'user', content: 'Weather in Paris?' }],
+    });
+  });
+
+  describe('Claude Code 2.1 fields', () => {
+    it('keeps system-role messages in place in the conversation (mid-conversation-system beta)', () => {
+      const reminder = { role: 'system', content: 'Available agent types for the Agent tool: …' } as AnthropicMessageParam;
+      const blocks = { role: 'system', content: [{ type: 'text', text: 'Skills: …' }, { type: 'text', text: 'More.' }] } as AnthropicMessageParam;
+      expect(messagesOf([question, reminder, askedForWeather, blocks], { system: 'Be brief.' })).toEqual([
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'system', content: 'Available agent types for the Agent tool: …' },
+        calledWeather,
+        { role: 'system', content: 'Skills: …\nMore.' },
+      ]);
+    });
+
+    it("drops the billing-header system block, whose changing hash would defeat the upstream's prefix cache", () => {
+      const system = [
+        { type: 'text' as const, text: 'x-anthropic-billing-header: cc_version=2.1.197.e32; cc_entrypoint=sdk-cli;' },
+        { type: 'text' as const, text: 'You are a Claude agent.', cache_control: { type: 'ephemeral' as const } },
+      ];
+      expect(messagesOf([question], { system })[0]).toEqual({ role: 'system', content: 'You are a Claude agent.' });
+    });
+
+    it.each<[string, Partial<AnthropicMessagesRequest>, ChatCompletionRequest['reasoning_effort']]>([
+      ['adaptive thinking at high effort (Claude Code 2.1)', { thinking: { type: 'adaptive' }, output_config: { effort: 'high' } }, 'high'],
+      ['adaptive thinking at low effort', { thinking: { type: 'adaptive' }, output_config: { effort: 'low' } }, 'low'],
+      ['adaptive thinking at max effort', { thinking: { type: 'adaptive' }, output_config: { effort: 'max' } }, 'high'],
+      ["adaptive thinking at Anthropic's default effort", { thinking: { type: 'adaptive' } }, 'high'],
+      ['a small thinking budget', { thinking: { type: 'enabled', budget_tokens: 1024 } }, 'low'],
+      ['a middling thinking budget', { thinking: { type: 'enabled', budget_tokens: 8000 } }, 'medium'],
+      ['a large thinking budget', { thinking: { type: 'enabled', budget_tokens: 31999 } }, 'high'],
+      ['thinking disabled', { thinking: { type: 'disabled' }, output_config: { effort: 'high' } }, undefined],
+      ['effort without thinking (Claude Code subagents)', { output_config: { effort: 'high' } }, undefined],
+    ])('maps %s to reasoning_effort %s', (_name, extra, effort) => {
+      expect(anthropicToOpenAIRequest(body([question], extra)).reasoning_effort).toBe(effort);
+    });
+
+    it('turns a json_schema output format (the session-title call) into response_format', () => {
+      const schema = { type: 'object', properties: { title: { type: 'string' } }, required: ['title'], additionalProperties: false };
+      const request = anthropicToOpenAIRequest(body([question], { output_config: { effort: 'high', format: { type: 'json_schema', schema } } }));
+      expect(request.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema } });
+      expect(request.reasoning_effort).toBeUndefined();
+    });
+
+    it("sends Claude Code's ~150-character user_id as its SHA-256, within OpenAI's 64-character limit on user", () => {
+      const userId = JSON.stringify({ device_id: 'd'.repeat(64), account_uuid: '', session_id: '5e55a1d0-0000-4000-8000-000000000001' });
+      expect(anthropicToOpenAIRequest(body([question], { metadata: { user_id: userId } })).user).toBe(createHash('sha256').update(userId).digest('hex'));
+      expect(anthropicToOpenAIRequest(body([question], { metadata: { user_id: 'user-42' } })).user).toBe('user-42');
+    });
+
+    it('drops context_management, for the reason DROPPED_REQUEST_FIELDS gives', () => {
+      const request = anthropicToOpenAIRequest(body([question], { context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] } }));
+      expect(request).toEqual({ model: 'gpt', max_tokens: 1024, messages: [{ role: 'user', content: 'Weather in Paris?' }] });
+      expect(DROPPED_REQUEST_FIELDS.context_management).toMatch(/sees more, never less/);
+    });
+  });
+
+  describe('the recorded Claude Code 2.1.197 corpus (test/fixtures/claude-code/corpus)', () => {
+    const TRANSLATED = ['model', 'messages', 'system', 'tools', 'tool_choice', 'metadata', 'max_tokens', 'thinking', 'output_config', 'stream', 'stop_sequences', 'temperature', 'top_p'];
+    const corpus = readdirSync(CORPUS).map((file) => [file, (JSON.parse(readFileSync(join(CORPUS, file), 'utf8')) as { request: { body: AnthropicMessagesRequest } }).request.body] as const);
+
+    it.each(corpus)('%s: every field Claude Code sends is translated or dropped for a documented reason', (_file, request) => {
+      const unhandled = Object.keys(request).filter((field) => !TRANSLATED.includes(field) && !(field in DROPPED_REQUEST_FIELDS));
+      expect(unhandled).toEqual([]);
+    });
+
+    it.each(corpus.filter(([file]) => file !== 'count-tokens.json'))('%s translates without refusing anything', (_file, request) => {
+      const translated = anthropicToOpenAIRequest(request);
+      expect(translated.messages.length).toBeGreaterThan(0);
+      expect(JSON.stringify(translated)).not.toContain('x-anthropic-billing-header');
     });
   });
 
@@ -261,10 +335,29 @@ describe('anthropicToOpenAIRequest', () => {
       ['messages that are not an array', { ...valid, messages: { role: 'user', content: 'hi' } }, 'messages', 'messages must be an array'],
       ['no messages', { ...valid, messages: [] }, 'messages', 'messages: at least one message is required'],
       [
-        'a system role inside messages',
-        { ...valid, messages: [{ role: 'system', content: 'hi' }] },
+        'a tool role inside messages',
+        { ...valid, messages: [{ role: 'tool', content: 'hi' }] },
         'messages[0].role',
-        "messages may only have the roles 'user' and 'assistant', not 'system'",
+        "messages may only have the roles 'user', 'assistant' and 'system', not 'tool'",
+      ],
+      ['a thinking type no one knows', { ...valid, thinking: { type: 'eager' } }, 'thinking.type', "thinking.type 'eager' is not supported for this model"],
+      [
+        'an effort no one knows',
+        { ...valid, thinking: { type: 'adaptive' }, output_config: { effort: 'extreme' } },
+        'output_config.effort',
+        "output_config.effort 'extreme' is not supported for this model",
+      ],
+      [
+        'an output format other than json_schema',
+        { ...valid, output_config: { format: { type: 'grammar' } } },
+        'output_config.format.type',
+        "output_config.format.type 'grammar' is not supported for this model",
+      ],
+      [
+        'a json_schema output format without a schema',
+        { ...valid, output_config: { format: { type: 'json_schema' } } },
+        'output_config.format.schema',
+        'output_config.format.schema must be a JSON schema object',
       ],
       [
         'content that is neither string nor array',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   AnthropicImageBlock,
   AnthropicMessageParam,
@@ -17,23 +18,30 @@ import type {
   OpenAITool,
   OpenAIToolCall,
   OpenAIToolChoice,
+  ReasoningEffort,
 } from '../openai.types';
 import { ProviderRequestError } from '../provider-request-error';
 
 /**
  * Anthropic Messages request (from Claude Code or the Anthropic SDK) → OpenAI chat request, for an
  * alias whose deployment is OpenAI-compatible or Ollama. `model` stays the client's alias: the
- * OpenAI and Ollama adapters put the deployment's model in its place.
+ * OpenAI and Ollama adapters put the deployment's model in its place, and fitToDeployment adapts
+ * what depends on the deployment (reasoning, output cap).
  *
- * Pure: throws ProviderRequestError (a 400 naming the offending field) for shapes that are invalid
+ * Pure: throws ProviderRequestError (naming the offending field) for shapes that are invalid
  * Anthropic or that an OpenAI-shaped upstream cannot express, rather than sending something that
- * means less than the client asked for.
+ * means less than the client asked for. The router treats that as this deployment's failure, not
+ * the caller's: the next deployment or fallback (an Anthropic one takes everything) gets the request.
  *
- * Dropped on purpose, because the OpenAI shape has no place for them and they do not change what
- * the answer looks like: `cache_control` (OpenAI-compatible upstreams cache prompts by themselves),
- * `thinking` and thinking blocks (their signatures only mean something to Anthropic), `top_k`
- * (OpenAI rejects unknown parameters). `is_error` on a tool result has no OpenAI field either; the
- * result's text, which says what went wrong, is kept as it is.
+ * Translated: `system` (top-level and, as Claude Code 2.1 sends them under the beta
+ * mid-conversation-system-2026-04-07, system-role messages inside `messages`, kept in place: OpenAI
+ * and Ollama accept system messages anywhere), `thinking` with `output_config.effort` →
+ * `reasoning_effort`, `output_config.format` → `response_format`, `metadata.user_id` → `user`,
+ * `tools`, `tool_choice`, `stop_sequences`, `temperature`, `top_p`, `stream`.
+ * Dropped on purpose: see DROPPED_REQUEST_FIELDS, plus `cache_control` anywhere (OpenAI-compatible
+ * upstreams cache prompts by themselves), thinking blocks (their signatures only mean something to
+ * Anthropic), `is_error` on a tool result (no OpenAI field; the result's text says what went wrong)
+ * and Claude Code's `x-anthropic-billing-header` system block (see systemText).
  * https://docs.anthropic.com/en/api/messages
  */
 export function anthropicToOpenAIRequest(body: AnthropicMessagesRequest): ChatCompletionRequest {
@@ -47,7 +55,7 @@ export function anthropicToOpenAIRequest(body: AnthropicMessagesRequest): ChatCo
   if (body.messages.length === 0) throw new ProviderRequestError('messages: at least one message is required', 'messages');
 
   const messages: OpenAIMessage[] = [];
-  const system = systemText(body.system);
+  const system = systemText(body.system, 'system');
   if (system !== null) messages.push({ role: 'system', content: system });
   body.messages.forEach((message, i) => messages.push(...toOpenAIMessages(message, `messages[${i}]`)));
 
@@ -75,9 +83,12 @@ export function anthropicToOpenAIRequest(body: AnthropicMessagesRequest): ChatCo
   }
   if (typeof body.temperature === 'number') request.temperature = body.temperature;
   if (typeof body.top_p === 'number') request.top_p = body.top_p;
-  // Claude Code puts its device/account/session id here; OpenAI's `user` is the same idea (abuse tracking).
   const userId = body.metadata?.user_id;
-  if (typeof userId === 'string' && userId !== '') request.user = userId;
+  if (typeof userId === 'string' && userId !== '') request.user = openAIUser(userId);
+  const reasoningEffort = reasoningEffortOf(body);
+  if (reasoningEffort) request.reasoning_effort = reasoningEffort;
+  const responseFormat = responseFormatOf(body.output_config);
+  if (responseFormat) request.response_format = responseFormat;
   if (typeof body.stream === 'boolean') request.stream = body.stream;
   // Without it an OpenAI stream carries no usage at all, and the Anthropic stream's message_delta
   // could only guess the token counts Claude Code tracks its context window with.
@@ -85,23 +96,107 @@ export function anthropicToOpenAIRequest(body: AnthropicMessagesRequest): ChatCo
   return request;
 }
 
-/** Anthropic's system prompt may be split into blocks only so that parts of it can be cached. */
-function systemText(system: AnthropicMessagesRequest['system']): string | null {
+/**
+ * Top-level request fields with no OpenAI equivalent, dropped on purpose, and why. Every field Claude
+ * Code sends by default is either translated (see anthropicToOpenAIRequest) or listed here; the
+ * corpus test (test/fixtures/claude-code/corpus) fails when a new Claude Code release sends another.
+ */
+export const DROPPED_REQUEST_FIELDS: Readonly<Record<string, string>> = {
+  top_k: 'OpenAI has no top_k, and OpenAI-compatible servers reject unknown sampling parameters',
+  context_management:
+    "asks Anthropic to clear old thinking blocks or tool results from the context server-side; the translated request carries no thinking blocks and sends the whole history, so the model sees more, never less — and Claude Code compacts by itself when the context fills",
+};
+
+/** Claude Code's first system block: Anthropic's billing attribution, with a hash that changes between requests. */
+const BILLING_HEADER_BLOCK = /^x-anthropic-billing-header:/;
+
+/**
+ * Anthropic's system prompt may be split into blocks only so that parts of it can be cached. The
+ * billing-header block means nothing to another provider, and as the first line of the prompt its
+ * changing hash would defeat OpenAI's and llama.cpp's prefix caching of everything after it.
+ */
+function systemText(system: unknown, at: string): string | null {
   if (system == null) return null;
   if (typeof system === 'string') return system === '' ? null : system;
-  if (!Array.isArray(system)) throw new ProviderRequestError('system must be a string or an array of text blocks', 'system');
-  const texts = system.map((block, i) => {
+  if (!Array.isArray(system)) throw new ProviderRequestError(`${at} must be a string or an array of text blocks`, at);
+  const texts = system.map((block: AnthropicTextBlock, i) => {
     if (block?.type !== 'text') {
-      throw new ProviderRequestError(`system blocks must be of type 'text', not '${String((block as { type?: unknown })?.type)}'`, `system[${i}].type`);
+      throw new ProviderRequestError(`system blocks must be of type 'text', not '${String((block as { type?: unknown })?.type)}'`, `${at}[${i}].type`);
     }
-    return textOf(block, `system[${i}]`);
+    return textOf(block, `${at}[${i}]`);
   });
-  return texts.length === 0 ? null : texts.join('\n');
+  const kept = texts.filter((text) => !BILLING_HEADER_BLOCK.test(text));
+  return kept.length === 0 ? null : kept.join('\n');
+}
+
+/** OpenAI refuses a longer `user` ("Invalid 'user': string too long. Expected … maximum length 64"). */
+const OPENAI_USER_MAX_LENGTH = 64;
+
+/**
+ * Claude Code puts its device/account/session id in `metadata.user_id`, and OpenAI's `user` is the
+ * same idea (abuse tracking). Claude Code's is a ~150-character JSON object, so a longer id goes as
+ * its SHA-256 in hex: exactly 64 characters, and still one stable value per user and session.
+ */
+function openAIUser(userId: string): string {
+  return userId.length <= OPENAI_USER_MAX_LENGTH ? userId : createHash('sha256').update(userId).digest('hex');
+}
+
+/** Anthropic's budget_tokens (at least 1,024) on OpenAI's three-step scale. */
+function effortOfBudget(budget: unknown): ReasoningEffort {
+  if (typeof budget !== 'number' || !Number.isFinite(budget)) throw new ProviderRequestError('thinking.budget_tokens must be a number', 'thinking.budget_tokens');
+  if (budget < 4_096) return 'low';
+  return budget < 16_384 ? 'medium' : 'high';
+}
+
+const EFFORTS: Record<string, ReasoningEffort> = { low: 'low', medium: 'medium', high: 'high', xhigh: 'high', max: 'high' };
+
+/**
+ * `thinking` → OpenAI's `reasoning_effort`, which Ollama takes as `think`. Claude Code 2.1 sends
+ * `thinking: {type: "adaptive"}` with `output_config.effort`; older clients `{type: "enabled",
+ * budget_tokens}`. Without thinking, `effort` only tunes how thorough Claude's answer is and has no
+ * equivalent: a reasoning model keeps its own default. fitToDeployment drops the field for models
+ * that cannot reason, which would refuse it.
+ * https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking · https://docs.anthropic.com/en/docs/build-with-claude/effort
+ */
+function reasoningEffortOf(body: AnthropicMessagesRequest): ReasoningEffort | undefined {
+  const thinking = body.thinking as { type?: unknown; budget_tokens?: unknown } | undefined;
+  if (thinking == null) return undefined;
+  if (!isPlainObject(thinking)) throw new ProviderRequestError('thinking must be an object', 'thinking');
+  if (thinking.type === 'disabled') return undefined;
+  if (thinking.type !== 'enabled' && thinking.type !== 'adaptive') {
+    throw new ProviderRequestError(`thinking.type '${String(thinking.type)}' is not supported for this model`, 'thinking.type');
+  }
+  const effort = (body.output_config as { effort?: unknown } | undefined)?.effort;
+  if (effort != null) {
+    const mapped = typeof effort === 'string' ? EFFORTS[effort] : undefined;
+    if (!mapped) throw new ProviderRequestError(`output_config.effort '${String(effort)}' is not supported for this model`, 'output_config.effort');
+    return mapped;
+  }
+  // Adaptive thinking without an effort runs at Anthropic's default effort, high.
+  return thinking.type === 'adaptive' ? 'high' : effortOfBudget(thinking.budget_tokens);
+}
+
+/**
+ * Structured outputs (Claude Code's session-title call asks for `{"title": …}` this way) → OpenAI's
+ * `response_format`, which the Ollama adapter turns into `format`. Not strict: OpenAI's strict mode
+ * refuses schemas Anthropic accepts (optional properties).
+ * https://docs.anthropic.com/en/docs/build-with-claude/structured-outputs
+ */
+function responseFormatOf(outputConfig: unknown): ChatCompletionRequest['response_format'] | undefined {
+  if (outputConfig == null) return undefined;
+  if (!isPlainObject(outputConfig)) throw new ProviderRequestError('output_config must be an object', 'output_config');
+  const format = outputConfig.format as { type?: unknown; schema?: unknown } | null | undefined;
+  if (format == null) return undefined;
+  if (format.type !== 'json_schema') {
+    throw new ProviderRequestError(`output_config.format.type '${String(format.type)}' is not supported for this model`, 'output_config.format.type');
+  }
+  if (!isPlainObject(format.schema)) throw new ProviderRequestError('output_config.format.schema must be a JSON schema object', 'output_config.format.schema');
+  return { type: 'json_schema', json_schema: { name: 'output', schema: format.schema } };
 }
 
 function toOpenAIMessages(message: AnthropicMessageParam, at: string): OpenAIMessage[] {
   if (!isPlainObject(message)) throw new ProviderRequestError('Each message must be an object', at);
-  const content = message.content;
+  const content = message.content as AnthropicMessageParam['content'];
   if (typeof content !== 'string' && !Array.isArray(content)) {
     throw new ProviderRequestError('content must be a string or an array of content blocks', `${at}.content`);
   }
@@ -110,8 +205,12 @@ function toOpenAIMessages(message: AnthropicMessageParam, at: string): OpenAIMes
       return typeof content === 'string' ? [{ role: 'user', content }] : userMessages(content, at);
     case 'assistant':
       return typeof content === 'string' ? [{ role: 'assistant', content }] : assistantMessages(content, at);
+    case 'system': {
+      const text = systemText(content, `${at}.content`);
+      return text === null ? [] : [{ role: 'system', content: text }];
+    }
     default:
-      throw new ProviderRequestError(`messages may only have the roles 'user' and 'assistant', not '${String((message as { role?: unknown }).role)}'`, `${at}.role`);
+      throw new ProviderRequestError(`messages may only have the roles 'user', 'assistant' and 'system', not '${String((message as { role?: unknown }).role)}'`, `${at}.role`);
   }
 }
 

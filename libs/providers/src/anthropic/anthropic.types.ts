@@ -77,7 +77,8 @@ export type AnthropicResponseContentBlock =
 
 /** Only `user` and `assistant`: system prompts live in the top-level `system` field. */
 export interface AnthropicMessageParam {
-  role: 'user' | 'assistant';
+  /** `system` mid-conversation: Claude Code 2.1.x under the beta mid-conversation-system-2026-04-07. */
+  role: 'user' | 'assistant' | 'system';
   content: string | AnthropicRequestContentBlock[];
 }
 
@@ -108,7 +109,11 @@ export interface AnthropicMessagesRequest {
   top_p?: number;
   top_k?: number;
   metadata?: { user_id?: string };
-  thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'disabled' } | Record<string, unknown>;
+  thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'adaptive' } | { type: 'disabled' } | Record<string, unknown>;
+  /** `effort` (beta effort-2025-11-24) and `format` (structured outputs). */
+  output_config?: { effort?: string; format?: { type: 'json_schema'; schema: Record<string, unknown> } | null };
+  /** Server-side context editing (beta context-management-2025-06-27). */
+  context_management?: unknown;
 }
 
 export type AnthropicStopReason =

@@ -43,6 +43,12 @@ describe('toOllamaChatRequest', () => {
     });
   });
 
+  it('asks a thinking model to think, with a level where the model takes one (gpt-oss)', () => {
+    expect(toOllamaChatRequest(request({ reasoning_effort: 'low' }), { model: 'qwen3:8b', stream: true }).think).toBe(true);
+    expect(toOllamaChatRequest(request({ reasoning_effort: 'low' }), { model: 'gpt-oss:20b', stream: true }).think).toBe('low');
+    expect(toOllamaChatRequest(request({}), { model: 'qwen3:8b', stream: true })).not.toHaveProperty('think');
+  });
+
   it('falls back to max_tokens and keeps a stop array as is', () => {
     expect(toOllamaChatRequest(request({ max_tokens: 50, stop: ['a', 'b'], temperature: 0 }), { model: 'llama3.2', stream: true })).toEqual({
       model: 'llama3.2',

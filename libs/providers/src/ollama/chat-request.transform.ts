@@ -24,6 +24,9 @@ export function toOllamaChatRequest(request: ChatCompletionRequest, options: Oll
   };
   const tools = toOllamaTools(request.tools, request.tool_choice);
   if (tools) ollama.tools = tools;
+  // `think` separates the reasoning from the answer (message.thinking) instead of inline <think> tags.
+  // https://ollama.com/blog/thinking
+  if (request.reasoning_effort) ollama.think = /^gpt-oss\b/.test(options.model) ? request.reasoning_effort : true;
   const format = toOllamaFormat(request.response_format);
   if (format !== undefined) ollama.format = format;
   const ollamaOptions = toOllamaOptions(request);

@@ -56,6 +56,8 @@ export interface OllamaChatRequest {
   options?: OllamaOptions;
   /** Always sent: Ollama streams when it is absent. */
   stream: boolean;
+  /** Thinking models only; gpt-oss takes a level, the others a boolean. */
+  think?: boolean | 'low' | 'medium' | 'high';
   keep_alive?: string | number;
 }
 
