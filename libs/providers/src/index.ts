@@ -1,6 +1,8 @@
 export * from './anthropic/anthropic-passthrough';
 export { toChatUsage } from './anthropic/chat-response.transform';
 export * from './anthropic-inbound';
+export * from './responses';
+export * from './openai/openai-responses-passthrough';
 export * from './deployment';
 export * from './openai.types';
 export * from './provider-adapter';

@@ -3,7 +3,7 @@ import { BudgetAccounts, type BudgetHolder } from '@tollgate/budgets';
 import type { TokenCounts } from './cost';
 
 export type LedgerStatus = 'success' | 'error' | 'budget_exceeded' | 'client_cancelled' | 'unsettled';
-export type CallType = 'chat_completion' | 'embedding' | 'messages';
+export type CallType = 'chat_completion' | 'embedding' | 'messages' | 'responses';
 
 /** One request, as the ledger records it. No prompt or completion text. */
 export interface LedgerEntry {

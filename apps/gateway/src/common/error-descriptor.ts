@@ -6,6 +6,7 @@ import { RateLimitStoreUnavailableError } from '@tollgate/rate-limits';
 import { RouteFailedError, RoutingError, RoutingErrorCode } from '@tollgate/routing';
 import { AdminError, AdminErrorCode } from '@tollgate/teams';
 import { InvalidRequestError } from './invalid-request.error';
+import { ResponsesError, ResponsesErrorCode } from '../responses/responses.errors';
 
 /** An error as the client will see it, before it is rendered in the route's dialect. */
 export interface ErrorDescriptor {
@@ -25,6 +26,11 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
   if (exception instanceof InvalidRequestError) return descriptor(400, 'invalid_request_error', exception.message, exception.param, exception.code);
   if (exception instanceof ProviderRequestError || exception instanceof InvalidAdminQueryError) {
     return descriptor(400, 'invalid_request_error', exception.message, exception.param, null);
+  }
+  if (exception instanceof ResponsesError) {
+    // OpenAI answers an unknown previous_response_id with a 400 naming the field, a lookup with a 404.
+    if (exception.code === ResponsesErrorCode.PREVIOUS_RESPONSE_NOT_FOUND) return descriptor(400, 'invalid_request_error', exception.message, 'previous_response_id', exception.code);
+    return descriptor(404, 'invalid_request_error', exception.message, null, exception.code);
   }
   if (exception instanceof AuthError) {
     return descriptor(exception.status, exception.status === 403 ? 'permission_error' : 'authentication_error', exception.message, null, exception.code);
