@@ -80,10 +80,11 @@ export class ResponsesController {
 
     const sse = new SseWriter(res);
     sse.start(routingHeaders(routed));
-    let served: ResponseObject | undefined;
     try {
-      served = outcome.kind === 'native-stream' ? await this.relayNative(outcome.events, record, sse) : await this.relayTranslated(outcome.chunks, outcome.context, record, sse);
-      record.status = sse.closed ? 'client_cancelled' : (record.status ?? 'success');
+      // Undefined when the client left first. Codex closes as soon as it reads the terminal event, so
+      // a closed connection after that event is not a cancellation.
+      const served = outcome.kind === 'native-stream' ? await this.relayNative(outcome.events, record, sse) : await this.relayTranslated(outcome.chunks, outcome.context, record, sse);
+      record.status = served ? (record.status ?? 'success') : 'client_cancelled';
       if (record.status === 'success') await keep(served);
     } catch (error) {
       record.status = signal.aborted ? 'client_cancelled' : 'error';
@@ -130,7 +131,7 @@ export class ResponsesController {
     await this.store.save(ownerToken, { response, conversation: [...conversation.history, ...conversation.input], inputStart: conversation.history.length });
   }
 
-  /** The upstream's events as they come; returns the finished response its terminal event carried. */
+  /** The upstream's events as they come; returns the finished response its terminal event carried, or undefined if the client left. */
   private async relayNative(events: AsyncIterable<ServerSentEvent>, record: CallRecord, sse: SseWriter): Promise<ResponseObject | undefined> {
     let latest: ResponseObject | undefined;
     let sequence = 0;
@@ -147,8 +148,9 @@ export class ResponsesController {
           record.error = event.data.slice(0, 500);
         }
         record.firstByteAt ??= Date.now();
-        await sse.event(type, event.data);
         if (sse.closed) return undefined;
+        await sse.event(type, event.data);
+        if (TERMINAL_EVENTS.has(type)) return latest;
       }
       return latest;
     } catch (error) {
@@ -159,7 +161,7 @@ export class ResponsesController {
     }
   }
 
-  /** Chat chunks → Responses events; returns the finished response. */
+  /** Chat chunks → Responses events; returns the finished response, or undefined if the client left. */
   private async relayTranslated(chunks: AsyncIterable<ChatCompletionChunk>, context: ResponseContext, record: CallRecord, sse: SseWriter): Promise<ResponseObject | undefined> {
     const state = createResponsesStreamState(context);
     const send = async (events: { type: string }[]) => {
@@ -174,13 +176,14 @@ export class ResponsesController {
         for (const choice of chunk.choices) {
           countGenerated(record, (choice.delta.content ?? '') + (choice.delta.tool_calls ?? []).map((t) => t.function?.arguments ?? '').join(''));
         }
-        await send(translateChatChunk(state, chunk));
         if (sse.closed) return undefined;
+        await send(translateChatChunk(state, chunk));
       }
     } catch (error) {
       if (!sse.closed) await send(failResponsesStream(state, failureOf(error, record)));
       throw error;
     }
+    if (sse.closed) return undefined;
     await send(finishResponsesStream(state));
     return finalResponse(state);
   }

@@ -51,12 +51,16 @@ export async function* responsesStreamEvents(body: AsyncIterable<Uint8Array>, ap
       if (event.data === '[DONE]') continue;
       const type = event.event ?? (parseJsonOrNull(event.data) as { type?: string } | null)?.type;
       if (count++ === 0 && (type === 'error' || type === 'response.failed')) throw failureOf(event.data);
-      if (type && TERMINAL_EVENTS.has(type)) finished = true;
       yield event;
+      if (type && TERMINAL_EVENTS.has(type)) finished = true;
     }
   };
   try {
-    for await (const bytes of body) yield* checked(parser.push(bytes));
+    for await (const bytes of body) {
+      yield* checked(parser.push(bytes));
+      // Nothing follows the terminal event; returning lets the caller finish without waiting for the close.
+      if (finished) return;
+    }
     yield* checked(parser.end());
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
