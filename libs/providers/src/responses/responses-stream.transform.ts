@@ -61,7 +61,9 @@ export function translateChatChunk(state: ResponsesStreamState, chunk: ChatCompl
         events.push(event(state, 'response.output_item.added', { output_index: call.outputIndex, item: { id: call.id, type: 'function_call', status: 'in_progress', call_id: call.callId, name: call.name, arguments: '' } }));
       }
       const piece = fragment.function?.arguments ?? '';
-      if (piece !== '') {
+      // A call resumed after another item began cannot be reopened (its done event is out);
+      // no adapter interleaves so, and writing to a closed item would break every client.
+      if (piece !== '' && call === state.openCall) {
         call.args += piece;
         events.push(event(state, 'response.function_call_arguments.delta', { item_id: call.id, output_index: call.outputIndex, delta: piece }));
       }
