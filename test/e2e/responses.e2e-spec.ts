@@ -293,6 +293,42 @@ describe('governance', () => {
     expect(anthropic.requests).toHaveLength(0);
   });
 
+  it("holds a key to its rpm_limit as on chat completions, with LiteLLM's retry hint", async () => {
+    const api = client(await newKey({ rpm_limit: 1 }));
+    await api.responses.create({ model: 'claude', input: 'one' });
+
+    const error = (await caught(() => api.responses.create({ model: 'claude', input: 'two' }))) as APIError;
+
+    expect(error.status).toBe(429);
+    expect(error.error).toMatchObject({ type: 'rate_limit_exceeded', code: 'rpm_limit_exceeded' });
+    expect(error.headers?.get('retry-after')).toMatch(/^\d+$/);
+    expect(anthropic.requests).toHaveLength(1);
+  });
+
+  it('tells the exact cost of a translated answer in its headers, Anthropic cache reads and writes priced apart', async () => {
+    const key = await newKey();
+    anthropic.enqueue({ kind: 'reply', text: 'cached', inputTokens: 12, cacheReadInputTokens: 1800, cacheCreationInputTokens: 60, outputTokens: 7 });
+
+    const { data, response } = await client(key).responses.create({ model: 'claude', input: 'hello' }).withResponse();
+
+    expect(data.usage).toMatchObject({ input_tokens: 1872, input_tokens_details: { cached_tokens: 1800 }, output_tokens: 7 });
+    const expected = costNanos('claude-sonnet-4-6', { freshInput: 12, cacheRead: 1800, cacheWrite: 60, output: 7 });
+    expect(usdToNanos(Number(response.headers.get('x-litellm-response-cost')))).toBe(expected);
+    expect(response.headers.get('x-litellm-model-group')).toBe('claude');
+  });
+
+  it('ends a translated stream that breaks mid-way with response.failed, billed as an error', async () => {
+    const sessionId = randomUUID();
+    anthropic.enqueue({ kind: 'midStreamError', afterEvents: 4, errorType: 'overloaded_error', message: 'Overloaded' });
+
+    const events = await collectChunks(await client(await newKey(), sessionId).responses.create({ model: 'claude', input: 'hi', stream: true }));
+
+    expect(events[0].type).toBe('response.created');
+    expect(events[events.length - 1]).toMatchObject({ type: 'response.failed', response: { status: 'failed', error: { message: expect.stringContaining('Overloaded') } } });
+    const [row] = await sessionLogs(sessionId, 1);
+    expect(row).toMatchObject({ call_type: 'responses', status: 'error' });
+  });
+
   it.each([
     [{ model: 'claude' }, 'input'],
     [{ model: 'claude', input: 7 }, 'input'],
