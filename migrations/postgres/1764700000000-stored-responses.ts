@@ -2,8 +2,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Responses the gateway served on /v1/responses, kept so `previous_response_id` works on every
- * backend and across fallbacks. `conversation` holds every input item the response answered
- * (earlier turns included) and `input_start` where this request's own input begins in it.
+ * backend and across fallbacks. Each row holds its own input and output items and links to the
+ * response it continued (`previous_id`): a conversation is its chain of rows, read in one
+ * recursive query, so a long conversation costs storage linear in its length, not quadratic.
  * Rows are readable only by `owner_token` (the key that created them) and until `expires_at`.
  */
 export class StoredResponsesPostgres1764700000000 implements MigrationInterface {
@@ -15,8 +16,8 @@ export class StoredResponsesPostgres1764700000000 implements MigrationInterface 
       owner_token TEXT NOT NULL,
       created_at BIGINT NOT NULL,
       expires_at BIGINT NOT NULL,
-      input_start INTEGER NOT NULL,
-      conversation TEXT NOT NULL,
+      previous_id TEXT,
+      input_items TEXT NOT NULL,
       response TEXT NOT NULL
     )`);
     await q.query(`CREATE INDEX stored_responses_expiry ON stored_responses (expires_at)`);

@@ -52,12 +52,10 @@ export class ResponsesController {
   async create(@Req() req: Request, @Res() res: Response): Promise<void> {
     const request = validateResponsesRequest(req.body);
     const caller = callerOf(req)!;
-    const previous = request.previous_response_id ? await this.store.find(caller.token, request.previous_response_id) : undefined;
-    if (request.previous_response_id && !previous) throw new ResponsesError(ResponsesErrorCode.PREVIOUS_RESPONSE_NOT_FOUND, request.previous_response_id);
-    const conversation: Conversation = {
-      history: previous ? [...previous.conversation, ...previous.response.output] : [],
-      input: inputItemsOf(request.input),
-    };
+    const previousId = request.previous_response_id ?? null;
+    const history = previousId ? await this.store.conversation(caller.token, previousId) : [];
+    if (!history) throw new ResponsesError(ResponsesErrorCode.PREVIOUS_RESPONSE_NOT_FOUND, previousId!);
+    const conversation: Conversation = { history, input: inputItemsOf(request.input) };
     const record = this.calls.beginRecord(req, caller, 'responses', {
       ...request,
       input: [...conversation.history, ...conversation.input],
@@ -66,7 +64,9 @@ export class ResponsesController {
     const signal = abortWhenClientLeaves(req, res);
     const routed = await this.responses.create(request, conversation, record, signal);
     const outcome = routed.value;
-    const keep = (response: ResponseObject | undefined) => (request.store === false || !response ? Promise.resolve() : this.save(caller.token, response, conversation));
+    const keep = async (response: ResponseObject | undefined) => {
+      if (request.store !== false && response) await this.store.save(caller.token, { response, input: conversation.input, previousId });
+    };
 
     if (outcome.kind === 'native-json' || outcome.kind === 'translated-json') {
       record.status = 'success';
@@ -114,7 +114,7 @@ export class ResponsesController {
     const limit = query.limit === undefined ? 20 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new InvalidRequestError(`'limit' must be an integer between 1 and 100`, 'limit');
     // Items the client sent without an id get a stable one, so `after` can page through them.
-    let items = stored.conversation.slice(stored.inputStart).map((item, index) => ({ id: `${id.replace(/^resp_/, 'item_')}_${index}`, ...item }));
+    let items = stored.input.map((item, index) => ({ id: `${id.replace(/^resp_/, 'item_')}_${index}`, ...item }));
     if (order === 'desc') items.reverse();
     if (typeof query.after === 'string') items = items.slice(items.findIndex((item) => item.id === query.after) + 1);
     const page = items.slice(0, limit);
@@ -125,10 +125,6 @@ export class ResponsesController {
     const stored = await this.store.find(callerOf(req)!.token, id);
     if (!stored) throw new ResponsesError(ResponsesErrorCode.RESPONSE_NOT_FOUND, id);
     return stored;
-  }
-
-  private async save(ownerToken: string, response: ResponseObject, conversation: Conversation): Promise<void> {
-    await this.store.save(ownerToken, { response, conversation: [...conversation.history, ...conversation.input], inputStart: conversation.history.length });
   }
 
   /** The upstream's events as they come; returns the finished response its terminal event carried, or undefined if the client left. */
