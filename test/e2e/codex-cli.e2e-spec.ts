@@ -165,9 +165,9 @@ describe.each([
       ['responses', 'success', alias],
       ['responses', 'success', alias],
     ]);
-    // Both turns belong to the one Codex session, named by its `session-id` header.
-    expect(sessions.size).toBe(1);
-    expect([...sessions][0]).toMatch(/^[0-9a-f-]{36}$/);
+    // Both turns belong to the Codex session it announced, which it sends as its `session-id` header.
+    const announced = /session id: ([0-9a-f-]{36})/.exec(run.stdout + run.stderr)?.[1];
+    expect([...sessions]).toEqual([announced]);
   });
 });
 
