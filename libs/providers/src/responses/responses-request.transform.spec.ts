@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
+import { toAnthropicRequest } from '../anthropic/chat-request.transform';
+import { toOllamaChatRequest } from '../ollama/chat-request.transform';
 import { ProviderRequestError } from '../provider-request-error';
 import { inputItemsOf, toChatCompletionRequest } from './responses-request.transform';
 import type { ResponseItem, ResponsesRequest } from './responses.types';
@@ -58,5 +61,34 @@ describe('toChatCompletionRequest', () => {
     ['a null item', { input: [null as never] }, 'input[0]'],
   ])('refuses %s with a 400 naming the field', (_what, request, param) => {
     expect(refusal(request).param).toBe(param);
+  });
+});
+
+describe('translated requests reach the backend translations intact', () => {
+  const text = fc.string({ maxLength: 8 });
+  const part = fc.oneof(fc.record({ type: fc.constantFrom('input_text', 'output_text'), text }), fc.record({ type: fc.constant('input_image'), image_url: fc.constant('data:image/png;base64,iVBORw0KGgo=') }));
+  const content = fc.oneof(text, fc.array(part, { maxLength: 3 }));
+  const item = fc.oneof(
+    fc.record({ type: fc.constant('message'), role: fc.constantFrom('user', 'assistant', 'system', 'developer'), content }),
+    fc.record({ type: fc.constant('function_call'), call_id: fc.constantFrom('c1', 'c2'), name: fc.constant('f'), arguments: fc.oneof(fc.constant('{"a":1}'), text) }),
+    fc.record({ type: fc.constant('function_call_output'), call_id: fc.constantFrom('c1', 'c2', 'c9'), output: fc.oneof(text, fc.array(part, { maxLength: 2 })) }),
+    fc.record({ type: fc.constant('reasoning'), summary: fc.constant([]) }),
+  );
+
+  it('never makes the Anthropic or Ollama translation fail with anything but a 400 naming a field, whatever the item order', () => {
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 8 }), fc.boolean(), (input, withTools) => {
+        const request: ResponsesRequest = { model: 'm', input: input as ResponseItem[], ...(withTools ? { tools: [{ type: 'function', name: 'f' }, { type: 'web_search' }], tool_choice: 'required' } : {}) };
+        const chat = toChatCompletionRequest(request, inputItemsOf(request.input));
+        for (const translate of [() => toAnthropicRequest(chat, { model: 'claude', defaultMaxTokens: 1024, stream: true }), () => toOllamaChatRequest(chat, { model: 'llama', stream: true })]) {
+          try {
+            translate();
+          } catch (error) {
+            expect(error).toBeInstanceOf(ProviderRequestError);
+          }
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -71,7 +71,10 @@ function toChatMessages(items: ResponseItem[]): OpenAIMessage[] {
         return;
       case 'function_call': {
         const call = item as ResponseFunctionCallItem;
-        const toolCall: OpenAIToolCall = { id: call.call_id, type: 'function', function: { name: call.name, arguments: call.arguments ?? '' } };
+        requireString(call, 'call_id', param);
+        requireString(call, 'name', param);
+        requireString(call, 'arguments', param);
+        const toolCall: OpenAIToolCall = { id: call.call_id, type: 'function', function: { name: call.name, arguments: call.arguments } };
         // Chat attaches tool calls to the assistant turn they belong to; Responses lists them as items after it.
         const last = messages[messages.length - 1];
         if (last?.role === 'assistant') last.tool_calls = [...(last.tool_calls ?? []), toolCall];
@@ -80,6 +83,7 @@ function toChatMessages(items: ResponseItem[]): OpenAIMessage[] {
       }
       case 'function_call_output': {
         const output = item as ResponseFunctionCallOutputItem;
+        requireString(output, 'call_id', param);
         messages.push({ role: 'tool', tool_call_id: output.call_id, content: textOf(output.output, `${param}.output`) });
         return;
       }
@@ -106,9 +110,9 @@ function toChatPart(part: ResponseContentPart, param: string): OpenAIContentPart
   switch (part?.type) {
     case 'input_text':
     case 'output_text':
-      return { type: 'text', text: String((part as { text?: unknown }).text ?? '') };
+      return { type: 'text', text: requireString(part as Record<string, unknown>, 'text', param) };
     case 'refusal':
-      return { type: 'text', text: String((part as { refusal?: unknown }).refusal ?? '') };
+      return { type: 'text', text: requireString(part as Record<string, unknown>, 'refusal', param) };
     case 'input_image': {
       const image = part as { image_url?: unknown; detail?: 'auto' | 'low' | 'high' };
       if (typeof image.image_url !== 'string') throw new ProviderRequestError(`'${param}' must carry an image_url; file ids are only known to OpenAI`, `${param}.image_url`);
@@ -123,7 +127,13 @@ function toChatPart(part: ResponseContentPart, param: string): OpenAIContentPart
 function textOf(output: ResponseFunctionCallOutputItem['output'], param: string): string {
   if (typeof output === 'string') return output;
   if (!Array.isArray(output)) throw new ProviderRequestError(`'${param}' must be a string or an array of content parts`, param);
-  return output.map((part) => (typeof (part as { text?: unknown }).text === 'string' ? (part as { text: string }).text : '')).join('');
+  return output.map((part) => (typeof (part as { text?: unknown } | null)?.text === 'string' ? (part as { text: string }).text : '')).join('');
+}
+
+function requireString(fields: Record<string, unknown>, field: string, param: string): string {
+  const value = fields[field];
+  if (typeof value !== 'string') throw new ProviderRequestError(`'${param}.${field}' must be a string`, `${param}.${field}`);
+  return value;
 }
 
 function toChatTool(tool: ResponseFunctionTool): OpenAITool {
