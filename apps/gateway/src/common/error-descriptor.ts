@@ -30,6 +30,7 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
   if (exception instanceof ResponsesError) {
     // OpenAI answers an unknown previous_response_id with a 400 naming the field, a lookup with a 404.
     if (exception.code === ResponsesErrorCode.PREVIOUS_RESPONSE_NOT_FOUND) return descriptor(400, 'invalid_request_error', exception.message, 'previous_response_id', exception.code);
+    if (exception.code === ResponsesErrorCode.STORE_UNAVAILABLE) return descriptor(503, 'service_unavailable', exception.message, null, exception.code);
     return descriptor(404, 'invalid_request_error', exception.message, null, exception.code);
   }
   if (exception instanceof AuthError) {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '@tollgate/database';
+import { Sql, type SqlResult } from '@tollgate/database';
 import type { ResponseItem, ResponseObject } from '@tollgate/providers';
+import { ResponsesError } from './responses.errors';
 
 /**
  * How long a stored response can be continued or read: OpenAI keeps responses for 30 days. Each new
@@ -50,7 +51,7 @@ export class ResponseStore {
 
   /** The response, if `ownerToken` created it and it has not expired. */
   async find(ownerToken: string, id: string, now = Date.now()): Promise<StoredResponse | undefined> {
-    const result = await this.sql.query<{ previous_id: string | null; input_items: string; response: string }>(
+    const result = await this.read<{ previous_id: string | null; input_items: string; response: string }>(
       `SELECT previous_id, input_items, response FROM stored_responses WHERE id = ? AND owner_token = ? AND expires_at > ?`,
       [id, ownerToken, now],
     );
@@ -64,7 +65,7 @@ export class ResponseStore {
    * expired): a conversation with a hole would mislead the model more than no conversation.
    */
   async conversation(ownerToken: string, id: string, now = Date.now()): Promise<ResponseItem[] | undefined> {
-    const result = await this.sql.query<{ previous_id: string | null; input_items: string; response: string }>(
+    const result = await this.read<{ previous_id: string | null; input_items: string; response: string }>(
       `WITH RECURSIVE chain(id, previous_id, input_items, response, depth) AS (
          SELECT id, previous_id, input_items, response, 0 FROM stored_responses WHERE id = ? AND owner_token = ? AND expires_at > ?
          UNION ALL
@@ -81,8 +82,17 @@ export class ResponseStore {
 
   /** True when a live response of `ownerToken` was deleted. */
   async delete(ownerToken: string, id: string, now = Date.now()): Promise<boolean> {
-    const result = await this.sql.query(`DELETE FROM stored_responses WHERE id = ? AND owner_token = ? AND expires_at > ?`, [id, ownerToken, now]);
+    const result = await this.read(`DELETE FROM stored_responses WHERE id = ? AND owner_token = ? AND expires_at > ?`, [id, ownerToken, now]);
     return result.changes > 0;
+  }
+
+  /** A query the caller's answer depends on: an unreachable database is a 503, not an internal error. */
+  private async read<T>(sql: string, params: unknown[]): Promise<SqlResult<T>> {
+    try {
+      return await this.sql.query<T>(sql, params);
+    } catch (error) {
+      throw ResponsesError.storeUnavailable(error);
+    }
   }
 
   private async sweep(now: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Logger, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Auth, AuthMode, callerOf } from '@tollgate/keys';
@@ -26,7 +26,7 @@ import { InvalidRequestError } from '../common/invalid-request.error';
 import { requestIdOf } from '../common/request-id';
 import { routingHeaders } from '../common/routing-headers';
 import { ResponseStore, type StoredResponse } from './response-store';
-import { ResponsesError, ResponsesErrorCode } from './responses.errors';
+import { ResponsesError } from './responses.errors';
 import { validateResponsesRequest } from './responses-request.validation';
 import { type Conversation, ResponsesService } from './responses.service';
 
@@ -39,6 +39,8 @@ const TERMINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'r
 @Auth(AuthMode.VirtualKey)
 @Controller()
 export class ResponsesController {
+  private readonly logger = new Logger('Responses');
+
   constructor(
     private readonly responses: ResponsesService,
     private readonly calls: BudgetedRouter,
@@ -54,7 +56,7 @@ export class ResponsesController {
     const caller = callerOf(req)!;
     const previousId = request.previous_response_id ?? null;
     const history = previousId ? await this.store.conversation(caller.token, previousId) : [];
-    if (!history) throw new ResponsesError(ResponsesErrorCode.PREVIOUS_RESPONSE_NOT_FOUND, previousId!);
+    if (!history) throw ResponsesError.previousNotFound(previousId!);
     const conversation: Conversation = { history, input: inputItemsOf(request.input) };
     const record = this.calls.beginRecord(req, caller, 'responses', {
       ...request,
@@ -64,8 +66,10 @@ export class ResponsesController {
     const signal = abortWhenClientLeaves(req, res);
     const routed = await this.responses.create(request, conversation, record, signal);
     const outcome = routed.value;
+    // The answer is paid for by now: a store that fails must not lose it, only its continuation.
     const keep = async (response: ResponseObject | undefined) => {
-      if (request.store !== false && response) await this.store.save(caller.token, { response, input: conversation.input, previousId });
+      if (request.store === false || !response) return;
+      await this.store.save(caller.token, { response, input: conversation.input, previousId }).catch((error: unknown) => this.logger.warn(`response ${response.id} not stored: ${(error as Error)?.message ?? String(error)}`));
     };
 
     if (outcome.kind === 'native-json' || outcome.kind === 'translated-json') {
@@ -101,7 +105,7 @@ export class ResponsesController {
 
   @Delete(['v1/responses/:id', 'responses/:id'])
   async remove(@Req() req: Request, @Param('id') id: string): Promise<{ id: string; object: 'response'; deleted: true }> {
-    if (!(await this.store.delete(callerOf(req)!.token, id))) throw new ResponsesError(ResponsesErrorCode.RESPONSE_NOT_FOUND, id);
+    if (!(await this.store.delete(callerOf(req)!.token, id))) throw ResponsesError.notFound(id);
     return { id, object: 'response', deleted: true };
   }
 
@@ -123,7 +127,7 @@ export class ResponsesController {
 
   private async owned(req: Request, id: string): Promise<StoredResponse> {
     const stored = await this.store.find(callerOf(req)!.token, id);
-    if (!stored) throw new ResponsesError(ResponsesErrorCode.RESPONSE_NOT_FOUND, id);
+    if (!stored) throw ResponsesError.notFound(id);
     return stored;
   }
 
