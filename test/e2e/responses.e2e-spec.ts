@@ -118,6 +118,15 @@ describe('an OpenAI deployment (relayed)', () => {
     expect(usdToNanos(row.spend)).toBe(costNanos('gpt-4o', { freshInput: 2000 - 1536, cacheRead: 1536, output: 40 }));
   });
 
+  it('answers an upstream 200 whose body is not JSON with a 502, never an internal error', async () => {
+    openai.enqueue({ kind: 'error', status: 200, body: '<html>proxy login</html>' }, '/v1/responses');
+
+    const error = (await caught(() => client(TEST_MASTER_KEY).responses.create({ model: 'gpt', input: 'hi' }))) as APIError;
+
+    expect(error.status).toBe(502);
+    expect(error.error).toMatchObject({ code: 'bad_upstream_response' });
+  });
+
   it('relays every streamed event in order, with its sequence number', async () => {
     const key = await newKey();
     openai.enqueue({ kind: 'reply', text: 'one two', reasoningSummary: 'thinking it over' });

@@ -12,7 +12,11 @@ import {
   type ResponsesRequest,
   responsesStreamEvents,
   type ServerSentEvent,
+  openAIError,
+  parseJsonOrNull,
+  readBodyText,
   toChatCompletionRequest,
+  UpstreamError,
   toResponseObject,
 } from '@tollgate/providers';
 import type { RoutedResult } from '@tollgate/routing';
@@ -56,8 +60,11 @@ export class ResponsesService {
       if (deployment.provider === 'openai') {
         const response = await this.passthrough.send(deployment, upstreamBody(request, conversation), { signal, stream });
         if (stream) return { kind: 'native-stream', events: await firstThenRest(responsesStreamEvents(response.body, deployment.apiBase)) };
-        const text = await response.body.text();
-        const parsed = JSON.parse(text) as ResponseObject;
+        const text = await readBodyText(response, deployment.apiBase);
+        const parsed = parseJsonOrNull(text) as ResponseObject | null;
+        if (parsed === null || typeof parsed !== 'object') {
+          throw new UpstreamError('http', 502, openAIError('Upstream returned a body that is not JSON', 'api_error', 'bad_upstream_response'));
+        }
         record.usage = chatUsageOfResponse(parsed.usage);
         return { kind: 'native-json', text, response: parsed };
       }
