@@ -9,19 +9,17 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AnthropicFake, OllamaFake, OpenAIFake, type RecordedRequest } from '../fakes';
+import type { AnthropicFake, OllamaFake, OpenAIFake, RecordedRequest } from '../fakes';
+import { AgentBackends, OPENAI_KEY } from '../support/agent-backends';
 import { AdminApi, uniqueId, waitFor } from '../support/admin-api';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
 const CODEX = resolve(__dirname, '../agents/node_modules/.bin/codex');
-const OPENAI_KEY = 'sk-openai-test';
-const ANTHROPIC_KEY = 'sk-ant-test';
 /** A command whose output only a shell that really ran it can know. */
 const COMMAND = 'echo tollgate-$((6*7))';
 
-const openai = new OpenAIFake({ apiKey: OPENAI_KEY });
-const anthropic = new AnthropicFake({ apiKey: ANTHROPIC_KEY });
-const ollama = new OllamaFake();
+const backends = new AgentBackends('local-coding');
+const { openai, anthropic, ollama } = backends;
 
 let gateway: TestGateway;
 let admin: AdminApi;
@@ -30,28 +28,16 @@ const scratch: string[] = [];
 jest.setTimeout(60_000);
 
 beforeAll(async () => {
-  await Promise.all([openai.start(), anthropic.start(), ollama.start()]);
-  gateway = await startTestGateway({
-    model_list: [
-      { model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o', api_base: openai.apiBase, api_key: OPENAI_KEY } },
-      { model_name: 'claude', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
-      { model_name: 'local-coding', litellm_params: { model: 'ollama_chat/llama3.2', api_base: ollama.url } },
-    ],
-    router_settings: { fallbacks: [{ 'local-coding': ['claude'] }] },
-  });
+  await backends.start();
+  gateway = await startTestGateway(backends.gatewayConfig());
   admin = new AdminApi(gateway.url, TEST_MASTER_KEY);
 });
 
-afterEach(async () => {
-  openai.reset();
-  anthropic.reset();
-  ollama.reset();
-  if (ollama.isStopped) await ollama.start();
-});
+afterEach(() => backends.reset());
 
 afterAll(async () => {
   await gateway?.close();
-  await Promise.all([openai.stop(), anthropic.stop(), ollama.stop()]);
+  await backends.stop();
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 

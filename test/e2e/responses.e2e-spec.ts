@@ -6,18 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import OpenAI, { type APIError } from 'openai';
-import { AnthropicFake, OllamaFake, OpenAIFake } from '../fakes';
+import { AgentBackends, OPENAI_KEY } from '../support/agent-backends';
 import { AdminApi, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
 import { costNanos } from '../support/expected-cost';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 import { caught, collectChunks } from './e2e-helpers';
 
-const OPENAI_KEY = 'sk-openai-test';
-const ANTHROPIC_KEY = 'sk-ant-test';
-
-const openai = new OpenAIFake({ apiKey: OPENAI_KEY });
-const anthropic = new AnthropicFake({ apiKey: ANTHROPIC_KEY });
-const ollama = new OllamaFake();
+const backends = new AgentBackends('local');
+const { openai, anthropic, ollama } = backends;
 
 let gateway: TestGateway;
 let admin: AdminApi;
@@ -31,28 +27,16 @@ const RUN_TOOL: OpenAI.Responses.FunctionTool = {
 };
 
 beforeAll(async () => {
-  await Promise.all([openai.start(), anthropic.start(), ollama.start()]);
-  gateway = await startTestGateway({
-    model_list: [
-      { model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o', api_base: openai.apiBase, api_key: OPENAI_KEY } },
-      { model_name: 'claude', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
-      { model_name: 'local', litellm_params: { model: 'ollama_chat/llama3.2', api_base: ollama.url } },
-    ],
-    router_settings: { fallbacks: [{ local: ['claude'] }] },
-  });
+  await backends.start();
+  gateway = await startTestGateway(backends.gatewayConfig());
   admin = new AdminApi(gateway.url, TEST_MASTER_KEY);
 });
 
-afterEach(async () => {
-  openai.reset();
-  anthropic.reset();
-  ollama.reset();
-  if (ollama.isStopped) await ollama.start();
-});
+afterEach(() => backends.reset());
 
 afterAll(async () => {
   await gateway?.close();
-  await Promise.all([openai.stop(), anthropic.stop(), ollama.stop()]);
+  await backends.stop();
 });
 
 function client(key: string, sessionId = randomUUID()): OpenAI {
@@ -90,28 +74,14 @@ describe('an OpenAI deployment (relayed)', () => {
     const sessionId = randomUUID();
     openai.enqueue({ kind: 'reply', text: 'relayed', promptTokens: 2000, cachedTokens: 1536, completionTokens: 40, reasoningTokens: 16 });
 
-    const response = await client(key, sessionId).responses.create({
-      model: 'gpt',
-      instructions: 'Be brief.',
-      input: 'hello',
-      include: ['reasoning.encrypted_content'],
-      prompt_cache_key: 'cache-1',
-      metadata: { ticket: 'T-1' },
-      store: true,
-    });
+    const fields = { instructions: 'Be brief.', input: 'hello', include: ['reasoning.encrypted_content' as const], prompt_cache_key: 'cache-1', metadata: { ticket: 'T-1' }, store: true };
+
+    const response = await client(key, sessionId).responses.create({ model: 'gpt', ...fields });
 
     expect(response.output_text).toBe('relayed');
     expect(response.usage).toMatchObject({ input_tokens: 2000, input_tokens_details: { cached_tokens: 1536 }, output_tokens_details: { reasoning_tokens: 16 } });
     const sent = openai.requestsTo('/v1/responses')[0];
-    expect(sent.body).toEqual({
-      model: 'gpt-4o',
-      instructions: 'Be brief.',
-      input: 'hello',
-      include: ['reasoning.encrypted_content'],
-      prompt_cache_key: 'cache-1',
-      metadata: { ticket: 'T-1' },
-      store: true,
-    });
+    expect(sent.body).toEqual({ model: 'gpt-4o', ...fields });
     expect(sent.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
     const [row] = await sessionLogs(sessionId, 1);
     expect(row).toMatchObject({ call_type: 'responses', status: 'success', model_group: 'gpt', session_id: sessionId });
