@@ -308,6 +308,16 @@ describe('governance', () => {
     expect(row).toMatchObject({ call_type: 'responses', status: 'error' });
   });
 
+  it("serves LiteLLM's unprefixed /responses route too", async () => {
+    const response = await fetch(`${gateway.url}/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude', input: 'hi' }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ object: 'response', status: 'completed', model: 'claude' });
+  });
+
   it.each([
     [{ model: 'claude' }, 'input'],
     [{ model: 'claude', input: 7 }, 'input'],
