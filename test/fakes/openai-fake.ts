@@ -489,8 +489,9 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
       if (index >= failAfter) {
         const message = (reply.kind === 'midStreamError' && reply.message) || 'The server had an error while processing your request. Sorry about that!';
         const code = (reply.kind === 'midStreamError' && reply.errorType) || 'server_error';
-        await exchange.write(this.namedSse('error', { type: 'error', sequence_number: sequence++, code, message, param: null }));
-        await exchange.write(this.namedSse('response.failed', { type: 'response.failed', sequence_number: sequence++, response: { ...base, status: 'failed', error: { code, message } } }));
+        // Numbered on from the last event actually sent.
+        await exchange.write(this.namedSse('error', { type: 'error', sequence_number: index, code, message, param: null }));
+        await exchange.write(this.namedSse('response.failed', { type: 'response.failed', sequence_number: index + 1, response: { ...base, status: 'failed', error: { code, message } } }));
         exchange.end();
         return;
       }
