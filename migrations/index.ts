@@ -3,10 +3,12 @@ import { BudgetFunctionsPostgres1764316800000 } from './postgres/1764316800000-b
 import { StableKeyIdPostgres1764400000000 } from './postgres/1764400000000-stable-key-id';
 import { EstimatedChargesPostgres1764500000000 } from './postgres/1764500000000-estimated-charges';
 import { MasterKeyLedgerLabelPostgres1764600000000 } from './postgres/1764600000000-master-key-ledger-label';
+import { StoredResponsesPostgres1764700000000 } from './postgres/1764700000000-stored-responses';
 import { Governance1764230400000 } from './sqlite/1764230400000-governance';
 import { StableKeyId1764400000000 } from './sqlite/1764400000000-stable-key-id';
 import { EstimatedCharges1764500000000 } from './sqlite/1764500000000-estimated-charges';
 import { MasterKeyLedgerLabel1764600000000 } from './sqlite/1764600000000-master-key-ledger-label';
+import { StoredResponses1764700000000 } from './sqlite/1764700000000-stored-responses';
 
 /**
  * Migrations per driver, listed explicitly (no file globbing) so the compiled build and the
@@ -17,6 +19,7 @@ export const sqliteMigrations: Function[] = [
   StableKeyId1764400000000,
   EstimatedCharges1764500000000,
   MasterKeyLedgerLabel1764600000000,
+  StoredResponses1764700000000,
 ];
 export const postgresMigrations: Function[] = [
   GovernancePostgres1764230400000,
@@ -24,4 +27,5 @@ export const postgresMigrations: Function[] = [
   StableKeyIdPostgres1764400000000,
   EstimatedChargesPostgres1764500000000,
   MasterKeyLedgerLabelPostgres1764600000000,
+  StoredResponsesPostgres1764700000000,
 ];

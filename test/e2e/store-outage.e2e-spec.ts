@@ -68,6 +68,17 @@ onPostgres('when the budget store is unreachable', () => {
     expect(completion.choices[0].message.content).toBe('héllo wörld ✓ 日本 🚀');
   });
 
+  it('still answers a Responses call on a free local model, though it cannot store it', async () => {
+    const response = await client.responses.create({ model: 'local', input: 'hi' });
+    expect(response.output_text).toBe('héllo wörld ✓ 日本 🚀');
+  });
+
+  it('refuses to continue a stored response with 503 response_store_unavailable rather than forget the conversation', async () => {
+    const failure = (await client.responses.create({ model: 'local', input: 'hi', previous_response_id: 'resp_lost' }).catch((error: unknown) => error)) as InstanceType<typeof OpenAI.APIError>;
+    expect(failure.status).toBe(503);
+    expect(failure.code).toBe('response_store_unavailable');
+  });
+
   it('reports not ready', async () => {
     const response = await fetch(`${gateway.url}/health/readiness`);
     expect(response.status).toBe(503);

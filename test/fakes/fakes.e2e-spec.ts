@@ -231,6 +231,56 @@ describe('OpenAIFake', () => {
     });
   });
 
+  it('answers the Responses API as the SDK reads it: output_text, function calls, cached and reasoning usage', async () => {
+    fake.enqueue({ kind: 'reply', text: 'Listing.', toolCalls: [{ id: 'call_ls', name: 'exec_command', arguments: { cmd: 'ls' } }], promptTokens: 900, cachedTokens: 512, completionTokens: 30, reasoningTokens: 12 });
+    const response = await client.responses.create({ model: 'gpt-4o', instructions: 'Be brief.', input: 'Say héllo' });
+    expect(response.output_text).toBe('Listing.');
+    expect(response.output[1]).toMatchObject({ type: 'function_call', call_id: 'call_ls', name: 'exec_command', arguments: '{"cmd":"ls"}' });
+    expect(response.usage).toEqual({ input_tokens: 900, input_tokens_details: { cached_tokens: 512 }, output_tokens: 30, output_tokens_details: { reasoning_tokens: 12 }, total_tokens: 930 });
+    // "Be brief." + "Say héllo" = 18 UTF-16 units → 5 tokens, as for the same chat request.
+    fake.enqueue({ kind: 'reply' });
+    expect((await client.responses.create({ model: 'gpt-4o', instructions: 'Be brief.', input: 'Say héllo' })).usage?.input_tokens).toBe(5);
+  });
+
+  it('streams the Responses event sequence with sequence numbers, reasoning summary first, incomplete after a length stop', async () => {
+    fake.enqueue({ kind: 'reply', text: 'ab', chunks: ['a', 'b'], reasoningSummary: 'hm', finishReason: 'length' });
+    const events = [];
+    for await (const event of await client.responses.create({ model: 'gpt-4o', input: 'hi', stream: true })) events.push(event);
+    expect(events.map((event) => event.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.reasoning_summary_part.added',
+      'response.reasoning_summary_text.delta',
+      'response.reasoning_summary_text.done',
+      'response.reasoning_summary_part.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.incomplete',
+    ]);
+    expect(events.map((event) => event.sequence_number)).toEqual(events.map((_, index) => index));
+    expect(events[events.length - 1]).toMatchObject({ response: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } });
+  });
+
+  it('fails a Responses stream mid-way with an error event, then response.failed', async () => {
+    fake.enqueue({ kind: 'midStreamError', message: 'boom', errorType: 'server_error', afterEvents: 3 });
+    const res = await request(`${fake.apiBase}/responses`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test-openai' },
+      body: JSON.stringify({ model: 'gpt-4o', input: 'hi', stream: true }),
+    });
+    const events = sseEvents(await res.body.text());
+    expect(events.map((event) => event.event)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'error', 'response.failed']);
+    expect(JSON.parse(events[3].data)).toEqual({ type: 'error', sequence_number: 3, code: 'server_error', message: 'boom', param: null });
+    expect(JSON.parse(events[4].data)).toMatchObject({ sequence_number: 4, response: { status: 'failed', error: { code: 'server_error', message: 'boom' } } });
+  });
+
   it('serves embeddings as floats and as the SDK’s default base64, and lists models', async () => {
     const viaSdk = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['héllo', 'wörld'] });
     expect(viaSdk.data.map((d) => d.embedding)).toEqual([fakeEmbedding('héllo'), fakeEmbedding('wörld')]);

@@ -1,6 +1,8 @@
 /**
- * A fake OpenAI API: Chat Completions (JSON and SSE), Embeddings and Models, with OpenAI's error bodies.
- * Formats follow https://platform.openai.com/docs/api-reference/chat and the openai-node SDK's types.
+ * A fake OpenAI API: Chat Completions and Responses (JSON and SSE), Embeddings and Models, with OpenAI's
+ * error bodies. Formats follow https://platform.openai.com/docs/api-reference/chat,
+ * https://platform.openai.com/docs/api-reference/responses and the openai-node SDK's types; the real
+ * Codex CLI accepts the Responses stream.
  */
 import {
   argumentPieces,
@@ -54,6 +56,8 @@ export interface OpenAIReply {
   cachedTokens?: number;
   /** `completion_tokens_details.reasoning_tokens`, a subset of completion_tokens. Default 0. */
   reasoningTokens?: number;
+  /** Responses API only: a reasoning item with this summary text, streamed before the message. */
+  reasoningSummary?: string;
   /** The `model` the answer reports; default: the requested one. */
   model?: string;
   /** Embedding vectors for `/v1/embeddings`; default `fakeEmbedding(input, dimensions)` per input. */
@@ -85,6 +89,24 @@ export function promptTokensForOpenAI(body: unknown): number {
   const messages = (body as { messages?: unknown } | undefined)?.messages;
   if (!Array.isArray(messages)) return 0;
   return estimateTokens(messages.map((m: { content?: unknown }) => contentText(m?.content)).join(''));
+}
+
+/**
+ * Prompt tokens the fake reports for a Responses request: `estimateTokens` of `instructions` followed by
+ * the text of every input item (message text parts, function call outputs); tool definitions and the
+ * model's own function calls count nothing, as for chat.
+ */
+export function promptTokensForOpenAIResponses(body: unknown): number {
+  const request = body as { instructions?: unknown; input?: unknown } | undefined;
+  const texts: string[] = [typeof request?.instructions === 'string' ? request.instructions : ''];
+  if (typeof request?.input === 'string') texts.push(request.input);
+  else if (Array.isArray(request?.input)) {
+    for (const item of request.input as { type?: string; content?: unknown; output?: unknown }[]) {
+      if (item?.type === 'function_call_output') texts.push(responsesText(item.output));
+      else if ((item?.type ?? 'message') === 'message') texts.push(responsesText(item.content));
+    }
+  }
+  return estimateTokens(texts.join(''));
 }
 
 /** Tokens the fake reports for an embeddings request: `estimateTokens` per string input, one per token id. */
@@ -125,7 +147,7 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
   }
 
   protected isScriptedByDefault(request: RecordedRequest): boolean {
-    return request.method === 'POST' && route(request.path) === '/chat/completions';
+    return request.method === 'POST' && ['/chat/completions', '/responses'].includes(route(request.path));
   }
 
   protected errorResponse(status: number, message: string | undefined, request: RecordedRequest) {
@@ -184,7 +206,7 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
   protected async respond(exchange: Exchange, behaviour: ReplyBehaviour<OpenAIReply>): Promise<void> {
     const { request } = exchange;
     const path = route(request.path);
-    const known = ['/chat/completions', '/embeddings', '/models'].includes(path) || path.startsWith('/models/');
+    const known = ['/chat/completions', '/responses', '/embeddings', '/models'].includes(path) || path.startsWith('/models/');
     if (!known) {
       await this.sendError(exchange, 404, openAIErrorBody(`Invalid URL (${request.method} ${request.path})`, 'invalid_request_error'));
       return;
@@ -195,6 +217,7 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
     if (request.method === 'GET' && path.startsWith('/models/')) return this.retrieveModel(exchange, decodeURIComponent(path.slice('/models/'.length)));
     if (request.method === 'POST' && path === '/chat/completions') return this.chatCompletion(exchange, behaviour);
     if (request.method === 'POST' && path === '/embeddings') return this.embeddings(exchange, behaviour);
+    if (request.method === 'POST' && path === '/responses') return this.response(exchange, behaviour);
     await this.sendError(exchange, 405, openAIErrorBody(`Invalid method for URL (${request.method} ${request.path})`, 'invalid_request_error'));
   }
 
@@ -379,6 +402,125 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
     exchange.end();
   }
 
+  /**
+   * `POST /v1/responses`. Streams the documented event sequence: created, in_progress, then per
+   * output item (reasoning summary, message, function calls) its added / delta / done events, then
+   * `response.completed` (or `response.incomplete` after a length stop). A mid-stream failure is an
+   * `error` event followed by `response.failed`, as OpenAI sends it.
+   */
+  private async response(exchange: Exchange, reply: ReplyBehaviour<OpenAIReply>): Promise<void> {
+    if (await this.rejectInvalid(exchange, 'input')) return;
+    const body = exchange.request.body as Record<string, any>;
+    const answer = this.buildAnswer({ model: body.model }, { ...reply, promptTokens: reply.promptTokens ?? promptTokensForOpenAIResponses(body) });
+    const id = `resp_fake${String(this.sequence).padStart(6, '0')}`;
+    const itemId = (prefix: string, index = 0) => `${prefix}_fake${String(this.sequence).padStart(6, '0')}_${index}`;
+    // A lying usage override is sent verbatim here too; otherwise the chat counts in Responses' names.
+    const counted = answer.usage as { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details: { cached_tokens: number }; completion_tokens_details: { reasoning_tokens: number } };
+    const usage =
+      reply.usage !== undefined
+        ? reply.usage
+        : {
+            input_tokens: counted.prompt_tokens,
+            input_tokens_details: { cached_tokens: counted.prompt_tokens_details.cached_tokens },
+            output_tokens: counted.completion_tokens,
+            output_tokens_details: { reasoning_tokens: counted.completion_tokens_details.reasoning_tokens },
+            total_tokens: counted.total_tokens,
+          };
+    const incomplete = answer.finishReason === 'length';
+    const base = {
+      id,
+      object: 'response',
+      created_at: answer.created,
+      status: 'in_progress',
+      background: false,
+      error: null,
+      incomplete_details: null,
+      instructions: body.instructions ?? null,
+      max_output_tokens: body.max_output_tokens ?? null,
+      model: answer.model,
+      output: [] as unknown[],
+      parallel_tool_calls: body.parallel_tool_calls ?? true,
+      previous_response_id: body.previous_response_id ?? null,
+      reasoning: { effort: body.reasoning?.effort ?? null, summary: body.reasoning?.summary ?? null },
+      service_tier: 'default',
+      store: body.store ?? true,
+      temperature: body.temperature ?? 1,
+      text: { format: body.text?.format ?? { type: 'text' } },
+      tool_choice: body.tool_choice ?? 'auto',
+      tools: body.tools ?? [],
+      top_p: body.top_p ?? 1,
+      truncation: 'disabled',
+      usage: null as unknown,
+      user: body.user ?? null,
+      metadata: body.metadata ?? {},
+    };
+    const reasoningItem = reply.reasoningSummary !== undefined ? { id: itemId('rs'), type: 'reasoning', summary: [{ type: 'summary_text', text: reply.reasoningSummary }] } : undefined;
+    const messageItem = answer.text !== null
+      ? { id: itemId('msg'), type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: answer.text, annotations: [], logprobs: [] }] }
+      : undefined;
+    const callItems = answer.toolCalls.map((call, index) => ({ id: itemId('fc', index), type: 'function_call', status: 'completed', arguments: call.argumentsJson, call_id: call.id, name: call.name }));
+    const output = [reasoningItem, messageItem, ...callItems].filter((item) => item !== undefined);
+    const finished = {
+      ...base,
+      status: incomplete ? 'incomplete' : 'completed',
+      incomplete_details: incomplete ? { reason: 'max_output_tokens' } : null,
+      output,
+      usage,
+    };
+    const headers = { ...this.commonHeaders(), ...(reply.headers ?? {}) };
+
+    if (!wantsStream(body, false)) {
+      await exchange.sendJson(200, finished, headers);
+      return;
+    }
+
+    let sequence = 0;
+    const events: Record<string, unknown>[] = [];
+    const push = (type: string, fields: Record<string, unknown>) => events.push({ type, sequence_number: sequence++, ...fields });
+    push('response.created', { response: base });
+    push('response.in_progress', { response: base });
+    output.forEach((item, outputIndex) => {
+      if (item.type === 'reasoning') {
+        const text = reply.reasoningSummary!;
+        push('response.output_item.added', { output_index: outputIndex, item: { id: item.id, type: 'reasoning', summary: [] } });
+        push('response.reasoning_summary_part.added', { item_id: item.id, output_index: outputIndex, summary_index: 0, part: { type: 'summary_text', text: '' } });
+        for (const piece of chunkText(text)) push('response.reasoning_summary_text.delta', { item_id: item.id, output_index: outputIndex, summary_index: 0, delta: piece });
+        push('response.reasoning_summary_text.done', { item_id: item.id, output_index: outputIndex, summary_index: 0, text });
+        push('response.reasoning_summary_part.done', { item_id: item.id, output_index: outputIndex, summary_index: 0, part: { type: 'summary_text', text } });
+      } else if (item.type === 'message') {
+        const part = { type: 'output_text', text: '', annotations: [], logprobs: [] };
+        push('response.output_item.added', { output_index: outputIndex, item: { id: item.id, type: 'message', status: 'in_progress', role: 'assistant', content: [] } });
+        push('response.content_part.added', { item_id: item.id, output_index: outputIndex, content_index: 0, part });
+        for (const piece of answer.chunks) push('response.output_text.delta', { item_id: item.id, output_index: outputIndex, content_index: 0, delta: piece, logprobs: [] });
+        push('response.output_text.done', { item_id: item.id, output_index: outputIndex, content_index: 0, text: answer.text, logprobs: [] });
+        push('response.content_part.done', { item_id: item.id, output_index: outputIndex, content_index: 0, part: { ...part, text: answer.text } });
+      } else {
+        const call = answer.toolCalls[outputIndex - (reasoningItem ? 1 : 0) - (messageItem ? 1 : 0)];
+        push('response.output_item.added', { output_index: outputIndex, item: { ...item, status: 'in_progress', arguments: '' } });
+        for (const piece of call.pieces) push('response.function_call_arguments.delta', { item_id: item.id, output_index: outputIndex, delta: piece });
+        push('response.function_call_arguments.done', { item_id: item.id, output_index: outputIndex, arguments: call.argumentsJson });
+      }
+      push('response.output_item.done', { output_index: outputIndex, item });
+    });
+    push(incomplete ? 'response.incomplete' : 'response.completed', { response: finished });
+
+    exchange.startStream(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers });
+    const failAfter = reply.kind === 'midStreamError' ? (reply.afterEvents ?? 2) : Infinity;
+    for (const [index, event] of events.entries()) {
+      if (index >= failAfter) {
+        const message = (reply.kind === 'midStreamError' && reply.message) || 'The server had an error while processing your request. Sorry about that!';
+        const code = (reply.kind === 'midStreamError' && reply.errorType) || 'server_error';
+        // Numbered on from the last event actually sent.
+        await exchange.write(this.namedSse('error', { type: 'error', sequence_number: index, code, message, param: null }));
+        await exchange.write(this.namedSse('response.failed', { type: 'response.failed', sequence_number: index + 1, response: { ...base, status: 'failed', error: { code, message } } }));
+        exchange.end();
+        return;
+      }
+      await exchange.write(this.namedSse(String(event.type), event));
+    }
+    exchange.end();
+  }
+
   private async embeddings(exchange: Exchange, reply: ReplyBehaviour<OpenAIReply>): Promise<void> {
     if (await this.rejectInvalid(exchange, 'input')) return;
     const body = exchange.request.body as { model: string; encoding_format?: string; dimensions?: number };
@@ -460,6 +602,10 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
     };
   }
 
+  private namedSse(name: string, payload: unknown): string {
+    return `event: ${name}${this.lineEnding}data: ${JSON.stringify(payload)}${this.lineEnding}${this.lineEnding}`;
+  }
+
   private sse(payload: unknown): string {
     return `data: ${JSON.stringify(payload)}${this.lineEnding}${this.lineEnding}`;
   }
@@ -476,6 +622,13 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
 /** Routes are served both under `/v1` and at the root, for clients configured with a base URL without `/v1`. */
 function route(path: string): string {
   return path.replace(/^\/v1(?=\/)/, '');
+}
+
+/** The text of a Responses content value: a string, or the `text` of its parts (`input_text`, `output_text`). */
+function responsesText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((part: { text?: unknown }) => (typeof part?.text === 'string' ? part.text : '')).join('');
 }
 
 function embeddingInputs(body: unknown): Array<string | number[]> {

@@ -20,6 +20,9 @@ import { EmbeddingsController } from './embeddings/embeddings.controller';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
 import { HealthModule } from './health/health.module';
+import { ResponseStore } from './responses/response-store';
+import { ResponsesController } from './responses/responses.controller';
+import { ResponsesService } from './responses/responses.service';
 import { ModelsController } from './models/models.controller';
 import { UiModule } from './ui/ui.module';
 
@@ -42,11 +45,13 @@ export class AppModule {
         HealthModule,
         UiModule,
       ],
-      controllers: [ChatController, MessagesController, EmbeddingsController, ModelsController],
+      controllers: [ChatController, MessagesController, ResponsesController, EmbeddingsController, ModelsController],
       providers: [
         BudgetedRouter,
         ChatService,
         MessagesService,
+        ResponsesService,
+        ResponseStore,
         // Guards run in this order: who is calling, then whether their rate limits admit the call.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },

@@ -2,6 +2,8 @@ export * from './anthropic/anthropic-passthrough';
 export { anthropicChatUsage, toChatUsage } from './anthropic/chat-response.transform';
 export { isAnthropicMessage } from './anthropic/anthropic.types';
 export * from './anthropic-inbound';
+export * from './responses';
+export * from './openai/openai-responses-passthrough';
 export * from './deployment';
 export * from './openai.types';
 export * from './output-limit';

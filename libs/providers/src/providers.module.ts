@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AnthropicAdapter } from './anthropic/anthropic.adapter';
 import { AnthropicPassthrough } from './anthropic/anthropic-passthrough';
+import { OpenAIResponsesPassthrough } from './openai/openai-responses-passthrough';
 import { OllamaAdapter } from './ollama/ollama.adapter';
 import { OpenAIAdapter } from './openai/openai.adapter';
 import { ProviderRegistry } from './provider-registry';
@@ -8,7 +9,7 @@ import { UpstreamHttp } from './upstream-http';
 
 @Global()
 @Module({
-  providers: [UpstreamHttp, OpenAIAdapter, AnthropicAdapter, OllamaAdapter, ProviderRegistry, AnthropicPassthrough],
-  exports: [UpstreamHttp, ProviderRegistry, AnthropicPassthrough],
+  providers: [UpstreamHttp, OpenAIAdapter, AnthropicAdapter, OllamaAdapter, ProviderRegistry, AnthropicPassthrough, OpenAIResponsesPassthrough],
+  exports: [UpstreamHttp, ProviderRegistry, AnthropicPassthrough, OpenAIResponsesPassthrough],
 })
 export class ProvidersModule {}

@@ -4,7 +4,7 @@ import type { TokenCounts } from './cost';
 import { MAX_STORED_ERROR_CHARS, storableId, storableMetadata, storableText } from './stored-values';
 
 export type LedgerStatus = 'success' | 'error' | 'budget_exceeded' | 'client_cancelled' | 'unsettled';
-export type CallType = 'chat_completion' | 'embedding' | 'messages';
+export type CallType = 'chat_completion' | 'embedding' | 'messages' | 'responses';
 
 /** One request, as the ledger records it. No prompt or completion text. */
 export interface LedgerEntry {

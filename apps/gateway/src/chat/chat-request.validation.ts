@@ -1,5 +1,6 @@
 import type { ChatCompletionRequest } from '@tollgate/providers';
 import { assertContent } from '../common/content-shape';
+import { isObject, optionalBoolean, optionalInteger, optionalNumber } from '../common/field-checks';
 import { InvalidRequestError } from '../common/invalid-request.error';
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
@@ -70,31 +71,4 @@ export function validateChatCompletionRequest(body: unknown): ChatCompletionRequ
     });
   }
   return request as ChatCompletionRequest;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function optionalBoolean(object: Record<string, unknown>, field: string, param = field): void {
-  const value = object[field];
-  if (value !== undefined && value !== null && typeof value !== 'boolean') {
-    throw new InvalidRequestError(`'${param}' must be a boolean`, param);
-  }
-}
-
-function optionalInteger(object: Record<string, unknown>, field: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  const value = object[field];
-  if (value === undefined || value === null) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidRequestError(`'${field}' must be an integer between ${min} and ${max}`, field);
-  }
-}
-
-function optionalNumber(object: Record<string, unknown>, field: string, min: number, max: number): void {
-  const value = object[field];
-  if (value === undefined || value === null) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new InvalidRequestError(`'${field}' must be a number between ${min} and ${max}`, field);
-  }
 }

@@ -8,6 +8,7 @@ import { isUnstorableTextError } from '@tollgate/database';
 import { AdminError, AdminErrorCode } from '@tollgate/teams';
 import { InvalidRequestError } from './invalid-request.error';
 import { SKIPPED_FALLBACKS_HEADER } from './routing-headers';
+import { ResponsesError, ResponsesErrorCode } from '../responses/responses.errors';
 
 /** An error as the client will see it, before it is rendered in the route's dialect. */
 export interface ErrorDescriptor {
@@ -27,6 +28,12 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
   if (exception instanceof InvalidRequestError) return descriptor(400, 'invalid_request_error', exception.message, exception.param, exception.code);
   if (exception instanceof ProviderRequestError || exception instanceof InvalidAdminQueryError) {
     return descriptor(400, 'invalid_request_error', exception.message, exception.param, null);
+  }
+  if (exception instanceof ResponsesError) {
+    // OpenAI answers an unknown previous_response_id with a 400 naming the field, a lookup with a 404.
+    if (exception.code === ResponsesErrorCode.PREVIOUS_RESPONSE_NOT_FOUND) return descriptor(400, 'invalid_request_error', exception.message, 'previous_response_id', exception.code);
+    if (exception.code === ResponsesErrorCode.STORE_UNAVAILABLE) return descriptor(503, 'service_unavailable', exception.message, null, exception.code);
+    return descriptor(404, 'invalid_request_error', exception.message, null, exception.code);
   }
   if (exception instanceof AuthError) {
     return descriptor(exception.status, exception.status === 403 ? 'permission_error' : 'authentication_error', exception.message, null, exception.code);
