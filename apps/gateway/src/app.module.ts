@@ -21,6 +21,7 @@ import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
 import { HealthModule } from './health/health.module';
 import { ModelsController } from './models/models.controller';
+import { OtlpModule } from './otlp/otlp.module';
 import { UiModule } from './ui/ui.module';
 
 @Module({})
@@ -41,6 +42,7 @@ export class AppModule {
         SpendModule,
         HealthModule,
         UiModule,
+        OtlpModule,
       ],
       controllers: [ChatController, MessagesController, EmbeddingsController, ModelsController],
       providers: [

@@ -5,6 +5,7 @@ import { jsonBodyParser } from './common/body-parsing';
 import { assignRequestId } from './common/request-id';
 import type { GatewayConfig } from './config/gateway-config';
 import { setUpAdminDocs } from './admin-docs';
+import { OTLP_PREFIX, otlpBodyParser } from './otlp/otlp-http';
 
 /** Builds the gateway app from a validated config; main.ts and the end-to-end tests both use it. */
 export async function createGateway(config: GatewayConfig): Promise<NestExpressApplication> {
@@ -16,6 +17,8 @@ export async function createGateway(config: GatewayConfig): Promise<NestExpressA
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(assignRequestId);
+  // OTLP exports are protobuf or JSON, possibly gzipped: read raw, before the JSON parser.
+  app.use(OTLP_PREFIX, otlpBodyParser());
   app.use(jsonBodyParser(config.maxRequestBytes));
   setUpAdminDocs(app);
   return app;

@@ -7,4 +7,5 @@ export * from './spend-recorder';
 export * from './spend-reports.service';
 export * from './spend.interceptor';
 export * from './spend.module';
+export * from './subscription-ledger';
 export * from './unsettled-recovery';

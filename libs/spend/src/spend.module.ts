@@ -4,12 +4,13 @@ import { SpendReportsService } from './spend-reports.service';
 import { SpendRecorder } from './spend-recorder';
 import { SpendController } from './spend.controller';
 import { SpendInterceptor } from './spend.interceptor';
+import { SubscriptionLedger } from './subscription-ledger';
 import { UnsettledRecovery } from './unsettled-recovery';
 
 @Global()
 @Module({
   controllers: [SpendController],
-  providers: [SpendLedger, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService],
-  exports: [SpendLedger, SpendRecorder, SpendInterceptor, UnsettledRecovery],
+  providers: [SpendLedger, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService, SubscriptionLedger],
+  exports: [SpendLedger, SpendRecorder, SpendInterceptor, UnsettledRecovery, SubscriptionLedger],
 })
 export class SpendModule {}

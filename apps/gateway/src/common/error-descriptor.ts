@@ -6,6 +6,7 @@ import { RateLimitStoreUnavailableError } from '@tollgate/rate-limits';
 import { RouteFailedError, RoutingError, RoutingErrorCode } from '@tollgate/routing';
 import { AdminError, AdminErrorCode } from '@tollgate/teams';
 import { InvalidRequestError } from './invalid-request.error';
+import { OtlpError, OtlpErrorCode } from '../otlp/otlp.errors';
 
 /** An error as the client will see it, before it is rendered in the route's dialect. */
 export interface ErrorDescriptor {
@@ -25,6 +26,10 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
   if (exception instanceof InvalidRequestError) return descriptor(400, 'invalid_request_error', exception.message, exception.param, exception.code);
   if (exception instanceof ProviderRequestError || exception instanceof InvalidAdminQueryError) {
     return descriptor(400, 'invalid_request_error', exception.message, exception.param, null);
+  }
+  if (exception instanceof OtlpError) {
+    const status = { [OtlpErrorCode.UNDECODABLE]: 400, [OtlpErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415, [OtlpErrorCode.FOREIGN_CLIENT]: 403 }[exception.code];
+    return descriptor(status, status === 403 ? 'permission_error' : 'invalid_request_error', exception.message, null, exception.code);
   }
   if (exception instanceof AuthError) {
     return descriptor(exception.status, exception.status === 403 ? 'permission_error' : 'authentication_error', exception.message, null, exception.code);
