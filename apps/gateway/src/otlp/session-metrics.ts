@@ -1,3 +1,4 @@
+import type { MetricPoint } from '@tollgate/spend';
 import { attributesOf, stringAttribute } from './otlp-attributes';
 import { resourceOf, type ReportingResource } from './reported-calls';
 
@@ -10,17 +11,10 @@ const CONSUMED: Record<string, SessionMetric> = {
 };
 
 /** One data point of a consumed metric, for one session. */
-export interface SessionMetricPoint {
+export interface SessionMetricPoint extends MetricPoint {
   resource: ReportingResource;
   sessionId: string;
   metric: SessionMetric;
-  /** The data point's other attributes (model, type…), so series of one metric stay apart. */
-  series: string;
-  startTimeUnixNano: string;
-  timeUnixNano: string;
-  value: number;
-  /** OTLP AGGREGATION_TEMPORALITY_CUMULATIVE (2): each point repeats the running total; else a delta. */
-  cumulative: boolean;
 }
 
 export interface MappedMetrics {
@@ -81,27 +75,6 @@ export function sessionMetricsOf(request: Record<string, unknown>): MappedMetric
     }
   }
   return mapped;
-}
-
-/**
- * A session's total of one metric from its stored points: deltas add up; a cumulative series
- * counts once, at its latest point (per series and start time, as a restart begins a new one).
- */
-export function metricTotal(points: Pick<SessionMetricPoint, 'series' | 'startTimeUnixNano' | 'timeUnixNano' | 'value' | 'cumulative'>[]): number {
-  let total = 0;
-  const latest = new Map<string, { time: bigint; value: number }>();
-  for (const point of points) {
-    if (!point.cumulative) {
-      total += point.value;
-      continue;
-    }
-    const key = `${point.series}\u0000${point.startTimeUnixNano}`;
-    const time = BigInt(point.timeUnixNano);
-    const seen = latest.get(key);
-    if (!seen || time > seen.time) latest.set(key, { time, value: point.value });
-  }
-  for (const { value } of latest.values()) total += value;
-  return total;
 }
 
 /** Cents of rounding tolerated between the cost the metrics report and the sum of the events' costs. */

@@ -3,11 +3,11 @@ import type { BudgetHolder } from '@tollgate/budgets';
 import { Sql, toInt } from '@tollgate/database';
 import type { Caller } from '@tollgate/keys';
 import type { ProviderName } from '@tollgate/providers';
-import { costNanos, pricingFor, SubscriptionLedger, type TokenCounts } from '@tollgate/spend';
+import { costNanos, metricPointFromRow, metricTotal, pricingFor, SubscriptionLedger, type TokenCounts } from '@tollgate/spend';
 import { teamFromRow, type Team } from '@tollgate/teams';
 import { OtlpError, OtlpErrorCode } from './otlp.errors';
 import { reportedCallsOf, type ReportedModelCall, type ReportingResource, type SubscriptionTool } from './reported-calls';
-import { costsDisagree, metricTotal, sessionMetricsOf, type SessionMetricPoint } from './session-metrics';
+import { costsDisagree, sessionMetricsOf, type SessionMetricPoint } from './session-metrics';
 
 /** What an export answers: how many records or points were rejected, and why. */
 export interface ExportOutcome {
@@ -185,7 +185,7 @@ export class SubscriptionTelemetryService {
   private async crossCheckCost(tool: string, sessionId: string): Promise<void> {
     const remembered = `${tool}\u0000${sessionId}`;
     if (this.disagreementsLogged.has(remembered)) return;
-    const points = await this.sql.query<{ series: string; start_time_unix_nano: string; time_unix_nano: string; value: unknown; cumulative: unknown }>(
+    const points = await this.sql.query(
       `SELECT series, start_time_unix_nano, time_unix_nano, value, cumulative FROM subscription_metric_points WHERE client_tool = ? AND session_id = ? AND metric = 'cost_usd'`,
       [tool, sessionId],
     );
@@ -195,15 +195,7 @@ export class SubscriptionTelemetryService {
     );
     // Metrics may arrive before the session's events; with no event yet there is nothing to compare.
     if (toInt(events.rows[0]?.requests) === 0) return;
-    const metricUsd = metricTotal(
-      points.rows.map((row) => ({
-        series: row.series,
-        startTimeUnixNano: row.start_time_unix_nano,
-        timeUnixNano: row.time_unix_nano,
-        value: Number(row.value),
-        cumulative: toInt(row.cumulative) === 1,
-      })),
-    );
+    const metricUsd = metricTotal(points.rows.map(metricPointFromRow));
     const eventNanos = toInt(events.rows[0]?.reported);
     if (!costsDisagree(metricUsd, eventNanos)) return;
     if (this.disagreementsLogged.size >= MAX_REMEMBERED_SESSIONS) this.disagreementsLogged.clear();
