@@ -11,6 +11,6 @@ import { UnsettledRecovery } from './unsettled-recovery';
 @Module({
   controllers: [SpendController],
   providers: [SpendLedger, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService, SubscriptionLedger],
-  exports: [SpendLedger, SpendRecorder, SpendInterceptor, UnsettledRecovery, SubscriptionLedger],
+  exports: [SpendLedger, SpendRecorder, SpendInterceptor, UnsettledRecovery, SubscriptionLedger, SpendReportsService],
 })
 export class SpendModule {}
