@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Logger } from '@nestjs/common';
 import { AnthropicFake, DEFAULT_COMPLETION_TOKENS } from '../fakes';
 import { OpenAIResponsesFake } from '../fakes/openai-responses-fake';
 import { AdminApi, waitFor, type GeneratedKey } from '../support/admin-api';
@@ -268,6 +269,25 @@ describe('retries and encodings', () => {
     expect((await exportTo('metrics', metrics, json(key.key))).status).toBe(200);
     const sessions = await admin.send(`/spend/sessions?source=subscription`);
     expect(sessions.json.find((s: { session_id: string }) => s.session_id === recordedSession)).toMatchObject({ active_time_seconds: 0.557, requests: 1 });
+  });
+
+  it('logs once per session when the cost metric disagrees with the request events beyond rounding', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      // The metric stream for the replayed session, agreeing with its event ($0.016585): no warning.
+      const agreeing = readFileSync(join(FIXTURES, 'claude-code-metrics.json'), 'utf8');
+      await exportTo('metrics', agreeing, json(key.key));
+      const disagreements = () => warn.mock.calls.filter(([message]) => String(message).includes(recordedSession));
+      expect(disagreements()).toEqual([]);
+      // Two later delta points claiming another 40 cents: the first disagreement is logged, the second is not.
+      for (const later of ['1796312700000000000', '1796312800000000000']) {
+        const drifted = agreeing.split('"timeUnixNano":"1796312613906000000","asDouble":0.016585').join(`"timeUnixNano":"${later}","asDouble":0.2`);
+        expect((await exportTo('metrics', drifted, json(key.key))).status).toBe(200);
+      }
+      expect(disagreements()).toEqual([[expect.stringMatching(/cost metric reports \$0\.216585 but its request events add up to \$0\.016585/)]]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('rejects a malformed record alone: 200 with partial_success, the valid record stored', async () => {
