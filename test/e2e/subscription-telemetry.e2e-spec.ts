@@ -322,6 +322,21 @@ describe('refusals', () => {
     expect(foreign.status).toBe(403);
     expect(JSON.parse(foreign.text)).toMatchObject({ code: 7, message: expect.stringContaining('globex') });
     expect((await exportTo('logs', forClient('no-such-team'), json(key.key))).status).toBe(403);
+    // Refused even when the records are ones Tollgate would not store (a prompt event alone).
+    const promptOnly = JSON.parse(forClient('globex'));
+    promptOnly.resourceLogs[0].scopeLogs[0].logRecords.splice(1);
+    expect((await exportTo('logs', JSON.stringify(promptOnly), json(key.key))).status).toBe(403);
+  });
+
+  it("rejects only the foreign resource's records when one export mixes teams: 200 with partial_success", async () => {
+    const own = JSON.parse(recorded.toString('utf8').split('96dd1295-47f7-443b-b4ff-769f95c01cb3').join('44444444-2222-4333-8444-555555555555'));
+    const foreign = JSON.parse(forClient('globex').split('96dd1295-47f7-443b-b4ff-769f95c01cb3').join('55555555-2222-4333-8444-555555555555'));
+    const mixed = { resourceLogs: [...own.resourceLogs, ...foreign.resourceLogs] };
+    const answer = await exportTo('logs', JSON.stringify(mixed), json(key.key));
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text)).toEqual({ partialSuccess: { rejectedLogRecords: '3', errorMessage: expect.stringContaining('globex') } });
+    expect(await rowsOfSession('44444444-2222-4333-8444-555555555555')).toHaveLength(1);
+    expect(await rowsOfSession('55555555-2222-4333-8444-555555555555')).toHaveLength(0);
   });
 
   it('a key whose metadata lists the team under tollgate_clients may report for it', async () => {

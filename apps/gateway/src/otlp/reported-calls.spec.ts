@@ -13,7 +13,7 @@ const codexResource = { tool: 'codex', serviceName: 'codex_exec', toolVersion: '
 describe('reportedCallsOf', () => {
   it('turns Claude Code claude_code.api_request into one call; prompts and responses are not calls', () => {
     expect(reportedCallsOf(recorded('claude-code-logs.json'))).toEqual({
-      records: 3,
+      resources: [{ resource: claudeResource, records: 3 }],
       rejections: [],
       calls: [
         {
@@ -76,7 +76,7 @@ describe('reportedCallsOf', () => {
   );
 
   it('accepts and drops the rest of a Codex session (conversation start, start-up phases)', () => {
-    expect(reportedCallsOf(recorded('codex-logs-1.json'))).toEqual({ records: 3, rejections: [], calls: [] });
+    expect(reportedCallsOf(recorded('codex-logs-1.json'))).toEqual({ resources: [{ resource: codexResource, records: 3 }], rejections: [], calls: [] });
   });
 
   it('never carries prompt or response text, though the recordings contain both', () => {

@@ -40,8 +40,8 @@ export interface RecordRejection {
 export interface MappedLogs {
   calls: ReportedModelCall[];
   rejections: RecordRejection[];
-  /** Records read in all, including those that are accepted and not stored (prompts, tool results…). */
-  records: number;
+  /** Every resource and how many records it sent, stored or not (prompts, tool results…): attribution covers them all. */
+  resources: { resource: ReportingResource; records: number }[];
 }
 
 /** Resource attribute naming the team (client) a tool reports for; Tollgate's own, set via OTEL_RESOURCE_ATTRIBUTES. */
@@ -153,15 +153,17 @@ function codexCall(attributes: Attributes, timeMs: number): CallOrReason | null 
  * are rejected (OTLP partial success), so a misconfigured exporter hears about it.
  */
 export function reportedCallsOf(request: Record<string, unknown>, now = Date.now()): MappedLogs {
-  const mapped: MappedLogs = { calls: [], rejections: [], records: 0 };
+  const mapped: MappedLogs = { calls: [], rejections: [], resources: [] };
   const resourceLogs = Array.isArray(request.resourceLogs) ? (request.resourceLogs as Record<string, unknown>[]) : [];
   for (const resourceLog of resourceLogs) {
     const resource = resourceOf(resourceLog?.resource);
+    const sent = { resource, records: 0 };
+    mapped.resources.push(sent);
     const scopeLogs = Array.isArray(resourceLog?.scopeLogs) ? (resourceLog.scopeLogs as Record<string, unknown>[]) : [];
     for (const scopeLog of scopeLogs) {
       const records = Array.isArray(scopeLog?.logRecords) ? (scopeLog.logRecords as Record<string, unknown>[]) : [];
       for (const record of records) {
-        mapped.records++;
+        sent.records++;
         if (resource.tool === null) {
           mapped.rejections.push({ resource, reason: `service.name "${resource.serviceName ?? ''}" is not a supported tool (claude-code, codex_exec, codex_cli_rs)` });
           continue;
@@ -179,7 +181,7 @@ export function reportedCallsOf(request: Record<string, unknown>, now = Date.now
               : null;
         if (call === null) continue;
         if (typeof call === 'string') mapped.rejections.push({ resource, reason: call });
-        else mapped.calls.push({ ...call, resource: { ...resource, client: resource.client ?? stringAttribute(attributes, CLIENT_ATTRIBUTE) ?? null }, timeMs });
+        else mapped.calls.push({ ...call, resource, timeMs });
       }
     }
   }

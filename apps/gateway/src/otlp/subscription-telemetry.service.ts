@@ -46,22 +46,30 @@ export class SubscriptionTelemetryService {
 
   async ingestLogs(caller: Caller, request: Record<string, unknown>, now = Date.now()): Promise<ExportOutcome> {
     const mapped = reportedCallsOf(request, now);
-    const attributions = await this.attribute(caller, mapped.calls.map((call) => call.resource));
-    const reasons = new Set(mapped.rejections.map((r) => r.reason));
+    const attributions = await this.attribute(caller, mapped.resources.map((sent) => sent.resource));
+    const refusal = (resource: ReportingResource) => {
+      const attribution = attributions.get(resource.client)!;
+      return 'refused' in attribution ? attribution.refused : null;
+    };
+    const reasons = new Set<string>();
     let refused = 0;
+    let records = 0;
+    for (const sent of mapped.resources) {
+      records += sent.records;
+      const reason = refusal(sent.resource);
+      if (reason === null) continue;
+      refused += sent.records;
+      reasons.add(reason);
+    }
+    // Every record is for a team the key may not report for: the export as a whole is refused.
+    if (refused > 0 && refused === records) throw new OtlpError(OtlpErrorCode.FOREIGN_CLIENT, [...reasons].join('; '));
+    const rejections = mapped.rejections.filter((rejection) => refusal(rejection.resource) === null);
+    for (const rejection of rejections) reasons.add(rejection.reason);
     for (const call of mapped.calls) {
       const attribution = attributions.get(call.resource.client)!;
-      if ('refused' in attribution) {
-        refused++;
-        reasons.add(attribution.refused);
-        continue;
-      }
-      await this.recordCall(caller, call, attribution.team);
+      if (!('refused' in attribution)) await this.recordCall(caller, call, attribution.team);
     }
-    if (refused > 0 && refused === mapped.calls.length && mapped.rejections.length === 0) {
-      throw new OtlpError(OtlpErrorCode.FOREIGN_CLIENT, [...reasons].join('; '));
-    }
-    return { rejected: refused + mapped.rejections.length, errorMessage: [...reasons].join('; ') };
+    return { rejected: refused + rejections.length, errorMessage: [...reasons].join('; ') };
   }
 
   async ingestMetrics(caller: Caller, request: Record<string, unknown>, now = Date.now()): Promise<ExportOutcome> {
