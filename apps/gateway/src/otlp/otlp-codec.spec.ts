@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { Root } from 'protobufjs';
 import { decodeExportRequest, encodeExportResponse, encodeStatus, encodingOf } from './otlp-codec';
 import { OtlpError } from './otlp.errors';
@@ -52,5 +53,20 @@ describe('OTLP codec', () => {
     expect(JSON.parse(String(encodeStatus('json', 16, 'no key')))).toEqual({ code: 16, message: 'no key' });
     // field 1 varint 16, field 2 string "no key"
     expect(encodeStatus('protobuf', 16, 'no key')).toEqual(Buffer.from([0x08, 0x10, 0x12, 0x06, ...Buffer.from('no key')]));
+  });
+});
+
+describe('OTLP codec under fuzzing', () => {
+  it('answers random bytes with a decoded request or an OtlpError, never another exception', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), fc.constantFrom('logs' as const, 'metrics' as const), fc.constantFrom('json' as const, 'protobuf' as const), (bytes, signal, encoding) => {
+        try {
+          decodeExportRequest(signal, encoding, Buffer.from(bytes));
+        } catch (error) {
+          expect(error).toBeInstanceOf(OtlpError);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

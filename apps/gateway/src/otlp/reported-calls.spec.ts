@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { join } from 'node:path';
 import { decodeExportRequest } from './otlp-codec';
 import { reportedCallsOf, toolOf } from './reported-calls';
@@ -109,5 +110,26 @@ describe('reportedCallsOf', () => {
     expect(toolOf('codex_cli_rs')).toBe('codex');
     expect(toolOf('codexmalicious')).toBeNull();
     expect(toolOf(undefined)).toBeNull();
+  });
+});
+
+describe('reportedCallsOf under fuzzing', () => {
+  it('maps any decoded JSON without throwing, and every call it finds has a session, a model and token counts', () => {
+    const anyValue = fc.oneof(fc.record({ stringValue: fc.string() }), fc.record({ intValue: fc.oneof(fc.integer(), fc.string()) }), fc.record({ doubleValue: fc.double() }), fc.anything());
+    const attribute = fc.record({ key: fc.constantFrom('session.id', 'model', 'input_tokens', 'request_id', 'event.name', 'event.kind', 'conversation.id', 'input_token_count', 'x'), value: anyValue });
+    const record = fc.record({ body: fc.oneof(fc.record({ stringValue: fc.constantFrom('claude_code.api_request', 'x') }), fc.anything()), attributes: fc.array(attribute, { maxLength: 12 }) });
+    const service = fc.record({ key: fc.constant('service.name'), value: fc.record({ stringValue: fc.constantFrom('claude-code', 'codex_exec', 'other') }) });
+    const request = fc.record({ resourceLogs: fc.array(fc.record({ resource: fc.record({ attributes: fc.array(service, { maxLength: 1 }) }), scopeLogs: fc.array(fc.record({ logRecords: fc.array(record, { maxLength: 5 }) }), { maxLength: 2 }) }), { maxLength: 3 }) });
+    fc.assert(
+      fc.property(fc.oneof(request, fc.anything()), (input) => {
+        const mapped = reportedCallsOf((input ?? {}) as Record<string, unknown>, 0);
+        for (const call of mapped.calls) {
+          expect(call.sessionId.length).toBeGreaterThan(0);
+          expect(call.model.length).toBeGreaterThan(0);
+          expect(Number.isSafeInteger(call.promptTokens) && call.promptTokens >= 0).toBe(true);
+        }
+      }),
+      { numRuns: 1_000 },
+    );
   });
 });
