@@ -361,6 +361,22 @@ describe('refusals', () => {
   });
 });
 
+describe('rate limits', () => {
+  it("telemetry exports do not use up the key's rpm_limit, which stays for model calls", async () => {
+    const limited = await admin.generateKey({ team_id: CLIENT, rpm_limit: 1 });
+    const recorded = readFileSync(join(FIXTURES, 'claude-code-logs.json'));
+    for (let i = 0; i < 3; i++) expect((await exportTo('logs', recorded, json(limited.key))).status).toBe(200);
+    const call = () =>
+      fetch(`${gateway.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': limited.key },
+        body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    expect((await call()).status).toBe(200);
+    expect((await call()).status).toBe(429);
+  });
+});
+
 describe('a team billed by usage', () => {
   it('counts subscription rows against its money budget when count_subscription_spend is set', async () => {
     await admin.newTeam({ team_id: 'usage-billed', max_budget: 10, metadata: { count_subscription_spend: true } });
