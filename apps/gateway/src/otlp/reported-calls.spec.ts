@@ -81,7 +81,7 @@ describe('reportedCallsOf', () => {
   });
 
   it('never carries prompt or response text, though the recordings contain both', () => {
-    for (const name of ['claude-code-logs.json', 'claude-code-logs-2.pb', 'codex-logs-2.json', 'codex-logs-1.pb']) {
+    for (const name of ['claude-code-logs.json', 'claude-code-logs-1.pb', 'claude-code-logs-2.pb', 'codex-logs-2.json', 'codex-logs-1.pb']) {
       expect(JSON.stringify(recorded(name))).toMatch(/SECRET-PROMPT-MARKER|héllo/);
       expect(JSON.stringify(reportedCallsOf(recorded(name)))).not.toMatch(/SECRET-PROMPT-MARKER|héllo/);
     }
