@@ -142,4 +142,23 @@ if ! { mkdir -p client-keys && printf '%s\n' "$key" >"$key_file" && chmod 600 "$
 fi
 
 echo "key $key_alias saved to $key_file" >&2
+
+# Subscription tools (Claude Code on Pro/Max, Codex on a ChatGPT plan) bypass the gateway; their
+# OpenTelemetry export attributes the usage to this client. On stderr: stdout stays the key alone.
+cat >&2 <<EOF
+
+Claude Code on a subscription: report usage for $client with these environment variables
+(per project, e.g. in its .envrc, so each working directory names its own client):
+  export CLAUDE_CODE_ENABLE_TELEMETRY=1
+  export OTEL_METRICS_EXPORTER=otlp
+  export OTEL_LOGS_EXPORTER=otlp
+  export OTEL_EXPORTER_OTLP_PROTOCOL=http/json
+  export OTEL_EXPORTER_OTLP_ENDPOINT=$base_url/otlp
+  export OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer $key"
+  export OTEL_RESOURCE_ATTRIBUTES="tollgate.client=$client"
+
+Codex on a ChatGPT plan: add to \$CODEX_HOME/config.toml (default ~/.codex/config.toml):
+  [otel]
+  exporter = { otlp-http = { endpoint = "$base_url/otlp/v1/logs", protocol = "json", headers = { "authorization" = "Bearer $key" } } }
+EOF
 printf '%s\n' "$key"

@@ -4,11 +4,13 @@ import { StableKeyIdPostgres1764400000000 } from './postgres/1764400000000-stabl
 import { EstimatedChargesPostgres1764500000000 } from './postgres/1764500000000-estimated-charges';
 import { MasterKeyLedgerLabelPostgres1764600000000 } from './postgres/1764600000000-master-key-ledger-label';
 import { StoredResponsesPostgres1764700000000 } from './postgres/1764700000000-stored-responses';
+import { SubscriptionTelemetryPostgres1764800000000 } from './postgres/1764800000000-subscription-telemetry';
 import { Governance1764230400000 } from './sqlite/1764230400000-governance';
 import { StableKeyId1764400000000 } from './sqlite/1764400000000-stable-key-id';
 import { EstimatedCharges1764500000000 } from './sqlite/1764500000000-estimated-charges';
 import { MasterKeyLedgerLabel1764600000000 } from './sqlite/1764600000000-master-key-ledger-label';
 import { StoredResponses1764700000000 } from './sqlite/1764700000000-stored-responses';
+import { SubscriptionTelemetry1764800000000 } from './sqlite/1764800000000-subscription-telemetry';
 
 /**
  * Migrations per driver, listed explicitly (no file globbing) so the compiled build and the
@@ -20,6 +22,7 @@ export const sqliteMigrations: Function[] = [
   EstimatedCharges1764500000000,
   MasterKeyLedgerLabel1764600000000,
   StoredResponses1764700000000,
+  SubscriptionTelemetry1764800000000,
 ];
 export const postgresMigrations: Function[] = [
   GovernancePostgres1764230400000,
@@ -28,4 +31,5 @@ export const postgresMigrations: Function[] = [
   EstimatedChargesPostgres1764500000000,
   MasterKeyLedgerLabelPostgres1764600000000,
   StoredResponsesPostgres1764700000000,
+  SubscriptionTelemetryPostgres1764800000000,
 ];

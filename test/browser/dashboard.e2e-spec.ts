@@ -7,7 +7,7 @@
  * The tests in the first block are one journey and run in order: each starts from the state the
  * previous one left. Screenshots go to test-artifacts/screenshots/ for a human to look at.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import OpenAI, { APIError, AuthenticationError, RateLimitError } from 'openai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -435,9 +435,44 @@ describe('admin dashboard in the browser', () => {
     await ollama.start();
   });
 
+  it('lists a Claude Code subscription session reported over OTLP in Sessions, filtered by source', async () => {
+    // A recorded Claude Code export (Claude Code 2.1.197 against the Anthropic fake), without a tollgate.client: the key's team.
+    const recording = readFileSync(resolve(__dirname, '../../apps/gateway/src/otlp/__fixtures__/claude-code-logs.json'), 'utf8');
+    const metrics = readFileSync(resolve(__dirname, '../../apps/gateway/src/otlp/__fixtures__/claude-code-metrics.json'), 'utf8');
+    for (const [signal, body] of [['logs', recording], ['metrics', metrics]]) {
+      const exported = await fetch(`${gateway.url}/otlp/v1/${signal}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${aliceKey}` },
+        body: body.split('{"key":"tollgate.client","value":{"stringValue":"acme"}},').join(''),
+      });
+      expect(exported.status).toBe(200);
+    }
+    const session = '96dd1295-47f7-443b-b4ff-769f95c01cb3';
+    await page.goto('/ui/sessions?source=subscription');
+    const row = page.locator(`.sessions-table tr[data-session-id="${session}"]`);
+    await row.waitFor();
+    const text = (await row.textContent())!;
+    // 0.557 s of active time from claude_code.active_time.total; list price $0.049755 (an uncatalogued model: the default rate); reported $0.016585.
+    for (const expected of ['claude-code', 'research', '0.6 s', '3,281', '$0.05', '$0.02']) expect(text).toContain(expected);
+    await screenshot(page, 'sessions');
+
+    await page.locator('#sessions-filters select[name=source]').selectOption('gateway');
+    await page.locator('#sessions-filters button[type=submit]').click();
+    await page.waitForURL(/source=gateway/);
+    await row.waitFor({ state: 'detached' });
+
+    await page.goto(`/ui/logs?session_id=${session}&source=subscription`);
+    const logRow = page.locator('.logs-table tbody tr[data-status=success]');
+    await logRow.click();
+    const details = (await page.locator('#log-details').textContent())!;
+    expect(details).toContain('Sourceclaude-code 2.1.197 (reported over OpenTelemetry)');
+    expect(details).toContain('Cost reported by the tool$0.02');
+    await page.locator('#log-details').getByRole('button', { name: 'Close' }).click();
+  });
+
   it('never puts the master key (or its hash) in a page, and keeps nothing in browser storage', async () => {
     const masterHash = hashKey(TEST_MASTER_KEY);
-    for (const path of ['/ui', '/ui/teams', '/ui/keys', '/ui/logs', '/ui/models']) {
+    for (const path of ['/ui', '/ui/teams', '/ui/keys', '/ui/logs', '/ui/sessions', '/ui/models']) {
       await page.goto(path);
       await page.locator('.page-head h1').waitFor();
       const { html, storage } = await pageSecretsCheck(page);
@@ -450,7 +485,7 @@ describe('admin dashboard in the browser', () => {
   it('stays usable at 375 px: nothing overflows the screen, wide tables scroll in place', async () => {
     const narrow = await context.newPage();
     await narrow.setViewportSize({ width: 375, height: 812 });
-    for (const path of ['/ui', '/ui/keys', '/ui/logs']) {
+    for (const path of ['/ui', '/ui/keys', '/ui/logs', '/ui/sessions']) {
       await narrow.goto(path);
       await narrow.locator('.page-head h1').waitFor();
       await narrow.locator('.card').first().waitFor();

@@ -100,6 +100,36 @@ describe('gateway/setup-client.sh', () => {
     expect(completion.choices[0].message.content).toBe(DEFAULT_REPLY_TEXT);
   });
 
+  it('prints the Claude Code and Codex telemetry lines that make the OTLP receiver accept their exports for the client', async () => {
+    const result = await run(['otlp-client']);
+    expect(result).toMatchObject({ code: 0 });
+    const key = result.stdout.trim();
+    const exported = Object.fromEntries([...result.stderr.matchAll(/^  export (\w+)=(.*)$/gm)].map(([, name, value]) => [name, value.replace(/^"(.*)"$/, '$1')]));
+    expect(exported).toEqual({
+      CLAUDE_CODE_ENABLE_TELEMETRY: '1',
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `${gateway.url}/otlp`,
+      OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${key}`,
+      OTEL_RESOURCE_ATTRIBUTES: 'tollgate.client=otlp-client',
+    });
+    const codex = /^  exporter = \{ otlp-http = \{ endpoint = "([^"]+)", protocol = "json", headers = \{ "authorization" = "([^"]+)" \} \} \}$/m.exec(result.stderr);
+    expect(codex?.slice(1)).toEqual([`${gateway.url}/otlp/v1/logs`, `Bearer ${key}`]);
+
+    // A recorded Claude Code export, sent the way those lines configure the exporter.
+    const recording = readFileSync(resolve(__dirname, '../../apps/gateway/src/otlp/__fixtures__/claude-code-logs.json'), 'utf8');
+    const [name, value] = exported.OTEL_EXPORTER_OTLP_HEADERS.split('=');
+    const response = await fetch(`${exported.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [name]: value },
+      body: recording.split('"stringValue":"acme"').join(`"stringValue":"${exported.OTEL_RESOURCE_ATTRIBUTES.split('=')[1]}"`),
+    });
+    expect(response.status).toBe(200);
+    const sessions = await admin('/spend/sessions?source=subscription&team_id=otlp-client');
+    expect(sessions).toMatchObject([{ team_id: 'otlp-client', client_tool: 'claude-code', requests: 1 }]);
+  });
+
   it('reuses an existing team and gives it another key', async () => {
     const first = await run(['reused', '20']);
     const second = await run(['reused']);

@@ -153,6 +153,10 @@ describe('spend API', () => {
         estimated: false,
         error: null,
         metadata: expect.objectContaining({ requested_model: 'gpt', key_alias: 'acme-laptop' }),
+        source: 'gateway',
+        client_tool: null,
+        client_tool_version: null,
+        reported_cost: null,
       });
       // (7 − 2 cached) × 2,500 + 2 × 1,250 + 9 × 10,000 nano-dollars.
       expect(cached.spend).toBe(0.000105);
@@ -354,9 +358,15 @@ describe('spend API', () => {
   describe('GET /spend/sessions', () => {
     it('sums each session of a team, most recent first', async () => {
       const s1 = [calls[0], calls[1]];
+      // Gateway sessions have no tool-reported active time: it is the span from the first start to the last end.
+      const span = (first: string, ...ends: string[]) => (Math.max(...ends.map((end) => Date.parse(rows.get(end).endTime))) - Date.parse(rows.get(first).startTime)) / 1000;
       expect(await ok('/spend/sessions?team_id=acme')).toEqual([
         {
           session_id: 's-2',
+          source: 'gateway',
+          client_tool: null,
+          reported_cost: null,
+          active_time_seconds: span(calls[2].requestId, calls[2].requestId),
           api_key: sha256(keyA),
           team_id: 'acme',
           requests: 1,
@@ -371,6 +381,10 @@ describe('spend API', () => {
         },
         {
           session_id: 's-1',
+          source: 'gateway',
+          client_tool: null,
+          reported_cost: null,
+          active_time_seconds: span(calls[0].requestId, calls[0].requestId, calls[1].requestId),
           api_key: sha256(keyA),
           team_id: 'acme',
           requests: 2,
@@ -402,7 +416,7 @@ describe('spend API', () => {
     const logs = document.paths['/spend/logs']?.get;
     expect(logs?.tags).toEqual(['spend']);
     expect(logs?.parameters?.map((p) => p.name).sort()).toEqual(
-      ['api_key', 'end_date', 'model', 'page', 'page_size', 'request_id', 'session_id', 'start_date', 'status', 'team_id', 'user'],
+      ['api_key', 'end_date', 'model', 'page', 'page_size', 'request_id', 'session_id', 'source', 'start_date', 'status', 'team_id', 'user'],
     );
     expect(document.paths['/key/generate']?.post).toBeDefined();
     for (const path of ['/spend/keys', '/spend/teams', '/spend/sessions', '/global/spend/teams', '/global/spend/keys', '/global/spend/report']) {

@@ -24,6 +24,7 @@ import { ResponseStore } from './responses/response-store';
 import { ResponsesController } from './responses/responses.controller';
 import { ResponsesService } from './responses/responses.service';
 import { ModelsController } from './models/models.controller';
+import { OtlpModule } from './otlp/otlp.module';
 import { UiModule } from './ui/ui.module';
 
 @Module({})
@@ -44,6 +45,7 @@ export class AppModule {
         SpendModule,
         HealthModule,
         UiModule,
+        OtlpModule,
       ],
       controllers: [ChatController, MessagesController, ResponsesController, EmbeddingsController, ModelsController],
       providers: [

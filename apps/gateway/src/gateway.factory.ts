@@ -5,6 +5,7 @@ import { jsonBodyParser } from './common/body-parsing';
 import { assignRequestId } from './common/request-id';
 import type { GatewayConfig } from './config/gateway-config';
 import { setUpAdminDocs } from './admin-docs';
+import { OTLP_PREFIX, otlpBodyParser } from './otlp/otlp-http';
 
 /** Builds the gateway app from a validated config; main.ts and the end-to-end tests both use it. */
 export async function createGateway(config: GatewayConfig): Promise<NestExpressApplication> {
@@ -19,6 +20,8 @@ export async function createGateway(config: GatewayConfig): Promise<NestExpressA
   // client wrote itself come before it and are ignored.
   app.set('trust proxy', config.trustForwardedFor ? 1 : false);
   app.use(assignRequestId);
+  // OTLP exports are protobuf or JSON, possibly gzipped: read raw, before the JSON parser.
+  app.use(OTLP_PREFIX, otlpBodyParser());
   app.use(jsonBodyParser(config.maxRequestBytes));
   if (config.docsEnabled) setUpAdminDocs(app);
   return app;

@@ -1,5 +1,6 @@
 export * from './call-record';
 export * from './cost';
+export * from './metric-total';
 export * from './price-catalog';
 export * from './refusal-log';
 export * from './settlement-retry';
@@ -11,5 +12,6 @@ export * from './spend-recorder';
 export * from './spend-reports.service';
 export * from './spend.interceptor';
 export * from './spend.module';
+export * from './subscription-ledger';
 export * from './unsettled-recovery';
 export * from './usage-check';

@@ -100,11 +100,22 @@ export interface SpendLogFilter {
   sessionId?: string;
   modelGroup?: string;
   status?: string;
+  /** `gateway` or `subscription` (rows reported by Claude Code / Codex over OTLP). */
+  source?: string;
   range: TimeRange;
 }
 
 export interface SessionFilter {
   apiKeyToken?: string;
   teamId?: string;
+  source?: string;
   range: TimeRange;
+}
+
+export const SPEND_SOURCES = ['gateway', 'subscription'] as const;
+
+export function parseSource(text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  if ((SPEND_SOURCES as readonly string[]).includes(text)) return text;
+  throw new InvalidAdminQueryError(`"source" must be one of ${SPEND_SOURCES.join(', ')}, got "${text}"`, 'source');
 }

@@ -3,6 +3,7 @@ import { nanosToUsd } from '@tollgate/budgets';
 import { isoTimeOrNull, Sql, storedJsonObject, toInt, toIntOrNull } from '@tollgate/database';
 import { apiKeyFromRow, apiKeyToApi } from '@tollgate/keys';
 import { currentSpendNanos, teamFromRow, teamToApi } from '@tollgate/teams';
+import { metricPointFromRow, metricTotal, type MetricPoint } from './metric-total';
 import { DAY_MS, type Pagination, type ReportGroupBy, type SessionFilter, type SpendLogFilter, type TimeRange } from './spend-query.dto';
 
 /** How LiteLLM's admin UI labels spend that belongs to no team. */
@@ -38,6 +39,10 @@ export function spendLogToApi(row: Record<string, unknown>): Record<string, unkn
     estimated: toInt(row.estimated) === 1,
     error: row.error ?? null,
     metadata: storedJsonObject(row.metadata),
+    source: row.source ?? 'gateway',
+    client_tool: row.client_tool ?? null,
+    client_tool_version: row.client_tool_version ?? null,
+    reported_cost: row.reported_cost_nanos === null || row.reported_cost_nanos === undefined ? null : nanosToUsd(toInt(row.reported_cost_nanos)),
   };
 }
 
@@ -90,6 +95,7 @@ export class SpendReportsService {
     equal('end_user', filter.endUser);
     equal('model_group', filter.modelGroup);
     equal('status', filter.status);
+    equal('source', filter.source);
     addRange(where, values, filter.range);
     const result = await this.sql.query(
       `SELECT * FROM spend_logs ${whereClause(where)} ORDER BY start_time DESC, request_id DESC LIMIT ? OFFSET ?`,
@@ -266,8 +272,11 @@ export class SpendReportsService {
   }
 
   /**
-   * Per-session totals (Claude Code's `x-claude-code-session-id`, LiteLLM's `x-litellm-session-id`),
-   * most recently active first: what a client's coding session cost, for invoicing.
+   * Per-session totals (Claude Code's `x-claude-code-session-id`, LiteLLM's `x-litellm-session-id`,
+   * and sessions that subscription tools reported over OTLP), most recently active first: what a
+   * client's coding session cost, for invoicing. `spend` is at list prices; `reported_cost` is what
+   * the tool itself reported (null when it reports none). Active time is the tool's own measure
+   * (Claude Code's active_time.total metric) where there is one, else the span of the session's calls.
    */
   async sessions(filter: SessionFilter, page: Pagination): Promise<Record<string, unknown>[]> {
     const where = ['session_id IS NOT NULL'];
@@ -280,20 +289,28 @@ export class SpendReportsService {
       where.push('team_id = ?');
       values.push(filter.teamId);
     }
+    if (filter.source) {
+      where.push('source = ?');
+      values.push(filter.source);
+    }
     addRange(where, values, filter.range);
     const result = await this.sql.query(
-      `SELECT session_id, api_key, team_id, COUNT(*) AS requests,
+      `SELECT session_id, api_key, team_id, source, client_tool, COUNT(*) AS requests,
+              SUM(reported_cost_nanos) AS reported_cost, COUNT(reported_cost_nanos) AS reported_costs, MAX(end_time) AS last_end,
               SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(total_tokens) AS total_tokens,
               SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
               SUM(spend_nanos) AS spend, MIN(start_time) AS first_call, MAX(start_time) AS last_call
          FROM spend_logs ${whereClause(where)}
-        GROUP BY session_id, api_key, team_id
+        GROUP BY session_id, api_key, team_id, source, client_tool
         ORDER BY last_call DESC, session_id
         LIMIT ? OFFSET ?`,
       [...values, page.pageSize, (page.page - 1) * page.pageSize],
     );
+    const activeSeconds = await this.reportedActiveSeconds(result.rows.filter((row) => row.client_tool).map((row) => String(row.session_id)));
     return result.rows.map((row) => ({
       session_id: row.session_id,
+      source: row.source ?? 'gateway',
+      client_tool: row.client_tool ?? null,
       api_key: row.api_key ?? null,
       team_id: row.team_id ?? null,
       requests: toInt(row.requests),
@@ -303,8 +320,28 @@ export class SpendReportsService {
       cache_read_input_tokens: toInt(row.cache_read_tokens),
       cache_creation_input_tokens: toInt(row.cache_write_tokens),
       spend: nanosToUsd(toInt(row.spend)),
+      reported_cost: toInt(row.reported_costs) > 0 ? nanosToUsd(toInt(row.reported_cost)) : null,
       first_call: new Date(toInt(row.first_call)).toISOString(),
       last_call: new Date(toInt(row.last_call)).toISOString(),
+      active_time_seconds: activeSeconds.get(String(row.session_id)) ?? Math.max(0, toInt(row.last_end) - toInt(row.first_call)) / 1000,
     }));
+  }
+
+  /** Active seconds per session from the tools' own metric (Claude Code's claude_code.active_time.total). */
+  private async reportedActiveSeconds(sessionIds: string[]): Promise<Map<string, number>> {
+    const points = new Map<string, MetricPoint[]>();
+    for (let i = 0; i < sessionIds.length; i += 500) {
+      const chunk = sessionIds.slice(i, i + 500);
+      const result = await this.sql.query(
+        `SELECT session_id, series, start_time_unix_nano, time_unix_nano, value, cumulative FROM subscription_metric_points
+          WHERE metric = 'active_seconds' AND session_id IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      );
+      for (const row of result.rows) {
+        const session = String(row.session_id);
+        points.set(session, [...(points.get(session) ?? []), metricPointFromRow(row)]);
+      }
+    }
+    return new Map([...points].map(([session, list]) => [session, Math.round(metricTotal(list) * 1000) / 1000]));
   }
 }

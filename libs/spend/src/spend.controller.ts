@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InvalidAdminQueryError, tokenOf } from '@tollgate/keys';
-import { parseGroupBy, parsePagination, parsePositiveInt, parseRequiredTimeRange, parseTimeRange, MAX_PAGE_SIZE } from './spend-query.dto';
+import { parseGroupBy, parsePagination, parsePositiveInt, parseRequiredTimeRange, parseSource, parseTimeRange, MAX_PAGE_SIZE, SPEND_SOURCES } from './spend-query.dto';
 import { SpendReportsService } from './spend-reports.service';
 
 const DATE_HELP = 'YYYY-MM-DD (a whole UTC day) or an ISO 8601 date-time (UTC when it has no zone)';
@@ -43,6 +43,7 @@ export class SpendController {
   @ApiQuery({ name: 'session_id', required: false, description: 'x-litellm-session-id / x-claude-code-session-id' })
   @ApiQuery({ name: 'model', required: false, description: 'Model group (the alias the client asked for)' })
   @ApiQuery({ name: 'status', required: false, enum: ['success', 'error', 'budget_exceeded', 'client_cancelled', 'unsettled'] })
+  @ApiQuery({ name: 'source', required: false, enum: SPEND_SOURCES, description: 'gateway calls, or subscription tools reporting over OTLP' })
   @ApiQuery({ name: 'start_date', required: false, description: DATE_HELP })
   @ApiQuery({ name: 'end_date', required: false, description: `${DATE_HELP}; a date includes that whole day` })
   @ApiQuery({ name: 'page', required: false, description: 'From 1 (default 1)' })
@@ -59,6 +60,7 @@ export class SpendController {
         sessionId: param(query, 'session_id'),
         modelGroup: param(query, 'model'),
         status: param(query, 'status'),
+        source: parseSource(param(query, 'source')),
         range,
       },
       pagination,
@@ -82,6 +84,7 @@ export class SpendController {
   @ApiOperation({ summary: 'Spend and tokens per client session (e.g. one Claude Code session), most recent first' })
   @ApiQuery({ name: 'team_id', required: false })
   @ApiQuery({ name: 'api_key', required: false, description: 'Raw key or token' })
+  @ApiQuery({ name: 'source', required: false, enum: SPEND_SOURCES, description: 'gateway calls, or subscription tools reporting over OTLP' })
   @ApiQuery({ name: 'start_date', required: false, description: DATE_HELP })
   @ApiQuery({ name: 'end_date', required: false, description: `${DATE_HELP}; a date includes that whole day` })
   @ApiQuery({ name: 'page', required: false, description: 'From 1 (default 1)' })
@@ -89,7 +92,7 @@ export class SpendController {
   async sessions(@Query() query: QueryParams): Promise<unknown> {
     const range = parseTimeRange(param(query, 'start_date'), param(query, 'end_date'));
     return this.reports.sessions(
-      { teamId: param(query, 'team_id'), apiKeyToken: tokenParam(param(query, 'api_key')), range },
+      { teamId: param(query, 'team_id'), apiKeyToken: tokenParam(param(query, 'api_key')), source: parseSource(param(query, 'source')), range },
       parsePagination(param(query, 'page'), param(query, 'page_size')),
     );
   }

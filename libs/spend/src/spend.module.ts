@@ -5,12 +5,13 @@ import { SpendRecorder } from './spend-recorder';
 import { SpendController } from './spend.controller';
 import { SpendInterceptor } from './spend.interceptor';
 import { SettlementRetry } from './settlement-retry';
+import { SubscriptionLedger } from './subscription-ledger';
 import { UnsettledRecovery } from './unsettled-recovery';
 
 @Global()
 @Module({
   controllers: [SpendController],
-  providers: [SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService],
-  exports: [SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery],
+  providers: [SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService, SubscriptionLedger],
+  exports: [SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SubscriptionLedger, SpendReportsService],
 })
 export class SpendModule {}

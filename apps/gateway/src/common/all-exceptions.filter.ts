@@ -4,6 +4,7 @@ import { describeError, hidesDetail, renderAnthropicError, renderOpenAIError, us
 import { UpstreamError } from '@tollgate/providers';
 import { RouteFailedError } from '@tollgate/routing';
 import { requestIdOf } from './request-id';
+import { isOtlpPath, sendOtlpError } from '../otlp/otlp-http';
 
 /**
  * Renders every error in the caller's dialect. Once a response has started (a stream is
@@ -29,6 +30,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
+    // OTLP exporters expect a google.rpc.Status in their own encoding.
+    if (isOtlpPath(request.path)) return sendOtlpError(request, response, error.status, error.message);
     const anthropicClient = usesAnthropicDialect(request.path);
     const native = anthropicClient ? nativeAnthropicBody(exception) : undefined;
     // An Anthropic upstream's own error reaches an Anthropic client unmodified.

@@ -9,6 +9,7 @@ import { AdminError, AdminErrorCode } from '@tollgate/teams';
 import { InvalidRequestError } from './invalid-request.error';
 import { SKIPPED_FALLBACKS_HEADER } from './routing-headers';
 import { ResponsesError, ResponsesErrorCode } from '../responses/responses.errors';
+import { OtlpError, OtlpErrorCode } from '../otlp/otlp.errors';
 
 /** An error as the client will see it, before it is rendered in the route's dialect. */
 export interface ErrorDescriptor {
@@ -34,6 +35,10 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
     if (exception.code === ResponsesErrorCode.PREVIOUS_RESPONSE_NOT_FOUND) return descriptor(400, 'invalid_request_error', exception.message, 'previous_response_id', exception.code);
     if (exception.code === ResponsesErrorCode.STORE_UNAVAILABLE) return descriptor(503, 'service_unavailable', exception.message, null, exception.code);
     return descriptor(404, 'invalid_request_error', exception.message, null, exception.code);
+  }
+  if (exception instanceof OtlpError) {
+    const status = { [OtlpErrorCode.UNDECODABLE]: 400, [OtlpErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415, [OtlpErrorCode.FOREIGN_CLIENT]: 403 }[exception.code];
+    return descriptor(status, status === 403 ? 'permission_error' : 'invalid_request_error', exception.message, null, exception.code);
   }
   if (exception instanceof AuthError) {
     return descriptor(exception.status, exception.status === 403 ? 'permission_error' : 'authentication_error', exception.message, null, exception.code);

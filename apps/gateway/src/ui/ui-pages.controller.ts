@@ -7,7 +7,7 @@ import { UiAuthService } from './ui-auth.service';
 export const UI_PUBLIC_DIR = Symbol('UI_PUBLIC_DIR');
 
 /** The dashboard's pages in the order of its navigation; each is the same shell, filled in by its script. */
-export const UI_PAGES = ['', 'teams', 'keys', 'logs', 'models'] as const;
+export const UI_PAGES = ['', 'teams', 'keys', 'logs', 'sessions', 'models'] as const;
 
 /**
  * Serves the dashboard's HTML. Pages hold no data (the scripts fetch it from /ui/api with the

@@ -1,10 +1,14 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthMode } from '@tollgate/keys';
+import { SpendReportsService } from '@tollgate/spend';
 import { UiReportsService } from './ui-reports.service';
 import { UI_SESSION_COOKIE } from './ui-session';
 import { UiSessionGuard } from './ui-session.guard';
-import { UiLogsQueryDto } from './ui.dto';
+import { UiLogsQueryDto, UiSessionsQueryDto } from './ui.dto';
+
+/** Sessions the Sessions page lists: the most recently active, enough for a month of a team's work. */
+const SESSIONS_PAGE = 200;
 
 /** The Overview, Logs and Models pages' data (dashboard session). */
 @ApiTags('ui')
@@ -13,7 +17,10 @@ import { UiLogsQueryDto } from './ui.dto';
 @UseGuards(UiSessionGuard)
 @Controller('ui/api')
 export class UiReadController {
-  constructor(private readonly reports: UiReportsService) {}
+  constructor(
+    private readonly reports: UiReportsService,
+    private readonly spend: SpendReportsService,
+  ) {}
 
   @Get('overview')
   @ApiOperation({
@@ -27,6 +34,12 @@ export class UiReadController {
   @ApiOperation({ summary: 'The spend ledger, newest first, filtered; keyset-paginated with `before` = the previous page\'s `next_before`' })
   logs(@Query() query: UiLogsQueryDto): Promise<unknown> {
     return this.reports.logs(query);
+  }
+
+  @Get('sessions')
+  @ApiOperation({ summary: 'Client sessions, gateway and subscription tools alike, most recently active first, with requests, tokens, costs and active time' })
+  sessions(@Query() query: UiSessionsQueryDto): Promise<unknown> {
+    return this.spend.sessions({ teamId: query.team_id || undefined, source: query.source || undefined, range: { fromMs: null, toMs: null } }, { page: 1, pageSize: SESSIONS_PAGE });
   }
 
   @Get('models')

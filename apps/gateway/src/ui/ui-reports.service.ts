@@ -159,6 +159,7 @@ export class UiReportsService {
     equal('model_group', query.model);
     equal('status', query.status);
     equal('session_id', query.session_id);
+    equal('source', query.source);
     const from = query.from ? utcDay(query.from, 'from') : null;
     const to = query.to ? utcDay(query.to, 'to') + DAY_MS : null;
     if (from !== null && to !== null && to <= from) throw new InvalidRequestError(`"to" (${query.to}) is before "from" (${query.from})`, 'to', 'invalid_field');
@@ -223,6 +224,10 @@ export class UiReportsService {
         ttft_ms: toIntOrNull(row.ttft_ms),
         session_id: row.session_id ?? null,
         error: row.error ?? null,
+        source: row.source ?? 'gateway',
+        client_tool: row.client_tool ?? null,
+        client_tool_version: row.client_tool_version ?? null,
+        reported_cost: row.reported_cost_nanos === null || row.reported_cost_nanos === undefined ? null : nanosToUsd(toInt(row.reported_cost_nanos)),
       };
     });
     const last = page[page.length - 1];

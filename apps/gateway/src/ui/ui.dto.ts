@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { SPEND_SOURCES } from '@tollgate/spend';
 
 /** One of the two, depending on GET /ui/api/login's `method`. */
 export class UiLoginDto {
@@ -61,6 +62,11 @@ export class UiLogsQueryDto {
   @MaxLength(256)
   session_id?: string;
 
+  @ApiPropertyOptional({ enum: SPEND_SOURCES, description: 'gateway calls, or subscription tools reporting over OTLP' })
+  @IsOptional()
+  @IsIn(SPEND_SOURCES)
+  source?: string;
+
   @ApiPropertyOptional({ description: 'First UTC day included, YYYY-MM-DD' })
   @IsOptional()
   @Matches(DAY, { message: 'from must be a date, YYYY-MM-DD' })
@@ -83,4 +89,17 @@ export class UiLogsQueryDto {
   @Min(1)
   @Max(MAX_LOG_PAGE)
   limit?: number;
+}
+
+export class UiSessionsQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  team_id?: string;
+
+  @ApiPropertyOptional({ enum: SPEND_SOURCES, description: 'gateway calls, or subscription tools reporting over OTLP' })
+  @IsOptional()
+  @IsIn(SPEND_SOURCES)
+  source?: string;
 }

@@ -8,10 +8,11 @@ const PAGES = {
   '/ui/teams': 'teams',
   '/ui/keys': 'keys',
   '/ui/logs': 'logs',
+  '/ui/sessions': 'sessions',
   '/ui/models': 'models',
 };
 
-const TITLES = { overview: 'Overview', teams: 'Teams', keys: 'Keys', logs: 'Logs', models: 'Models' };
+const TITLES = { overview: 'Overview', teams: 'Teams', keys: 'Keys', logs: 'Logs', sessions: 'Sessions', models: 'Models' };
 
 async function start() {
   const path = window.location.pathname.replace(/\/+$/, '') || '/ui';

@@ -3,7 +3,8 @@ import { badge, card, emptyRow, h, table } from '../dom.js';
 import { clearErrors, field, showError } from '../forms.js';
 import { count, dateTime, ms, usd } from '../format.js';
 
-const FILTERS = ['key', 'team_id', 'model', 'status', 'session_id', 'from', 'to'];
+const FILTERS = ['key', 'team_id', 'model', 'status', 'source', 'session_id', 'from', 'to'];
+const SOURCES = [['', 'Any source'], ['gateway', 'Through the gateway'], ['subscription', 'Subscription tools']];
 const STATUS_TONES = { success: 'ok', error: 'danger', budget_exceeded: 'danger', client_cancelled: 'warning', unsettled: 'warning' };
 const STATUS_LABELS = { success: 'success', error: 'error', budget_exceeded: 'budget exceeded', client_cancelled: 'cancelled', unsettled: 'unsettled' };
 
@@ -25,6 +26,7 @@ function filterForm(teams, models, filters, onApply) {
     field({ name: 'team_id', label: 'Team', type: 'select', value: filters.team_id, options: [['', 'Any team'], ...teams.map((t) => [t.team_id, t.team_alias ?? t.team_id])] }),
     field({ name: 'model', label: 'Model', type: 'select', value: filters.model, options: [['', 'Any model'], ...models.map((m) => [m, m])] }),
     field({ name: 'status', label: 'Status', type: 'select', value: filters.status, options: [['', 'Any status'], ...Object.entries(STATUS_LABELS)] }),
+    field({ name: 'source', label: 'Source', type: 'select', value: filters.source, options: SOURCES }),
     field({ name: 'session_id', label: 'Session', placeholder: 'session id', value: filters.session_id }),
     field({ name: 'from', label: 'From (UTC day)', type: 'date', value: filters.from }),
     field({ name: 'to', label: 'To (UTC day)', type: 'date', value: filters.to }),
@@ -87,6 +89,8 @@ function openDetails(row) {
         detail('Time to first token', ms(row.ttft_ms)),
         detail('Attempted fallbacks', count(row.attempted_fallbacks)),
         detail('Session', row.session_id),
+        detail('Source', row.source === 'subscription' ? `${row.client_tool} ${row.client_tool_version ?? ''} (reported over OpenTelemetry)` : 'gateway'),
+        row.reported_cost === null ? null : detail('Cost reported by the tool', usd(row.reported_cost)),
         detail('End user', row.end_user),
       ),
       row.error ? h('div', { class: 'error-box' }, h('h3', null, 'Error'), h('pre', null, row.error)) : null,
