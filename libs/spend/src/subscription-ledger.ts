@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BudgetAccounts, type BudgetHolder } from '@tollgate/budgets';
 import type { TokenCounts } from './cost';
+import { storableId, storableMetadata } from './stored-values';
 
 /** Where a ledger row comes from: a call through the gateway, or a subscription tool's own report. */
 export type SpendSource = 'gateway' | 'subscription';
@@ -40,6 +41,8 @@ export class SubscriptionLedger {
 
   /** Whether the row was new (false: the same request was reported before). */
   async record(entry: SubscriptionLedgerEntry, holders: BudgetHolder[]): Promise<boolean> {
+    // Telemetry attributes are client values like any other: cleaned and bounded before they are stored.
+    const requestId = storableId(entry.requestId) ?? entry.requestId;
     const { recorded } = await this.budgets.settleWithRecord(
       {
         sql: `INSERT INTO spend_logs (request_id, api_key, team_id, model_group, model, provider, call_type, status, prompt_tokens,
@@ -49,11 +52,11 @@ export class SubscriptionLedger {
               VALUES (?, ?, ?, ?, ?, ?, ?, 'success', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'subscription', ?, ?, ?)
               ON CONFLICT (request_id) DO NOTHING`,
         params: [
-          entry.requestId,
+          requestId,
           entry.apiKey,
           entry.teamId,
-          entry.model,
-          entry.model,
+          storableId(entry.model),
+          storableId(entry.model),
           entry.provider,
           entry.callType,
           entry.tokens.promptTokens,
@@ -66,14 +69,14 @@ export class SubscriptionLedger {
           entry.startTime,
           entry.endTime,
           Math.max(0, entry.endTime - entry.startTime),
-          entry.sessionId,
-          JSON.stringify(entry.metadata),
-          entry.clientTool,
-          entry.clientToolVersion,
+          storableId(entry.sessionId),
+          storableMetadata(entry.metadata),
+          storableId(entry.clientTool),
+          storableId(entry.clientToolVersion),
           entry.reportedCostNanos,
         ],
       },
-      entry.requestId,
+      requestId,
       holders,
       entry.spendNanos,
       entry.endTime,
