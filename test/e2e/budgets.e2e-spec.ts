@@ -172,7 +172,8 @@ async function race(targets: RaceTarget[], teamId: string, count: number): Promi
   const samples: RaceOutcome['samples'] = [];
   let racing = true;
   const sampler = (async () => {
-    for (let i = 0; racing; i++) {
+    // At least six snapshots however slow a loaded machine answers; those taken during the race must show reservations.
+    for (let i = 0; racing || samples.length < 6; i++) {
       const team = await targets[i % targets.length].admin.teamInfo(teamId);
       samples.push({ spend: usdToNanos(team.spend), reserved: usdToNanos(team.reserved_spend) });
       await new Promise((resolve) => setTimeout(resolve, 10));
