@@ -1,3 +1,5 @@
+import type { MigrationInterface } from 'typeorm';
+
 import { GovernancePostgres1764230400000 } from './postgres/1764230400000-governance';
 import { BudgetFunctionsPostgres1764316800000 } from './postgres/1764316800000-budget-functions';
 import { StableKeyIdPostgres1764400000000 } from './postgres/1764400000000-stable-key-id';
@@ -16,7 +18,9 @@ import { SubscriptionTelemetry1764800000000 } from './sqlite/1764800000000-subsc
  * Migrations per driver, listed explicitly (no file globbing) so the compiled build and the
  * tests load exactly the same set, in order.
  */
-export const sqliteMigrations: Function[] = [
+type MigrationClass = new () => MigrationInterface;
+
+export const sqliteMigrations: MigrationClass[] = [
   Governance1764230400000,
   StableKeyId1764400000000,
   EstimatedCharges1764500000000,
@@ -24,7 +28,7 @@ export const sqliteMigrations: Function[] = [
   StoredResponses1764700000000,
   SubscriptionTelemetry1764800000000,
 ];
-export const postgresMigrations: Function[] = [
+export const postgresMigrations: MigrationClass[] = [
   GovernancePostgres1764230400000,
   BudgetFunctionsPostgres1764316800000,
   StableKeyIdPostgres1764400000000,

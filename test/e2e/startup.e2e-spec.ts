@@ -73,6 +73,7 @@ function writeConfig(name: string, document: unknown): string {
   return writeFile(name, toYaml(document));
 }
 
+// eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 /**

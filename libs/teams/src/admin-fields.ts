@@ -48,7 +48,7 @@ export function IsBoundedMetadata(options?: ValidationOptions) {
 }
 
 export function isStorableName(text: string): boolean {
-  return text.length <= MAX_ADMIN_NAME_CHARS && !/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+  return text.length <= MAX_ADMIN_NAME_CHARS && !text.includes('\u0000') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
 }
 
 function isBoundedMetadata(value: unknown): boolean {

@@ -11,7 +11,7 @@ describe('sessionMetricsOf', () => {
   it('keeps Claude Code cost.usage and active_time.total per session, and ignores the token and session counts', () => {
     const { points, rejected } = sessionMetricsOf(recorded('claude-code-metrics.json'));
     expect(rejected).toBe(0);
-    expect(points.map(({ resource, ...point }) => point)).toEqual([
+    expect(points.map(({ resource: _resource, ...point }) => point)).toEqual([
       { sessionId: '96dd1295-47f7-443b-b4ff-769f95c01cb3', metric: 'cost_usd', series: 'model=claude-opus-4-8[1m]', startTimeUnixNano: '1796312613865000000', timeUnixNano: '1796312613906000000', value: 0.016585, cumulative: false },
       { sessionId: '96dd1295-47f7-443b-b4ff-769f95c01cb3', metric: 'active_seconds', series: 'type=cli', startTimeUnixNano: '1796312613889000000', timeUnixNano: '1796312613906000000', value: 0.557, cumulative: false },
     ]);

@@ -23,7 +23,6 @@ import { usageOf } from '../chat/chat.service';
 import { abortWhenClientLeaves } from '../common/client-abort';
 import { describeError } from '../common/error-descriptor';
 import { InvalidRequestError } from '../common/invalid-request.error';
-import { requestIdOf } from '../common/request-id';
 import { routingHeaders } from '../common/routing-headers';
 import { ResponseStore, type StoredResponse } from './response-store';
 import { ResponsesError } from './responses.errors';

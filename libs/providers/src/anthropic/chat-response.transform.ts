@@ -88,7 +88,9 @@ export function fromAnthropicMessage(message: AnthropicMessage, now: number = Da
       case 'tool_use':
         toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
         break;
-      // redacted_thinking is encrypted and server-tool blocks are Anthropic's own business: nothing to show.
+      case 'redacted_thinking':
+        // Encrypted, and server-tool blocks are Anthropic's own business: nothing to show.
+        break;
     }
   }
 
