@@ -6,6 +6,7 @@ export * from './refusal-log';
 export * from './settlement-retry';
 export * from './server-tools';
 export * from './spend-ledger';
+export * from './spend-log.repository';
 export * from './stored-values';
 export * from './spend-query.dto';
 export * from './spend-recorder';

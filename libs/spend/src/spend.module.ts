@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { SpendLedger } from './spend-ledger';
+import { SpendLogRepository } from './spend-log.repository';
 import { SpendReportsService } from './spend-reports.service';
 import { SpendRecorder } from './spend-recorder';
 import { SpendController } from './spend.controller';
@@ -11,7 +12,7 @@ import { UnsettledRecovery } from './unsettled-recovery';
 @Global()
 @Module({
   controllers: [SpendController],
-  providers: [SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService, SubscriptionLedger],
-  exports: [SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SubscriptionLedger, SpendReportsService],
+  providers: [SpendLogRepository, SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService, SubscriptionLedger],
+  exports: [SpendLogRepository, SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SubscriptionLedger, SpendReportsService],
 })
 export class SpendModule {}
