@@ -42,7 +42,10 @@ export class BudgetAccounts {
   async settle(tx: SqlRunner, movement: BudgetMovement): Promise<number | null> {
     if (movement.holders.length === 0) return null;
     const keySpendNanos = await this.store.settle(tx, movement);
-    this.view.changed(movement.holders);
+    // A refusal's row moves no money and must not make the view forget the refusal it records. A
+    // zero-cost settlement that frees a reservation is the one change the view misses, for at most
+    // the in-flight belief (BudgetView).
+    if (movement.actualNanos > 0) this.view.changed(movement.holders);
     return keySpendNanos;
   }
 }
