@@ -73,7 +73,6 @@ describe('class 1: client values that the database cannot store as sent', () => 
   // HTTP itself refuses NUL in a header, so headers are attacked with size; bodies with both.
   it.each([
     ['a NUL byte in "user" ("a\\u0000b")', { user: 'a\u0000b' }, {}, { end_user: 'ab', session_id: null }],
-    ['an 8 KB "user"', { user: 'u'.repeat(8192) }, {}, { end_user: 'u'.repeat(256), session_id: null }],
     ['a lone surrogate in "user"', { user: 'x\ud800y' }, {}, { end_user: 'xy', session_id: null }],
     ['an 8 KB session header', {}, { 'x-claude-code-session-id': 's'.repeat(8192) }, { end_user: null, session_id: 's'.repeat(200) }],
     ['a model name with NUL and 8 KB', { model: `gpt\u0000${'m'.repeat(8192)}` }, {}, null],
@@ -94,6 +93,17 @@ describe('class 1: client values that the database cannot store as sent', () => 
     expect(Number(row.spend_nanos)).toBe(CALL_COST);
     expect({ end_user: row.end_user, session_id: row.session_id }).toEqual(stored);
     expect(await balances(key, teamId)).toEqual({ key: { spend: CALL_COST, reserved: 0 }, team: { spend: CALL_COST, reserved: 0 } });
+  });
+
+  // OpenAI itself refuses a `user` over 64 characters, and on its own dialect the gateway relays
+  // that 400; the refused call's ledger row must still be storable, and nothing is charged.
+  it('an 8 KB "user" refused by the upstream is stored cleaned and charged nothing', async () => {
+    const { teamId, key } = await teamWithKey();
+    const response = await sendRaw(gateway.url, '/v1/chat/completions', { key, body: { ...chatBody, user: 'u'.repeat(8192) } });
+    expect(response.status).toBe(400);
+    const row = await waitFor(() => ledgerRow(response.headers.get('x-litellm-call-id')!));
+    expect({ end_user: row.end_user, spend: Number(row.spend_nanos) }).toEqual({ end_user: 'u'.repeat(256), spend: 0 });
+    expect(await settledBalances(key, teamId)).toEqual({ key: { spend: 0, reserved: 0 }, team: { spend: 0, reserved: 0 } });
   });
 
   it('a thousand tags with NUL and lone surrogates are charged, and at most 32 clean tags are stored', async () => {

@@ -24,7 +24,8 @@ describe('migration to stable key ids, with a call in flight', () => {
 
   it('backfills key_id, and the in-flight call settles on the key after a regenerate', async () => {
     const full = dataSourceOptions(database.target);
-    const previous = full.type === 'postgres' ? postgresMigrations.slice(0, -1) : sqliteMigrations.slice(0, -1);
+    const migrations = full.type === 'postgres' ? postgresMigrations : sqliteMigrations;
+    const previous = migrations.slice(0, migrations.findIndex((migration) => migration.name.startsWith('StableKeyId')));
     const before = new DataSource({ ...full, migrations: previous } as typeof full);
     await before.initialize();
     const now = Date.now();

@@ -13,7 +13,7 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export const TEST_MASTER_KEY = 'sk-test-master-key-0123456789';
+export const TEST_MASTER_KEY = 'sk-test-master-key-0123456789abcdef';
 
 /**
  * Boots the real gateway in this process from a LiteLLM config document, on a fresh database of
