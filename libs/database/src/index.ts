@@ -2,3 +2,4 @@ export * from './database.module';
 export * from './sql';
 export * from './access-epoch';
 export * from './stored-values';
+export * from './where';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { budgetWindow, carrySpendIntoNewWindow, parseBudgetDuration, UNIT_MS, usdToNanos } from '@tollgate/budgets';
-import { AccessEpoch, Sql, type SqlRunner, toInt } from '@tollgate/database';
+import { AccessEpoch, Sql, type SqlRunner, toInt, Where } from '@tollgate/database';
 import { AdminError, AdminErrorCode, TeamsService } from '@tollgate/teams';
 import { apiKeyFromRow, type ApiKey } from './api-key';
 import type { DeleteKeysDto, KeyFieldsDto } from './key.dto';
@@ -140,23 +140,9 @@ export class KeysService {
   }
 
   async list(filter: { teamId?: string; userId?: string; keyAlias?: string }, page: number, size: number): Promise<KeyPage> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    if (filter.teamId) {
-      where.push('team_id = ?');
-      values.push(filter.teamId);
-    }
-    if (filter.userId) {
-      where.push('user_id = ?');
-      values.push(filter.userId);
-    }
-    if (filter.keyAlias) {
-      where.push('key_alias = ?');
-      values.push(filter.keyAlias);
-    }
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const total = await this.sql.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM api_keys ${clause}`, values);
-    const rows = await this.sql.query(`SELECT * FROM api_keys ${clause} ORDER BY created_at DESC, token LIMIT ? OFFSET ?`, [...values, size, (page - 1) * size]);
+    const where = new Where().equals('team_id', filter.teamId).equals('user_id', filter.userId).equals('key_alias', filter.keyAlias);
+    const total = await this.sql.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM api_keys ${where.sql}`, where.params);
+    const rows = await this.sql.query(`SELECT * FROM api_keys ${where.sql} ORDER BY created_at DESC, token LIMIT ? OFFSET ?`, [...where.params, size, (page - 1) * size]);
     return { keys: rows.rows.map(apiKeyFromRow), total: toInt(total.rows[0]?.n) };
   }
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
-import { isoTimeOrNull, Sql, storedJsonObject, toInt, toIntOrNull } from '@tollgate/database';
+import { isoTimeOrNull, placeholders, Sql, storedJsonObject, toInt, toIntOrNull, Where } from '@tollgate/database';
 import { apiKeyFromRow, apiKeyToApi } from '@tollgate/keys';
 import { currentSpendNanos, teamFromRow, teamToApi } from '@tollgate/teams';
 import { metricPointFromRow, metricTotal, type MetricPoint } from './metric-total';
-import { DAY_MS, type Pagination, type ReportGroupBy, type SessionFilter, type SpendLogFilter, type TimeRange } from './spend-query.dto';
+import { DAY_MS, type Pagination, type ReportGroupBy, type SessionFilter, type SpendLogFilter } from './spend-query.dto';
 
 /** How LiteLLM's admin UI labels spend that belongs to no team. */
 export const UNASSIGNED_TEAM = 'Unassigned';
@@ -51,22 +51,6 @@ function isoDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** WHERE terms for a start_time window; appended to `where`/`values` in place. */
-function addRange(where: string[], values: unknown[], range: TimeRange, column = 'start_time'): void {
-  if (range.fromMs !== null) {
-    where.push(`${column} >= ?`);
-    values.push(range.fromMs);
-  }
-  if (range.toMs !== null) {
-    where.push(`${column} < ?`);
-    values.push(range.toMs);
-  }
-}
-
-function whereClause(where: string[]): string {
-  return where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-}
-
 /**
  * Read side of the spend ledger: LiteLLM's /spend and /global/spend reports.
  *
@@ -81,25 +65,19 @@ export class SpendReportsService {
 
   /** Ledger rows, newest first. request_id breaks ties so pages never overlap or skip a row. */
   async logs(filter: SpendLogFilter, page: Pagination): Promise<Record<string, unknown>[]> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    const equal = (column: string, value: string | undefined) => {
-      if (value === undefined || value === '') return;
-      where.push(`${column} = ?`);
-      values.push(value);
-    };
-    equal('request_id', filter.requestId);
-    equal('api_key', filter.apiKeyToken);
-    equal('session_id', filter.sessionId);
-    equal('team_id', filter.teamId);
-    equal('end_user', filter.endUser);
-    equal('model_group', filter.modelGroup);
-    equal('status', filter.status);
-    equal('source', filter.source);
-    addRange(where, values, filter.range);
+    const where = new Where()
+      .equals('request_id', filter.requestId)
+      .equals('api_key', filter.apiKeyToken)
+      .equals('session_id', filter.sessionId)
+      .equals('team_id', filter.teamId)
+      .equals('end_user', filter.endUser)
+      .equals('model_group', filter.modelGroup)
+      .equals('status', filter.status)
+      .equals('source', filter.source)
+      .within('start_time', filter.range);
     const result = await this.sql.query(
-      `SELECT * FROM spend_logs ${whereClause(where)} ORDER BY start_time DESC, request_id DESC LIMIT ? OFFSET ?`,
-      [...values, page.pageSize, (page.page - 1) * page.pageSize],
+      `SELECT * FROM spend_logs ${where.sql} ORDER BY start_time DESC, request_id DESC LIMIT ? OFFSET ?`,
+      [...where.params, page.pageSize, (page.page - 1) * page.pageSize],
     );
     return result.rows.map(spendLogToApi);
   }
@@ -196,22 +174,13 @@ export class SpendReportsService {
    * Team entries are named by alias (falling back to the id), as LiteLLM's `team_name` is.
    */
   async report(range: { fromMs: number; toMs: number }, groupBy: ReportGroupBy, filter: { teamId?: string; apiKeyToken?: string }): Promise<Record<string, unknown>[]> {
-    const where = ['l.start_time >= ?', 'l.start_time < ?'];
-    const values: unknown[] = [range.fromMs, range.toMs];
-    if (filter.teamId) {
-      where.push('l.team_id = ?');
-      values.push(filter.teamId);
-    }
-    if (filter.apiKeyToken) {
-      where.push('l.api_key = ?');
-      values.push(filter.apiKeyToken);
-    }
+    const where = new Where().within('l.start_time', range).equals('l.team_id', filter.teamId).equals('l.api_key', filter.apiKeyToken);
     const column = { team: 'l.team_id', api_key: 'l.api_key', customer: 'l.end_user' }[groupBy];
     const result = await this.sql.query<{ day: unknown; subject: string | null; model: string | null; spend: unknown; tokens: unknown }>(
       `SELECT l.start_time / 86400000 AS day, ${column} AS subject, l.model, SUM(l.spend_nanos) AS spend, SUM(l.total_tokens) AS tokens
-         FROM spend_logs l ${whereClause(where)}
+         FROM spend_logs l ${where.sql}
         GROUP BY l.start_time / 86400000, ${column}, l.model`,
-      values,
+      where.params,
     );
     const labels = await this.labelsFor(groupBy, result.rows.map((row) => row.subject));
 
@@ -265,7 +234,7 @@ export class SpendReportsService {
     // Chunked: SQLite's default limit on bound parameters is far above a report's group count, but not unbounded.
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      const result = await this.sql.query<{ id: string; label: string | null }>(`${select} (${chunk.map(() => '?').join(', ')})`, chunk);
+      const result = await this.sql.query<{ id: string; label: string | null }>(`${select} ${placeholders(chunk.length)}`, chunk);
       for (const row of result.rows) if (row.label) labels.set(row.id, row.label);
     }
     return labels;
@@ -279,32 +248,23 @@ export class SpendReportsService {
    * (Claude Code's active_time.total metric) where there is one, else the span of the session's calls.
    */
   async sessions(filter: SessionFilter, page: Pagination): Promise<Record<string, unknown>[]> {
-    const where = ['session_id IS NOT NULL'];
-    const values: unknown[] = [];
-    if (filter.apiKeyToken) {
-      where.push('api_key = ?');
-      values.push(filter.apiKeyToken);
-    }
-    if (filter.teamId) {
-      where.push('team_id = ?');
-      values.push(filter.teamId);
-    }
-    if (filter.source) {
-      where.push('source = ?');
-      values.push(filter.source);
-    }
-    addRange(where, values, filter.range);
+    const where = new Where()
+      .and('session_id IS NOT NULL')
+      .equals('api_key', filter.apiKeyToken)
+      .equals('team_id', filter.teamId)
+      .equals('source', filter.source)
+      .within('start_time', filter.range);
     const result = await this.sql.query(
       `SELECT session_id, api_key, team_id, source, client_tool, COUNT(*) AS requests,
               SUM(reported_cost_nanos) AS reported_cost, COUNT(reported_cost_nanos) AS reported_costs, MAX(end_time) AS last_end,
               SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(total_tokens) AS total_tokens,
               SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
               SUM(spend_nanos) AS spend, MIN(start_time) AS first_call, MAX(start_time) AS last_call
-         FROM spend_logs ${whereClause(where)}
+         FROM spend_logs ${where.sql}
         GROUP BY session_id, api_key, team_id, source, client_tool
         ORDER BY last_call DESC, session_id
         LIMIT ? OFFSET ?`,
-      [...values, page.pageSize, (page.page - 1) * page.pageSize],
+      [...where.params, page.pageSize, (page.page - 1) * page.pageSize],
     );
     const activeSeconds = await this.reportedActiveSeconds(result.rows.filter((row) => row.client_tool).map((row) => String(row.session_id)));
     return result.rows.map((row) => ({
@@ -334,7 +294,7 @@ export class SpendReportsService {
       const chunk = sessionIds.slice(i, i + 500);
       const result = await this.sql.query(
         `SELECT session_id, series, start_time_unix_nano, time_unix_nano, value, cumulative FROM subscription_metric_points
-          WHERE metric = 'active_seconds' AND session_id IN (${chunk.map(() => '?').join(', ')})`,
+          WHERE metric = 'active_seconds' AND session_id IN ${placeholders(chunk.length)}`,
         chunk,
       );
       for (const row of result.rows) {

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { toInt, Sql } from '@tollgate/database';
-import { apiKeyToApi, Auth, AuthMode, KeyFieldsDto, KeysService } from '@tollgate/keys';
+import { apiKeyToApi, Auth, AuthMode, isKeyToken, KeyFieldsDto, KeysService } from '@tollgate/keys';
 import { NewTeamDto, TeamFieldsDto, teamToApi, TeamsService } from '@tollgate/teams';
 import { InvalidRequestError } from '../common/invalid-request.error';
 import { UI_SESSION_COOKIE } from './ui-session';
@@ -122,6 +122,6 @@ export class UiAdminController {
  * a URL ends up in access logs and browser history, so here only the hash is accepted.
  */
 function tokenParam(token: string): string {
-  if (!/^[0-9a-f]{64}$/.test(token)) throw new InvalidRequestError('Name the key by its token (64 hex digits), as the key list shows it', 'token', 'invalid_field');
+  if (!isKeyToken(token)) throw new InvalidRequestError('Name the key by its token (64 hex digits), as the key list shows it', 'token', 'invalid_field');
   return token;
 }

@@ -1,20 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
-import { Sql, toInt, toIntOrNull } from '@tollgate/database';
-import { apiKeyFromRow, MASTER_KEY_LEDGER_LABEL, type ApiKey } from '@tollgate/keys';
+import { placeholders, Sql, toInt, toIntOrNull, Where } from '@tollgate/database';
+import { apiKeyFromRow, isKeyToken, MASTER_KEY_LEDGER_LABEL, type ApiKey } from '@tollgate/keys';
 import { ModelRegistry } from '@tollgate/routing';
+import { DAY_MS, utcMidnight } from '@tollgate/spend';
 import { budgetResetAt, currentSpendNanos, teamFromRow, type Team } from '@tollgate/teams';
 import { InvalidRequestError } from '../common/invalid-request.error';
 import { HealthService } from '../health/health.service';
 import type { UiLogsQueryDto } from './ui.dto';
 
-export const DAY_MS = 86_400_000;
 /** Days in the overview chart, today (UTC) included. */
 export const CHART_DAYS = 30;
 /** Teams drawn as their own colour in the chart; the rest are summed as "Other teams". */
 const CHART_SERIES = 8;
 const DEFAULT_LOG_PAGE = 50;
-const TOKEN = /^[0-9a-f]{64}$/;
 
 /** Ledger rows without a team: virtual keys outside teams, and master-key calls. */
 export const NO_TEAM_LABEL = 'No team';
@@ -144,46 +143,29 @@ export class UiReportsService {
    * OFFSET, and no COUNT(*) over the table.
    */
   async logs(query: UiLogsQueryDto): Promise<{ rows: Record<string, unknown>[]; next_before: string | null }> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    const equal = (column: string, value: string | undefined) => {
-      if (value === undefined || value.trim() === '') return;
-      where.push(`${column} = ?`);
-      values.push(value.trim());
-    };
-    if (query.key?.trim()) {
-      where.push('api_key = ?');
-      values.push(await this.tokenForKeyFilter(query.key.trim()));
-    }
-    equal('team_id', query.team_id);
-    equal('model_group', query.model);
-    equal('status', query.status);
-    equal('session_id', query.session_id);
-    equal('source', query.source);
+    const where = new Where();
+    if (query.key?.trim()) where.equals('api_key', await this.tokenForKeyFilter(query.key.trim()));
+    where
+      .equals('team_id', query.team_id?.trim())
+      .equals('model_group', query.model?.trim())
+      .equals('status', query.status?.trim())
+      .equals('session_id', query.session_id?.trim())
+      .equals('source', query.source?.trim());
     const from = query.from ? utcDay(query.from, 'from') : null;
     const to = query.to ? utcDay(query.to, 'to') + DAY_MS : null;
     if (from !== null && to !== null && to <= from) throw new InvalidRequestError(`"to" (${query.to}) is before "from" (${query.from})`, 'to', 'invalid_field');
-    if (from !== null) {
-      where.push('start_time >= ?');
-      values.push(from);
-    }
-    if (to !== null) {
-      where.push('start_time < ?');
-      values.push(to);
-    }
+    where.within('start_time', { fromMs: from, toMs: to });
     if (query.before) {
       const split = query.before.indexOf(':');
       const startTime = Number(query.before.slice(0, split));
       const requestId = query.before.slice(split + 1);
-      where.push('(start_time < ? OR (start_time = ? AND request_id < ?))');
-      values.push(startTime, startTime, requestId);
+      where.and('start_time < ? OR (start_time = ? AND request_id < ?)', startTime, startTime, requestId);
     }
     const limit = query.limit ?? DEFAULT_LOG_PAGE;
     // One row more than the page tells whether another page exists, without counting.
     const result = await this.sql.query(
-      `SELECT * FROM spend_logs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY start_time DESC, request_id DESC LIMIT ?`,
-      [...values, limit + 1],
+      `SELECT * FROM spend_logs ${where.sql} ORDER BY start_time DESC, request_id DESC LIMIT ?`,
+      [...where.params, limit + 1],
     );
     const page = result.rows.slice(0, limit);
     const [keyNames, teamNames] = await Promise.all([
@@ -271,7 +253,7 @@ export class UiReportsService {
 
   /** The Logs filter takes an alias or a token; a raw key would have to travel in a URL, so it is refused. */
   private async tokenForKeyFilter(value: string): Promise<string> {
-    if (TOKEN.test(value)) return value;
+    if (isKeyToken(value)) return value;
     if (value.startsWith('sk-') && !value.startsWith('sk-...')) {
       throw new InvalidRequestError('Filter by the key alias or its token, not the raw key', 'key', 'invalid_field');
     }
@@ -283,7 +265,7 @@ export class UiReportsService {
   private async lookup<T extends Record<string, unknown>>(table: string, column: string, columns: string, ids: unknown[]): Promise<Map<string, T>> {
     const distinct = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
     if (distinct.length === 0) return new Map();
-    const rows = await this.sql.query<T>(`SELECT ${columns} FROM ${table} WHERE ${column} IN (${distinct.map(() => '?').join(', ')})`, distinct);
+    const rows = await this.sql.query<T>(`SELECT ${columns} FROM ${table} WHERE ${column} IN ${placeholders(distinct.length)}`, distinct);
     return new Map(rows.rows.map((row) => [String(row[column]), row]));
   }
 }
@@ -335,13 +317,9 @@ function holderToApi(holder: Holder, now: number): Record<string, unknown> {
   };
 }
 
-/** `YYYY-MM-DD` → the UTC midnight it names; 2025-02-30 and friends are refused, not rolled over. */
-export function utcDay(text: string, param: string): number {
-  const [year, month, day] = text.split('-').map(Number);
-  const ms = Date.UTC(year, month - 1, day);
-  const back = new Date(ms);
-  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day) {
-    throw new InvalidRequestError(`"${param}" is not a calendar date: ${text}`, param, 'invalid_field');
-  }
+/** A dashboard date filter → the UTC midnight it names; 2025-02-30 and friends are refused, not rolled over. */
+function utcDay(text: string, param: string): number {
+  const ms = utcMidnight(text);
+  if (ms === null) throw new InvalidRequestError(`"${param}" is not a calendar date: ${text}`, param, 'invalid_field');
   return ms;
 }
