@@ -12,9 +12,9 @@ import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { BudgetAccounts, budgetStoreFor, BudgetExceededError, type BudgetHolder, type Reservation } from '@tollgate/budgets';
 import { AccessEpoch, Sql } from '@tollgate/database';
-import { KeysService } from '@tollgate/keys';
+import { ApiKeysRepository, KeysService } from '@tollgate/keys';
 import { SpendLedger, SpendLogRepository, UnsettledRecovery, type LedgerEntry } from '@tollgate/spend';
-import { TeamsService } from '@tollgate/teams';
+import { TeamsRepository, TeamsService } from '@tollgate/teams';
 import { dataSourceOptions } from '../../apps/gateway/src/database/data-source-options';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/test-database';
 
@@ -82,8 +82,8 @@ describe(`budget store properties (${testDatabaseKind()})`, () => {
     budgets = new BudgetAccounts(budgetStoreFor(sql));
     ledger = new SpendLedger(new SpendLogRepository(sql, budgets));
     const epoch = new AccessEpoch(sql);
-    teams = new TeamsService(sql, epoch);
-    keys = new KeysService(sql, epoch, teams);
+    teams = new TeamsService(new TeamsRepository(sql, epoch), epoch);
+    keys = new KeysService(new ApiKeysRepository(sql, epoch), epoch, teams);
   });
 
   afterAll(async () => {

@@ -36,7 +36,24 @@ export class Where {
   }
 }
 
+/** Rows for many ids, fetched `IN (…)` 500 at a time: SQLite's limit on bound parameters is high, but not unbounded. */
+export async function inChunks<T>(ids: Iterable<string>, query: (chunk: string[], list: string) => Promise<{ rows: T[] }>): Promise<T[]> {
+  const distinct = [...new Set([...ids].filter((id) => id !== ''))];
+  const rows: T[] = [];
+  for (let i = 0; i < distinct.length; i += 500) {
+    const chunk = distinct.slice(i, i + 500);
+    rows.push(...(await query(chunk, placeholders(chunk.length))).rows);
+  }
+  return rows;
+}
+
 /** `(?, ?, ?)` for an IN list of `count` values. */
 export function placeholders(count: number): string {
   return `(${Array.from({ length: count }, () => '?').join(', ')})`;
+}
+
+/** `a = ?, b = ?` for the columns whose value is not undefined (null is a value: it clears the column). */
+export function assignments(columns: Record<string, unknown>): { sql: string; params: unknown[] } {
+  const set = Object.entries(columns).filter(([, value]) => value !== undefined);
+  return { sql: set.map(([column]) => `${column} = ?`).join(', '), params: set.map(([, value]) => (typeof value === 'boolean' ? (value ? 1 : 0) : value)) };
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
-import { isoTimeOrNull, placeholders, Sql, storedJsonObject, toInt, toIntOrNull, Where } from '@tollgate/database';
-import { apiKeyFromRow, apiKeyToApi } from '@tollgate/keys';
-import { currentSpendNanos, teamFromRow, teamToApi } from '@tollgate/teams';
+import { inChunks, isoTimeOrNull, Sql, storedJsonObject, toInt, toIntOrNull, Where } from '@tollgate/database';
+import { ApiKeysRepository, apiKeyToApi } from '@tollgate/keys';
+import { currentSpendNanos, teamToApi, TeamsRepository } from '@tollgate/teams';
 import { metricPointFromRow, metricTotal, type MetricPoint } from './metric-total';
 import { DAY_MS, type Pagination, type ReportGroupBy, type SessionFilter, type SpendLogFilter } from './spend-query.dto';
 
@@ -61,7 +61,11 @@ function isoDay(day: number): string {
  */
 @Injectable()
 export class SpendReportsService {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly teamsTable: TeamsRepository,
+  ) {}
 
   /** Ledger rows, newest first. request_id breaks ties so pages never overlap or skip a row. */
   async logs(filter: SpendLogFilter, page: Pagination): Promise<Record<string, unknown>[]> {
@@ -84,20 +88,16 @@ export class SpendReportsService {
 
   /** Keys with their spend in the current budget window, highest first; `token` narrows it to one key. */
   async keys(token?: string, now = Date.now()): Promise<Record<string, unknown>[]> {
-    const result = token
-      ? await this.sql.query(`SELECT * FROM api_keys WHERE token = ?`, [token])
-      : await this.sql.query(`SELECT * FROM api_keys ORDER BY created_at, token`);
-    const keys = result.rows.map(apiKeyFromRow);
+    const one = token ? await this.apiKeys.findByToken(token) : null;
+    const keys = token ? (one ? [one] : []) : await this.apiKeys.all();
     keys.sort((a, b) => currentSpendNanos(b, now) - currentSpendNanos(a, now));
     return keys.map((key) => apiKeyToApi(key, now));
   }
 
   /** Teams with their budget state and how many keys they hold, highest spend first. */
   async teams(now = Date.now()): Promise<Record<string, unknown>[]> {
-    const result = await this.sql.query(
-      `SELECT t.*, (SELECT COUNT(*) FROM api_keys k WHERE k.team_id = t.team_id) AS key_count FROM teams t ORDER BY t.created_at, t.team_id`,
-    );
-    const teams = result.rows.map((row) => ({ team: teamFromRow(row), keyCount: toInt(row.key_count) }));
+    const [list, keyCounts] = await Promise.all([this.teamsTable.list(), this.apiKeys.countByTeam()]);
+    const teams = list.map((team) => ({ team, keyCount: keyCounts.get(team.teamId) ?? 0 }));
     teams.sort((a, b) => currentSpendNanos(b.team, now) - currentSpendNanos(a.team, now));
     return teams.map(({ team, keyCount }) => {
       const api = teamToApi(team, now);
@@ -216,28 +216,17 @@ export class SpendReportsService {
 
   /** How a report names each group: LiteLLM's field first, plus the id or alias that makes it unambiguous. */
   private async labelsFor(groupBy: ReportGroupBy, subjects: (string | null)[]): Promise<(subject: string | null) => Record<string, unknown>> {
-    const ids = [...new Set(subjects.filter((s): s is string => s !== null))];
+    const ids = subjects.filter((s): s is string => s !== null);
     if (groupBy === 'customer') return (subject) => ({ customer: subject });
     if (groupBy === 'team') {
-      const aliases = await this.lookup(`SELECT team_id AS id, team_alias AS label FROM teams WHERE team_id IN`, ids);
+      const aliases = await this.teamsTable.aliasesOf(ids);
       return (subject) => ({
         team_name: subject === null ? UNASSIGNED_TEAM : (aliases.get(subject) ?? subject),
         team_id: subject,
       });
     }
-    const aliases = await this.lookup(`SELECT token AS id, key_alias AS label FROM api_keys WHERE token IN`, ids);
-    return (subject) => ({ api_key: subject, key_alias: subject === null ? null : (aliases.get(subject) ?? null) });
-  }
-
-  private async lookup(select: string, ids: string[]): Promise<Map<string, string>> {
-    const labels = new Map<string, string>();
-    // Chunked: SQLite's default limit on bound parameters is far above a report's group count, but not unbounded.
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const result = await this.sql.query<{ id: string; label: string | null }>(`${select} ${placeholders(chunk.length)}`, chunk);
-      for (const row of result.rows) if (row.label) labels.set(row.id, row.label);
-    }
-    return labels;
+    const names = await this.apiKeys.namesOf(ids);
+    return (subject) => ({ api_key: subject, key_alias: subject === null ? null : names.get(subject)?.keyAlias || null });
   }
 
   /**
@@ -290,17 +279,16 @@ export class SpendReportsService {
   /** Active seconds per session from the tools' own metric (Claude Code's claude_code.active_time.total). */
   private async reportedActiveSeconds(sessionIds: string[]): Promise<Map<string, number>> {
     const points = new Map<string, MetricPoint[]>();
-    for (let i = 0; i < sessionIds.length; i += 500) {
-      const chunk = sessionIds.slice(i, i + 500);
-      const result = await this.sql.query(
+    const rows = await inChunks(sessionIds, (chunk, list) =>
+      this.sql.query(
         `SELECT session_id, series, start_time_unix_nano, time_unix_nano, value, cumulative FROM subscription_metric_points
-          WHERE metric = 'active_seconds' AND session_id IN ${placeholders(chunk.length)}`,
+          WHERE metric = 'active_seconds' AND session_id IN ${list}`,
         chunk,
-      );
-      for (const row of result.rows) {
-        const session = String(row.session_id);
-        points.set(session, [...(points.get(session) ?? []), metricPointFromRow(row)]);
-      }
+      ),
+    );
+    for (const row of rows) {
+      const session = String(row.session_id);
+      points.set(session, [...(points.get(session) ?? []), metricPointFromRow(row)]);
     }
     return new Map([...points].map(([session, list]) => [session, Math.round(metricTotal(list) * 1000) / 1000]));
   }

@@ -1,4 +1,6 @@
 import { Global, Module } from '@nestjs/common';
+import { KeysModule } from '@tollgate/keys';
+import { TeamsModule } from '@tollgate/teams';
 import { SpendLedger } from './spend-ledger';
 import { SpendLogRepository } from './spend-log.repository';
 import { SpendReportsService } from './spend-reports.service';
@@ -11,6 +13,7 @@ import { UnsettledRecovery } from './unsettled-recovery';
 
 @Global()
 @Module({
+  imports: [KeysModule, TeamsModule],
   controllers: [SpendController],
   providers: [SpendLogRepository, SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService, SubscriptionLedger],
   exports: [SpendLogRepository, SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SubscriptionLedger, SpendReportsService],

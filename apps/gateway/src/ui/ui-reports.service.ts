@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
-import { placeholders, Sql, toInt, toIntOrNull, Where } from '@tollgate/database';
-import { apiKeyFromRow, isKeyToken, MASTER_KEY_LEDGER_LABEL, type ApiKey } from '@tollgate/keys';
+import { Sql, toInt, toIntOrNull, Where } from '@tollgate/database';
+import { ApiKeysRepository, isKeyToken, MASTER_KEY_LEDGER_LABEL, type ApiKey } from '@tollgate/keys';
 import { ModelRegistry } from '@tollgate/routing';
 import { DAY_MS, utcMidnight } from '@tollgate/spend';
-import { budgetResetAt, currentSpendNanos, teamFromRow, type Team } from '@tollgate/teams';
+import { budgetResetAt, currentSpendNanos, TeamsRepository, type Team } from '@tollgate/teams';
 import { InvalidRequestError } from '../common/invalid-request.error';
 import { HealthService } from '../health/health.service';
 import type { UiLogsQueryDto } from './ui.dto';
@@ -39,14 +39,14 @@ interface Holder {
 export class UiReportsService {
   constructor(
     private readonly sql: Sql,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly teams: TeamsRepository,
     private readonly registry: ModelRegistry,
     private readonly health: HealthService,
   ) {}
 
   async overview(now = Date.now()): Promise<Record<string, unknown>> {
-    const [teamRows, keyRows] = await Promise.all([this.sql.query(`SELECT * FROM teams`), this.sql.query(`SELECT * FROM api_keys`)]);
-    const teams = teamRows.rows.map(teamFromRow);
-    const keys = keyRows.rows.map(apiKeyFromRow);
+    const [teams, keys] = await Promise.all([this.teams.list(), this.apiKeys.all()]);
     const teamHolders = teams.map((team) => teamHolder(team, now));
     const keyHolders = keys.map((key) => keyHolder(key, now));
     const bySpend = (a: Holder, b: Holder) => b.spendNanos - a.spendNanos || a.label.localeCompare(b.label);
@@ -168,14 +168,14 @@ export class UiReportsService {
       [...where.params, limit + 1],
     );
     const page = result.rows.slice(0, limit);
-    const [keyNames, teamNames] = await Promise.all([
-      this.lookup<{ token: string; key_alias: string | null; key_name: string }>('api_keys', 'token', 'token, key_alias, key_name', page.map((r) => r.api_key)),
-      this.lookup<{ team_id: string; team_alias: string | null }>('teams', 'team_id', 'team_id, team_alias', page.map((r) => r.team_id)),
+    const [keyNames, teamAliases] = await Promise.all([
+      this.apiKeys.namesOf(page.flatMap((row) => (typeof row.api_key === 'string' ? [row.api_key] : []))),
+      this.teams.aliasesOf(page.flatMap((row) => (typeof row.team_id === 'string' ? [row.team_id] : []))),
     ]);
     const rows = page.map((row) => {
       const isMaster = row.api_key === MASTER_KEY_LEDGER_LABEL;
       const key = keyNames.get(String(row.api_key));
-      const team = teamNames.get(String(row.team_id));
+
       return {
         request_id: row.request_id,
         start_time: new Date(toInt(row.start_time)).toISOString(),
@@ -183,10 +183,10 @@ export class UiReportsService {
         status: row.status,
         call_type: row.call_type,
         api_key: isMaster ? null : (row.api_key ?? null),
-        key_label: isMaster ? MASTER_KEY_LABEL : (key?.key_alias ?? key?.key_name ?? (row.api_key ? 'deleted key' : null)),
-        key_name: isMaster ? null : (key?.key_name ?? null),
+        key_label: isMaster ? MASTER_KEY_LABEL : (key?.keyAlias ?? key?.keyName ?? (row.api_key ? 'deleted key' : null)),
+        key_name: isMaster ? null : (key?.keyName ?? null),
         team_id: row.team_id ?? null,
-        team_label: row.team_id ? (team?.team_alias ?? String(row.team_id)) : null,
+        team_label: row.team_id ? (teamAliases.get(String(row.team_id)) ?? String(row.team_id)) : null,
         end_user: row.end_user ?? null,
         model_group: row.model_group ?? null,
         model: row.model ?? null,
@@ -257,16 +257,9 @@ export class UiReportsService {
     if (value.startsWith('sk-') && !value.startsWith('sk-...')) {
       throw new InvalidRequestError('Filter by the key alias or its token, not the raw key', 'key', 'invalid_field');
     }
-    const found = await this.sql.query<{ token: string }>(`SELECT token FROM api_keys WHERE key_alias = ?`, [value]);
-    if (found.rows.length === 0) throw new InvalidRequestError(`No key has the alias "${value}"`, 'key', 'invalid_field');
-    return found.rows[0].token;
-  }
-
-  private async lookup<T extends Record<string, unknown>>(table: string, column: string, columns: string, ids: unknown[]): Promise<Map<string, T>> {
-    const distinct = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
-    if (distinct.length === 0) return new Map();
-    const rows = await this.sql.query<T>(`SELECT ${columns} FROM ${table} WHERE ${column} IN ${placeholders(distinct.length)}`, distinct);
-    return new Map(rows.rows.map((row) => [String(row[column]), row]));
+    const token = await this.apiKeys.tokenOfAlias(value);
+    if (token === null) throw new InvalidRequestError(`No key has the alias "${value}"`, 'key', 'invalid_field');
+    return token;
   }
 }
 
