@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { BudgetAccounts, type BudgetHolder } from '@tollgate/budgets';
-import { Sql } from '@tollgate/database';
+import { inChunks, Sql, toInt, Where } from '@tollgate/database';
 import type { TokenCounts } from './cost';
+import { metricPointFromRow, type MetricPoint } from './metric-total';
+import type { TimeRange } from './spend-query.dto';
 import type { LedgerEntry } from './spend-ledger';
 import type { SubscriptionLedgerEntry } from './subscription-ledger';
 import { MAX_STORED_ERROR_CHARS, storableId, storableMetadata, storableText } from './stored-values';
@@ -12,13 +14,55 @@ export interface SettledRow {
   keySpendNanos: number | null;
 }
 
+/** Which ledger rows to read: every filter given must match. */
+export interface LedgerFilter {
+  requestId?: string;
+  apiKey?: string;
+  sessionId?: string;
+  teamId?: string;
+  endUser?: string;
+  modelGroup?: string;
+  status?: string;
+  source?: string;
+  range: TimeRange;
+  /** Keyset cursor: only rows older than this (start_time, request_id). */
+  before?: { startTime: number; requestId: string };
+}
+
+/** One team's traffic on one UTC day (`day` counts days since the epoch). */
+export interface TeamDay {
+  teamId: string | null;
+  day: number;
+  requests: number;
+  tokens: number;
+  spendNanos: number;
+  errors: number;
+  refused: number;
+}
+
+/** Spend of one model for one report subject (team, key or end user) on one UTC day. */
+export interface SubjectModelDay {
+  day: number;
+  subject: string | null;
+  model: string | null;
+  spendNanos: number;
+  tokens: number;
+}
+
+export type ReportSubject = 'team' | 'api_key' | 'customer';
+
 interface Insert {
   sql: string;
   params: unknown[];
 }
 
 /**
- * Writes `spend_logs`. A row and its budget movement (reservation → actual cost) commit in one
+ * The ledger, `spend_logs`. Every list read is shaped for its indexes — an equality filter on
+ * api_key, team_id, end_user or session_id followed by start_time order — and pages with LIMIT,
+ * never COUNT(*), so it stays fast at millions of rows. Days are UTC, bucketed as
+ * `start_time / 86400000`: integer division on both drivers.
+ *
+ * Writes: a row and its budget movement (reservation → actual cost) commit in one
  * transaction owned here; budgets supplies the movement as a step. Every INSERT is
  * `ON CONFLICT (request_id) DO NOTHING`, so a request is charged exactly once however often
  * settlement runs. Every client-controlled value is made storable first (stored-values.ts), so no
@@ -104,6 +148,121 @@ export class SpendLogRepository {
       },
       { requestId, holders, actualNanos: entry.spendNanos, now: entry.endTime },
     );
+  }
+
+  /** Ledger rows, newest first; request_id breaks ties so pages never overlap or skip a row. */
+  async newestFirst(filter: LedgerFilter, limit: number, offset = 0): Promise<Record<string, unknown>[]> {
+    const where = new Where()
+      .equals('request_id', filter.requestId)
+      .equals('api_key', filter.apiKey)
+      .equals('session_id', filter.sessionId)
+      .equals('team_id', filter.teamId)
+      .equals('end_user', filter.endUser)
+      .equals('model_group', filter.modelGroup)
+      .equals('status', filter.status)
+      .equals('source', filter.source)
+      .within('start_time', filter.range);
+    if (filter.before) {
+      const { startTime, requestId } = filter.before;
+      where.and('start_time < ? OR (start_time = ? AND request_id < ?)', startTime, startTime, requestId);
+    }
+    const result = await this.sql.query(`SELECT * FROM spend_logs ${where.sql} ORDER BY start_time DESC, request_id DESC LIMIT ? OFFSET ?`, [
+      ...where.params,
+      limit,
+      offset,
+    ]);
+    return result.rows;
+  }
+
+  /**
+   * Traffic per team per UTC day since `sinceMs`: one grouped range scan over the start_time
+   * index, days bucketed as `start_time / 86400000` (integer division on both drivers).
+   */
+  async teamDays(sinceMs: number): Promise<TeamDay[]> {
+    const result = await this.sql.query<Record<string, unknown>>(
+      `SELECT team_id, start_time / 86400000 AS day, COUNT(*) AS requests, SUM(total_tokens) AS tokens, SUM(spend_nanos) AS spend,
+              SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS errors,
+              SUM(CASE WHEN status = 'budget_exceeded' THEN 1 ELSE 0 END) AS refused
+         FROM spend_logs
+        WHERE start_time >= ?
+        GROUP BY team_id, start_time / 86400000`,
+      [sinceMs],
+    );
+    return result.rows.map((row) => ({
+      teamId: (row.team_id as string | null) ?? null,
+      day: toInt(row.day),
+      requests: toInt(row.requests),
+      tokens: toInt(row.tokens),
+      spendNanos: toInt(row.spend),
+      errors: toInt(row.errors),
+      refused: toInt(row.refused),
+    }));
+  }
+
+  /** All-time spend per virtual key, highest first, with the key's names where it still exists. */
+  async spendPerKey(limit: number): Promise<{ apiKey: string; keyAlias: string | null; keyName: string | null; spendNanos: number }[]> {
+    const result = await this.sql.query<{ api_key: string; key_alias: string | null; key_name: string | null; total: unknown }>(
+      `SELECT s.api_key, k.key_alias, k.key_name, s.total
+         FROM (SELECT api_key, SUM(spend_nanos) AS total FROM spend_logs WHERE api_key IS NOT NULL GROUP BY api_key) s
+         LEFT JOIN api_keys k ON k.token = s.api_key
+        ORDER BY s.total DESC, s.api_key
+        LIMIT ?`,
+      [limit],
+    );
+    return result.rows.map((row) => ({ apiKey: row.api_key, keyAlias: row.key_alias ?? null, keyName: row.key_name ?? null, spendNanos: toInt(row.total) }));
+  }
+
+  /** Spend per UTC day, per subject, per model, within a closed window. */
+  async subjectModelDays(range: { fromMs: number; toMs: number }, subject: ReportSubject, filter: { teamId?: string; apiKey?: string }): Promise<SubjectModelDay[]> {
+    const where = new Where().within('l.start_time', range).equals('l.team_id', filter.teamId).equals('l.api_key', filter.apiKey);
+    const column = { team: 'l.team_id', api_key: 'l.api_key', customer: 'l.end_user' }[subject];
+    const result = await this.sql.query<{ day: unknown; subject: string | null; model: string | null; spend: unknown; tokens: unknown }>(
+      `SELECT l.start_time / 86400000 AS day, ${column} AS subject, l.model, SUM(l.spend_nanos) AS spend, SUM(l.total_tokens) AS tokens
+         FROM spend_logs l ${where.sql}
+        GROUP BY l.start_time / 86400000, ${column}, l.model`,
+      where.params,
+    );
+    return result.rows.map((row) => ({ day: toInt(row.day), subject: row.subject, model: row.model ?? null, spendNanos: toInt(row.spend), tokens: toInt(row.tokens) }));
+  }
+
+  /** Per-session totals, most recently active first. */
+  async sessionTotals(filter: Pick<LedgerFilter, 'apiKey' | 'teamId' | 'source' | 'range'>, limit: number, offset: number): Promise<Record<string, unknown>[]> {
+    const where = new Where()
+      .and('session_id IS NOT NULL')
+      .equals('api_key', filter.apiKey)
+      .equals('team_id', filter.teamId)
+      .equals('source', filter.source)
+      .within('start_time', filter.range);
+    const result = await this.sql.query(
+      `SELECT session_id, api_key, team_id, source, client_tool, COUNT(*) AS requests,
+              SUM(reported_cost_nanos) AS reported_cost, COUNT(reported_cost_nanos) AS reported_costs, MAX(end_time) AS last_end,
+              SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(total_tokens) AS total_tokens,
+              SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
+              SUM(spend_nanos) AS spend, MIN(start_time) AS first_call, MAX(start_time) AS last_call
+         FROM spend_logs ${where.sql}
+        GROUP BY session_id, api_key, team_id, source, client_tool
+        ORDER BY last_call DESC, session_id
+        LIMIT ? OFFSET ?`,
+      [...where.params, limit, offset],
+    );
+    return result.rows;
+  }
+
+  /** A metric's points per session, as subscription tools reported them (subscription_metric_points). */
+  async metricPointsOf(metric: string, sessionIds: string[]): Promise<Map<string, MetricPoint[]>> {
+    const rows = await inChunks(sessionIds, (chunk, list) =>
+      this.sql.query(
+        `SELECT session_id, series, start_time_unix_nano, time_unix_nano, value, cumulative FROM subscription_metric_points
+          WHERE metric = ? AND session_id IN ${list}`,
+        [metric, ...chunk],
+      ),
+    );
+    const points = new Map<string, MetricPoint[]>();
+    for (const row of rows) {
+      const session = String(row.session_id);
+      points.set(session, [...(points.get(session) ?? []), metricPointFromRow(row)]);
+    }
+    return points;
   }
 
   private async insertSettled(row: Insert, movement: { requestId: string; holders: BudgetHolder[]; actualNanos: number; now: number }): Promise<SettledRow> {

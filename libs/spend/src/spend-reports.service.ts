@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
-import { inChunks, isoTimeOrNull, Sql, storedJsonObject, toInt, toIntOrNull, Where } from '@tollgate/database';
+import { isoTimeOrNull, storedJsonObject, toInt, toIntOrNull } from '@tollgate/database';
 import { ApiKeysRepository, apiKeyToApi } from '@tollgate/keys';
 import { currentSpendNanos, teamToApi, TeamsRepository } from '@tollgate/teams';
-import { metricPointFromRow, metricTotal, type MetricPoint } from './metric-total';
+import { metricTotal } from './metric-total';
+import { SpendLogRepository } from './spend-log.repository';
 import { DAY_MS, type Pagination, type ReportGroupBy, type SessionFilter, type SpendLogFilter } from './spend-query.dto';
 
 /** How LiteLLM's admin UI labels spend that belongs to no team. */
@@ -52,38 +53,35 @@ function isoDay(day: number): string {
 }
 
 /**
- * Read side of the spend ledger: LiteLLM's /spend and /global/spend reports.
- *
- * Every list query is shaped for the spend_logs indexes — an equality filter on api_key, team_id,
- * end_user or session_id followed by start_time order — and pages with LIMIT, never COUNT(*), so
- * it stays fast at millions of rows. Sums are integer nano-dollars in SQL and become USD only here,
- * at the edge. Days are UTC, bucketed as `start_time / 86400000`: integer division on both drivers.
+ * Read side of the spend ledger: LiteLLM's /spend and /global/spend reports, shaped from what the
+ * repositories read. Sums are integer nano-dollars and become USD only here, at the edge.
  */
 @Injectable()
 export class SpendReportsService {
   constructor(
-    private readonly sql: Sql,
+    private readonly spendLogs: SpendLogRepository,
     private readonly apiKeys: ApiKeysRepository,
     private readonly teamsTable: TeamsRepository,
   ) {}
 
   /** Ledger rows, newest first. request_id breaks ties so pages never overlap or skip a row. */
   async logs(filter: SpendLogFilter, page: Pagination): Promise<Record<string, unknown>[]> {
-    const where = new Where()
-      .equals('request_id', filter.requestId)
-      .equals('api_key', filter.apiKeyToken)
-      .equals('session_id', filter.sessionId)
-      .equals('team_id', filter.teamId)
-      .equals('end_user', filter.endUser)
-      .equals('model_group', filter.modelGroup)
-      .equals('status', filter.status)
-      .equals('source', filter.source)
-      .within('start_time', filter.range);
-    const result = await this.sql.query(
-      `SELECT * FROM spend_logs ${where.sql} ORDER BY start_time DESC, request_id DESC LIMIT ? OFFSET ?`,
-      [...where.params, page.pageSize, (page.page - 1) * page.pageSize],
+    const rows = await this.spendLogs.newestFirst(
+      {
+        requestId: filter.requestId,
+        apiKey: filter.apiKeyToken,
+        sessionId: filter.sessionId,
+        teamId: filter.teamId,
+        endUser: filter.endUser,
+        modelGroup: filter.modelGroup,
+        status: filter.status,
+        source: filter.source,
+        range: filter.range,
+      },
+      page.pageSize,
+      (page.page - 1) * page.pageSize,
     );
-    return result.rows.map(spendLogToApi);
+    return rows.map(spendLogToApi);
   }
 
   /** Keys with their spend in the current budget window, highest first; `token` narrows it to one key. */
@@ -120,18 +118,10 @@ export class SpendReportsService {
    */
   async globalTeams(now = Date.now()): Promise<{ teams: string[]; total_spend_per_team: { team_id: string; total_spend: number }[]; daily_spend: Record<string, unknown>[] }> {
     const since = (Math.floor(now / DAY_MS) - 30) * DAY_MS;
-    const result = await this.sql.query<{ team_id: string | null; day: unknown; spend: unknown }>(
-      `SELECT team_id, start_time / 86400000 AS day, SUM(spend_nanos) AS spend
-         FROM spend_logs WHERE start_time >= ?
-        GROUP BY team_id, start_time / 86400000`,
-      [since],
-    );
     const totals = new Map<string, number>();
     const days = new Map<number, Map<string, number>>();
-    for (const row of result.rows) {
-      const team = row.team_id ?? UNASSIGNED_TEAM;
-      const day = toInt(row.day);
-      const spend = toInt(row.spend);
+    for (const { teamId, day, spendNanos: spend } of await this.spendLogs.teamDays(since)) {
+      const team = teamId ?? UNASSIGNED_TEAM;
       totals.set(team, (totals.get(team) ?? 0) + spend);
       const perTeam = days.get(day) ?? new Map<string, number>();
       perTeam.set(team, (perTeam.get(team) ?? 0) + spend);
@@ -153,19 +143,11 @@ export class SpendReportsService {
 
   /** LiteLLM's /global/spend/keys: all-time spend per virtual key from the ledger, highest first. */
   async globalKeys(limit: number): Promise<Record<string, unknown>[]> {
-    const result = await this.sql.query<{ api_key: string; key_alias: string | null; key_name: string | null; total: unknown }>(
-      `SELECT s.api_key, k.key_alias, k.key_name, s.total
-         FROM (SELECT api_key, SUM(spend_nanos) AS total FROM spend_logs WHERE api_key IS NOT NULL GROUP BY api_key) s
-         LEFT JOIN api_keys k ON k.token = s.api_key
-        ORDER BY s.total DESC, s.api_key
-        LIMIT ?`,
-      [limit],
-    );
-    return result.rows.map((row) => ({
-      api_key: row.api_key,
-      key_alias: row.key_alias ?? null,
-      key_name: row.key_name ?? null,
-      total_spend: nanosToUsd(toInt(row.total)),
+    return (await this.spendLogs.spendPerKey(limit)).map((row) => ({
+      api_key: row.apiKey,
+      key_alias: row.keyAlias,
+      key_name: row.keyName,
+      total_spend: nanosToUsd(row.spendNanos),
     }));
   }
 
@@ -174,27 +156,18 @@ export class SpendReportsService {
    * Team entries are named by alias (falling back to the id), as LiteLLM's `team_name` is.
    */
   async report(range: { fromMs: number; toMs: number }, groupBy: ReportGroupBy, filter: { teamId?: string; apiKeyToken?: string }): Promise<Record<string, unknown>[]> {
-    const where = new Where().within('l.start_time', range).equals('l.team_id', filter.teamId).equals('l.api_key', filter.apiKeyToken);
-    const column = { team: 'l.team_id', api_key: 'l.api_key', customer: 'l.end_user' }[groupBy];
-    const result = await this.sql.query<{ day: unknown; subject: string | null; model: string | null; spend: unknown; tokens: unknown }>(
-      `SELECT l.start_time / 86400000 AS day, ${column} AS subject, l.model, SUM(l.spend_nanos) AS spend, SUM(l.total_tokens) AS tokens
-         FROM spend_logs l ${where.sql}
-        GROUP BY l.start_time / 86400000, ${column}, l.model`,
-      where.params,
-    );
-    const labels = await this.labelsFor(groupBy, result.rows.map((row) => row.subject));
+    const rows = await this.spendLogs.subjectModelDays(range, groupBy, { teamId: filter.teamId, apiKey: filter.apiKeyToken });
+    const labels = await this.labelsFor(groupBy, rows.map((row) => row.subject));
 
     interface Group { subject: string | null; nanos: number; models: { model: string | null; nanos: number; tokens: number }[] }
     const days = new Map<number, Map<string | null, Group>>();
-    for (const row of result.rows) {
-      const day = toInt(row.day);
-      const groups = days.get(day) ?? new Map<string | null, Group>();
-      days.set(day, groups);
+    for (const row of rows) {
+      const groups = days.get(row.day) ?? new Map<string | null, Group>();
+      days.set(row.day, groups);
       const group = groups.get(row.subject) ?? { subject: row.subject, nanos: 0, models: [] };
       groups.set(row.subject, group);
-      const nanos = toInt(row.spend);
-      group.nanos += nanos;
-      group.models.push({ model: row.model ?? null, nanos, tokens: toInt(row.tokens) });
+      group.nanos += row.spendNanos;
+      group.models.push({ model: row.model, nanos: row.spendNanos, tokens: row.tokens });
     }
 
     const listName = { team: 'teams', api_key: 'api_keys', customer: 'customers' }[groupBy];
@@ -237,26 +210,13 @@ export class SpendReportsService {
    * (Claude Code's active_time.total metric) where there is one, else the span of the session's calls.
    */
   async sessions(filter: SessionFilter, page: Pagination): Promise<Record<string, unknown>[]> {
-    const where = new Where()
-      .and('session_id IS NOT NULL')
-      .equals('api_key', filter.apiKeyToken)
-      .equals('team_id', filter.teamId)
-      .equals('source', filter.source)
-      .within('start_time', filter.range);
-    const result = await this.sql.query(
-      `SELECT session_id, api_key, team_id, source, client_tool, COUNT(*) AS requests,
-              SUM(reported_cost_nanos) AS reported_cost, COUNT(reported_cost_nanos) AS reported_costs, MAX(end_time) AS last_end,
-              SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(total_tokens) AS total_tokens,
-              SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
-              SUM(spend_nanos) AS spend, MIN(start_time) AS first_call, MAX(start_time) AS last_call
-         FROM spend_logs ${where.sql}
-        GROUP BY session_id, api_key, team_id, source, client_tool
-        ORDER BY last_call DESC, session_id
-        LIMIT ? OFFSET ?`,
-      [...where.params, page.pageSize, (page.page - 1) * page.pageSize],
+    const rows = await this.spendLogs.sessionTotals(
+      { apiKey: filter.apiKeyToken, teamId: filter.teamId, source: filter.source, range: filter.range },
+      page.pageSize,
+      (page.page - 1) * page.pageSize,
     );
-    const activeSeconds = await this.reportedActiveSeconds(result.rows.filter((row) => row.client_tool).map((row) => String(row.session_id)));
-    return result.rows.map((row) => ({
+    const activeSeconds = await this.reportedActiveSeconds(rows.filter((row) => row.client_tool).map((row) => String(row.session_id)));
+    return rows.map((row) => ({
       session_id: row.session_id,
       source: row.source ?? 'gateway',
       client_tool: row.client_tool ?? null,
@@ -278,18 +238,7 @@ export class SpendReportsService {
 
   /** Active seconds per session from the tools' own metric (Claude Code's claude_code.active_time.total). */
   private async reportedActiveSeconds(sessionIds: string[]): Promise<Map<string, number>> {
-    const points = new Map<string, MetricPoint[]>();
-    const rows = await inChunks(sessionIds, (chunk, list) =>
-      this.sql.query(
-        `SELECT session_id, series, start_time_unix_nano, time_unix_nano, value, cumulative FROM subscription_metric_points
-          WHERE metric = 'active_seconds' AND session_id IN ${list}`,
-        chunk,
-      ),
-    );
-    for (const row of rows) {
-      const session = String(row.session_id);
-      points.set(session, [...(points.get(session) ?? []), metricPointFromRow(row)]);
-    }
+    const points = await this.spendLogs.metricPointsOf('active_seconds', sessionIds);
     return new Map([...points].map(([session, list]) => [session, Math.round(metricTotal(list) * 1000) / 1000]));
   }
 }

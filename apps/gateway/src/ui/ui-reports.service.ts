@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
-import { Sql, toInt, toIntOrNull, Where } from '@tollgate/database';
+import { toInt, toIntOrNull } from '@tollgate/database';
 import { ApiKeysRepository, isKeyToken, MASTER_KEY_LEDGER_LABEL, type ApiKey } from '@tollgate/keys';
 import { ModelRegistry } from '@tollgate/routing';
-import { DAY_MS, utcMidnight } from '@tollgate/spend';
+import { DAY_MS, SpendLogRepository, utcMidnight } from '@tollgate/spend';
 import { budgetResetAt, currentSpendNanos, TeamsRepository, type Team } from '@tollgate/teams';
 import { InvalidRequestError } from '../common/invalid-request.error';
 import { HealthService } from '../health/health.service';
@@ -32,13 +32,13 @@ interface Holder {
 }
 
 /**
- * The dashboard's read side: plain SQL over the same tables the admin API uses, shaped for the
- * pages. Money leaves here as USD (converted from integer nano-dollars only at this edge).
+ * The dashboard's read side: the same repositories the admin API and /spend reports use, shaped
+ * for the pages. Money leaves here as USD (converted from integer nano-dollars only at this edge).
  */
 @Injectable()
 export class UiReportsService {
   constructor(
-    private readonly sql: Sql,
+    private readonly spendLogs: SpendLogRepository,
     private readonly apiKeys: ApiKeysRepository,
     private readonly teams: TeamsRepository,
     private readonly registry: ModelRegistry,
@@ -78,36 +78,25 @@ export class UiReportsService {
     };
   }
 
-  /**
-   * Daily spend per team and traffic totals since midnight UTC 29 days ago: one grouped range
-   * scan over the `start_time` index, bucketed by integer division (exact on both drivers).
-   */
+  /** Daily spend per team and traffic totals since midnight UTC 29 days ago. */
   private async last30Days(teamLabels: Map<string, string>, now: number): Promise<Record<string, unknown>> {
     const firstDay = Math.floor(now / DAY_MS) - (CHART_DAYS - 1);
-    const result = await this.sql.query<Record<string, unknown>>(
-      `SELECT team_id, start_time / 86400000 AS day, COUNT(*) AS requests, SUM(total_tokens) AS tokens, SUM(spend_nanos) AS spend,
-              SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS errors,
-              SUM(CASE WHEN status = 'budget_exceeded' THEN 1 ELSE 0 END) AS refused
-         FROM spend_logs
-        WHERE start_time >= ?
-        GROUP BY team_id, start_time / 86400000`,
-      [firstDay * DAY_MS],
-    );
+    const teamDays = await this.spendLogs.teamDays(firstDay * DAY_MS);
     const days = Array.from({ length: CHART_DAYS }, (_, i) => new Date((firstDay + i) * DAY_MS).toISOString().slice(0, 10));
     const perTeam = new Map<string, number[]>();
     const traffic = { requests: 0, tokens: 0, errors: 0, refused: 0, spend: 0 };
-    for (const row of result.rows) {
-      const index = toInt(row.day) - firstDay;
+    for (const row of teamDays) {
+      const index = row.day - firstDay;
       if (index < 0 || index >= CHART_DAYS) continue;
-      const team = (row.team_id as string | null) ?? '';
+      const team = row.teamId ?? '';
       const series = perTeam.get(team) ?? new Array<number>(CHART_DAYS).fill(0);
-      series[index] += toInt(row.spend);
+      series[index] += row.spendNanos;
       perTeam.set(team, series);
-      traffic.requests += toInt(row.requests);
-      traffic.tokens += toInt(row.tokens);
-      traffic.errors += toInt(row.errors);
-      traffic.refused += toInt(row.refused);
-      traffic.spend += toInt(row.spend);
+      traffic.requests += row.requests;
+      traffic.tokens += row.tokens;
+      traffic.errors += row.errors;
+      traffic.refused += row.refused;
+      traffic.spend += row.spendNanos;
     }
     const ranked = [...perTeam.entries()]
       .map(([teamId, values]) => ({ teamId, values, total: values.reduce((a, b) => a + b, 0) }))
@@ -143,31 +132,27 @@ export class UiReportsService {
    * OFFSET, and no COUNT(*) over the table.
    */
   async logs(query: UiLogsQueryDto): Promise<{ rows: Record<string, unknown>[]; next_before: string | null }> {
-    const where = new Where();
-    if (query.key?.trim()) where.equals('api_key', await this.tokenForKeyFilter(query.key.trim()));
-    where
-      .equals('team_id', query.team_id?.trim())
-      .equals('model_group', query.model?.trim())
-      .equals('status', query.status?.trim())
-      .equals('session_id', query.session_id?.trim())
-      .equals('source', query.source?.trim());
+    const apiKey = query.key?.trim() ? await this.tokenForKeyFilter(query.key.trim()) : undefined;
     const from = query.from ? utcDay(query.from, 'from') : null;
     const to = query.to ? utcDay(query.to, 'to') + DAY_MS : null;
     if (from !== null && to !== null && to <= from) throw new InvalidRequestError(`"to" (${query.to}) is before "from" (${query.from})`, 'to', 'invalid_field');
-    where.within('start_time', { fromMs: from, toMs: to });
-    if (query.before) {
-      const split = query.before.indexOf(':');
-      const startTime = Number(query.before.slice(0, split));
-      const requestId = query.before.slice(split + 1);
-      where.and('start_time < ? OR (start_time = ? AND request_id < ?)', startTime, startTime, requestId);
-    }
+    const split = query.before?.indexOf(':') ?? -1;
     const limit = query.limit ?? DEFAULT_LOG_PAGE;
     // One row more than the page tells whether another page exists, without counting.
-    const result = await this.sql.query(
-      `SELECT * FROM spend_logs ${where.sql} ORDER BY start_time DESC, request_id DESC LIMIT ?`,
-      [...where.params, limit + 1],
+    const found = await this.spendLogs.newestFirst(
+      {
+        apiKey,
+        teamId: query.team_id?.trim(),
+        modelGroup: query.model?.trim(),
+        status: query.status?.trim(),
+        sessionId: query.session_id?.trim(),
+        source: query.source?.trim(),
+        range: { fromMs: from, toMs: to },
+        before: query.before ? { startTime: Number(query.before.slice(0, split)), requestId: query.before.slice(split + 1) } : undefined,
+      },
+      limit + 1,
     );
-    const page = result.rows.slice(0, limit);
+    const page = found.slice(0, limit);
     const [keyNames, teamAliases] = await Promise.all([
       this.apiKeys.namesOf(page.flatMap((row) => (typeof row.api_key === 'string' ? [row.api_key] : []))),
       this.teams.aliasesOf(page.flatMap((row) => (typeof row.team_id === 'string' ? [row.team_id] : []))),
@@ -213,7 +198,7 @@ export class UiReportsService {
       };
     });
     const last = page[page.length - 1];
-    return { rows, next_before: result.rows.length > limit && last ? `${toInt(last.start_time)}:${String(last.request_id)}` : null };
+    return { rows, next_before: found.length > limit && last ? `${toInt(last.start_time)}:${String(last.request_id)}` : null };
   }
 
   /** Every alias with its deployments, their health (Ollama probed live) and the fallback chain. */
