@@ -1,7 +1,7 @@
 import type { AccessEpoch } from '@tollgate/database';
 import { AdminError, AdminErrorCode, type TeamsService } from '@tollgate/teams';
 import type { ApiKey } from './api-key';
-import type { ApiKeysRepository } from './api-keys.repository';
+import type { ApiKeysRepository, KeySettings } from './api-keys.repository';
 import { hashKey } from './key-secrets';
 import { KeysService } from './keys.service';
 
@@ -11,7 +11,7 @@ const DAY = 86_400_000;
 function setup() {
   const stored = new Map<string, ApiKey>();
   const repository = {
-    insert: jest.fn(async (token: string, keyName: string) => {
+    insert: jest.fn(async (token: string, keyName: string, _settings: KeySettings, _now: number) => {
       stored.set(token, { token, keyName } as ApiKey);
       return 'written';
     }),
@@ -64,7 +64,7 @@ describe('KeysService', () => {
   ])('a key with duration %s expires at its exact end', async (duration, expiresAt) => {
     const { repository, service } = setup();
     await service.generate({ duration }, NOW);
-    expect(repository.insert.mock.calls[0][2].expiresAt).toBe(expiresAt);
+    expect(repository.insert.mock.calls[0]?.[2].expiresAt).toBe(expiresAt);
   });
 
   it('a taken alias is a key_alias_exists naming the alias', async () => {

@@ -1,5 +1,6 @@
 export * from './call-record';
 export * from './cost';
+export * from './ledger-row';
 export * from './metric-total';
 export * from './price-catalog';
 export * from './refusal-log';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { BudgetAccounts, type BudgetHolder } from '@tollgate/budgets';
 import { inChunks, Sql, toInt, Where } from '@tollgate/database';
 import type { TokenCounts } from './cost';
+import { ledgerRowFromDb, type LedgerRow } from './ledger-row';
 import { metricPointFromRow, type MetricPoint } from './metric-total';
 import type { TimeRange } from './spend-query.dto';
 import type { LedgerEntry } from './spend-ledger';
@@ -151,7 +152,7 @@ export class SpendLogRepository {
   }
 
   /** Ledger rows, newest first; request_id breaks ties so pages never overlap or skip a row. */
-  async newestFirst(filter: LedgerFilter, limit: number, offset = 0): Promise<Record<string, unknown>[]> {
+  async newestFirst(filter: LedgerFilter, limit: number, offset = 0): Promise<LedgerRow[]> {
     const where = new Where()
       .equals('request_id', filter.requestId)
       .equals('api_key', filter.apiKey)
@@ -171,7 +172,7 @@ export class SpendLogRepository {
       limit,
       offset,
     ]);
-    return result.rows;
+    return result.rows.map(ledgerRowFromDb);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
-import { isoTimeOrNull, storedJsonObject, toInt, toIntOrNull } from '@tollgate/database';
+import { isoTimeOrNull, toInt } from '@tollgate/database';
+import type { LedgerRow } from './ledger-row';
 import { ApiKeysRepository, apiKeyToApi } from '@tollgate/keys';
 import { currentSpendNanos, teamToApi, TeamsRepository } from '@tollgate/teams';
 import { metricTotal } from './metric-total';
@@ -11,42 +12,41 @@ import { DAY_MS, type Pagination, type ReportGroupBy, type SessionFilter, type S
 export const UNASSIGNED_TEAM = 'Unassigned';
 
 /** One ledger row with LiteLLM's SpendLogs field names; money in USD, times ISO 8601. */
-export function spendLogToApi(row: Record<string, unknown>): Record<string, unknown> {
+export function spendLogToApi(row: LedgerRow): Record<string, unknown> {
   return {
-    request_id: row.request_id,
-    call_type: row.call_type,
-    api_key: row.api_key ?? null,
-    team_id: row.team_id ?? null,
-    user: row.end_user ?? null,
-    model: row.model ?? null,
-    model_group: row.model_group ?? null,
-    model_id: row.deployment_id ?? null,
-    custom_llm_provider: row.provider ?? null,
-    api_base: row.api_base ?? null,
+    request_id: row.requestId,
+    call_type: row.callType,
+    api_key: row.apiKey,
+    team_id: row.teamId,
+    user: row.endUser,
+    model: row.model,
+    model_group: row.modelGroup,
+    model_id: row.deploymentId,
+    custom_llm_provider: row.provider,
+    api_base: row.apiBase,
     status: row.status,
-    spend: nanosToUsd(toInt(row.spend_nanos)),
-    prompt_tokens: toInt(row.prompt_tokens),
-    completion_tokens: toInt(row.completion_tokens),
-    total_tokens: toInt(row.total_tokens),
-    cache_read_input_tokens: toInt(row.cache_read_tokens),
-    cache_creation_input_tokens: toInt(row.cache_write_tokens),
-    startTime: isoTimeOrNull(toInt(row.start_time)),
-    endTime: isoTimeOrNull(toInt(row.end_time)),
-    request_duration_ms: toInt(row.latency_ms),
-    time_to_first_token_ms: toIntOrNull(row.ttft_ms),
-    session_id: row.session_id ?? null,
-    attempted_fallbacks: toInt(row.attempted_fallbacks),
-    unpriced: toInt(row.unpriced) === 1,
-    estimated: toInt(row.estimated) === 1,
-    error: row.error ?? null,
-    metadata: storedJsonObject(row.metadata),
-    source: row.source ?? 'gateway',
-    client_tool: row.client_tool ?? null,
-    client_tool_version: row.client_tool_version ?? null,
-    reported_cost: row.reported_cost_nanos === null || row.reported_cost_nanos === undefined ? null : nanosToUsd(toInt(row.reported_cost_nanos)),
+    spend: nanosToUsd(row.spendNanos),
+    prompt_tokens: row.promptTokens,
+    completion_tokens: row.completionTokens,
+    total_tokens: row.totalTokens,
+    cache_read_input_tokens: row.cacheReadTokens,
+    cache_creation_input_tokens: row.cacheWriteTokens,
+    startTime: isoTimeOrNull(row.startTime),
+    endTime: isoTimeOrNull(row.endTime),
+    request_duration_ms: row.latencyMs,
+    time_to_first_token_ms: row.ttftMs,
+    session_id: row.sessionId,
+    attempted_fallbacks: row.attemptedFallbacks,
+    unpriced: row.unpriced,
+    estimated: row.estimated,
+    error: row.error,
+    metadata: row.metadata,
+    source: row.source,
+    client_tool: row.clientTool,
+    client_tool_version: row.clientToolVersion,
+    reported_cost: row.reportedCostNanos === null ? null : nanosToUsd(row.reportedCostNanos),
   };
 }
-
 
 function isoDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);

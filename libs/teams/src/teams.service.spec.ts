@@ -30,7 +30,7 @@ function setup() {
     insert: jest.fn().mockResolvedValue(true),
     update: jest.fn().mockResolvedValue(true),
     delete: jest.fn().mockResolvedValue({ deleted: true }),
-    find: jest.fn(async (teamId: string) => team(teamId)),
+    find: jest.fn(async (teamId: string): Promise<Team | null> => team(teamId)),
     list: jest.fn().mockResolvedValue([]),
   };
   const epoch = { refresh: jest.fn().mockResolvedValue(undefined) };

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
-import { toInt, toIntOrNull } from '@tollgate/database';
 import { ApiKeysRepository, isKeyToken, MASTER_KEY_LEDGER_LABEL, type ApiKey } from '@tollgate/keys';
 import { ModelRegistry } from '@tollgate/routing';
 import { DAY_MS, SpendLogRepository, utcMidnight } from '@tollgate/spend';
@@ -154,51 +153,50 @@ export class UiReportsService {
     );
     const page = found.slice(0, limit);
     const [keyNames, teamAliases] = await Promise.all([
-      this.apiKeys.namesOf(page.flatMap((row) => (typeof row.api_key === 'string' ? [row.api_key] : []))),
-      this.teams.aliasesOf(page.flatMap((row) => (typeof row.team_id === 'string' ? [row.team_id] : []))),
+      this.apiKeys.namesOf(page.flatMap((row) => (row.apiKey === null ? [] : [row.apiKey]))),
+      this.teams.aliasesOf(page.flatMap((row) => (row.teamId === null ? [] : [row.teamId]))),
     ]);
     const rows = page.map((row) => {
-      const isMaster = row.api_key === MASTER_KEY_LEDGER_LABEL;
-      const key = keyNames.get(String(row.api_key));
-
+      const isMaster = row.apiKey === MASTER_KEY_LEDGER_LABEL;
+      const key = row.apiKey === null ? undefined : keyNames.get(row.apiKey);
       return {
-        request_id: row.request_id,
-        start_time: new Date(toInt(row.start_time)).toISOString(),
-        end_time: new Date(toInt(row.end_time)).toISOString(),
+        request_id: row.requestId,
+        start_time: new Date(row.startTime).toISOString(),
+        end_time: new Date(row.endTime).toISOString(),
         status: row.status,
-        call_type: row.call_type,
-        api_key: isMaster ? null : (row.api_key ?? null),
-        key_label: isMaster ? MASTER_KEY_LABEL : (key?.keyAlias ?? key?.keyName ?? (row.api_key ? 'deleted key' : null)),
+        call_type: row.callType,
+        api_key: isMaster ? null : row.apiKey,
+        key_label: isMaster ? MASTER_KEY_LABEL : (key?.keyAlias ?? key?.keyName ?? (row.apiKey ? 'deleted key' : null)),
         key_name: isMaster ? null : (key?.keyName ?? null),
-        team_id: row.team_id ?? null,
-        team_label: row.team_id ? (teamAliases.get(String(row.team_id)) ?? String(row.team_id)) : null,
-        end_user: row.end_user ?? null,
-        model_group: row.model_group ?? null,
-        model: row.model ?? null,
-        deployment_id: row.deployment_id ?? null,
-        provider: row.provider ?? null,
-        api_base: row.api_base ?? null,
-        prompt_tokens: toInt(row.prompt_tokens),
-        completion_tokens: toInt(row.completion_tokens),
-        cache_read_tokens: toInt(row.cache_read_tokens),
-        cache_write_tokens: toInt(row.cache_write_tokens),
-        total_tokens: toInt(row.total_tokens),
-        spend: nanosToUsd(toInt(row.spend_nanos)),
-        unpriced: toInt(row.unpriced) === 1,
-        estimated: toInt(row.estimated) === 1,
-        attempted_fallbacks: toInt(row.attempted_fallbacks),
-        latency_ms: toInt(row.latency_ms),
-        ttft_ms: toIntOrNull(row.ttft_ms),
-        session_id: row.session_id ?? null,
-        error: row.error ?? null,
-        source: row.source ?? 'gateway',
-        client_tool: row.client_tool ?? null,
-        client_tool_version: row.client_tool_version ?? null,
-        reported_cost: row.reported_cost_nanos === null || row.reported_cost_nanos === undefined ? null : nanosToUsd(toInt(row.reported_cost_nanos)),
+        team_id: row.teamId,
+        team_label: row.teamId ? (teamAliases.get(row.teamId) ?? row.teamId) : null,
+        end_user: row.endUser,
+        model_group: row.modelGroup,
+        model: row.model,
+        deployment_id: row.deploymentId,
+        provider: row.provider,
+        api_base: row.apiBase,
+        prompt_tokens: row.promptTokens,
+        completion_tokens: row.completionTokens,
+        cache_read_tokens: row.cacheReadTokens,
+        cache_write_tokens: row.cacheWriteTokens,
+        total_tokens: row.totalTokens,
+        spend: nanosToUsd(row.spendNanos),
+        unpriced: row.unpriced,
+        estimated: row.estimated,
+        attempted_fallbacks: row.attemptedFallbacks,
+        latency_ms: row.latencyMs,
+        ttft_ms: row.ttftMs,
+        session_id: row.sessionId,
+        error: row.error,
+        source: row.source,
+        client_tool: row.clientTool,
+        client_tool_version: row.clientToolVersion,
+        reported_cost: row.reportedCostNanos === null ? null : nanosToUsd(row.reportedCostNanos),
       };
     });
     const last = page[page.length - 1];
-    return { rows, next_before: found.length > limit && last ? `${toInt(last.start_time)}:${String(last.request_id)}` : null };
+    return { rows, next_before: found.length > limit && last ? `${last.startTime}:${last.requestId}` : null };
   }
 
   /** Every alias with its deployments, their health (Ollama probed live) and the fallback chain. */
