@@ -1,6 +1,7 @@
 export * from './call-record';
 export * from './cost';
 export * from './ledger-row';
+export * from './metric-points.repository';
 export * from './metric-total';
 export * from './price-catalog';
 export * from './refusal-log';

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { BudgetAccounts, type BudgetHolder } from '@tollgate/budgets';
-import { inChunks, Sql, toInt, Where } from '@tollgate/database';
+import { Sql, toInt, Where } from '@tollgate/database';
 import type { TokenCounts } from './cost';
 import { ledgerRowFromDb, type LedgerRow } from './ledger-row';
-import { metricPointFromRow, type MetricPoint } from './metric-total';
 import type { TimeRange } from './spend-query.dto';
 import type { LedgerEntry } from './spend-ledger';
 import type { SubscriptionLedgerEntry } from './subscription-ledger';
@@ -249,21 +248,13 @@ export class SpendLogRepository {
     return result.rows;
   }
 
-  /** A metric's points per session, as subscription tools reported them (subscription_metric_points). */
-  async metricPointsOf(metric: string, sessionIds: string[]): Promise<Map<string, MetricPoint[]>> {
-    const rows = await inChunks(sessionIds, (chunk, list) =>
-      this.sql.query(
-        `SELECT session_id, series, start_time_unix_nano, time_unix_nano, value, cumulative FROM subscription_metric_points
-          WHERE metric = ? AND session_id IN ${list}`,
-        [metric, ...chunk],
-      ),
+  /** How many requests a subscription tool reported for a session, and the sum of the costs it reported. */
+  async reportedCostOfSession(clientTool: string, sessionId: string): Promise<{ requests: number; reportedNanos: number }> {
+    const events = await this.sql.query<{ requests: unknown; reported: unknown }>(
+      `SELECT COUNT(*) AS requests, SUM(reported_cost_nanos) AS reported FROM spend_logs WHERE session_id = ? AND client_tool = ?`,
+      [sessionId, clientTool],
     );
-    const points = new Map<string, MetricPoint[]>();
-    for (const row of rows) {
-      const session = String(row.session_id);
-      points.set(session, [...(points.get(session) ?? []), metricPointFromRow(row)]);
-    }
-    return points;
+    return { requests: toInt(events.rows[0]?.requests), reportedNanos: toInt(events.rows[0]?.reported) };
   }
 
   private async insertSettled(row: Insert, movement: { requestId: string; holders: BudgetHolder[]; actualNanos: number; now: number }): Promise<SettledRow> {

@@ -1,5 +1,6 @@
 import type { ApiKeysRepository } from '@tollgate/keys';
 import type { TeamsRepository } from '@tollgate/teams';
+import type { MetricPointsRepository } from './metric-points.repository';
 import type { SpendLogRepository, SubjectModelDay, TeamDay } from './spend-log.repository';
 import { SpendReportsService, UNASSIGNED_TEAM } from './spend-reports.service';
 
@@ -16,12 +17,12 @@ function setup() {
     spendPerKey: jest.fn().mockResolvedValue([]),
     subjectModelDays: jest.fn().mockResolvedValue([]),
     sessionTotals: jest.fn().mockResolvedValue([]),
-    metricPointsOf: jest.fn().mockResolvedValue(new Map()),
   };
+  const metricPoints = { ofSessions: jest.fn().mockResolvedValue(new Map()) };
   const apiKeys = { namesOf: jest.fn().mockResolvedValue(new Map()), findByToken: jest.fn(), all: jest.fn(), countByTeam: jest.fn() };
   const teams = { aliasesOf: jest.fn().mockResolvedValue(new Map()), list: jest.fn() };
-  const service = new SpendReportsService(spendLogs as unknown as SpendLogRepository, apiKeys as unknown as ApiKeysRepository, teams as unknown as TeamsRepository);
-  return { spendLogs, apiKeys, teams, service };
+  const service = new SpendReportsService(spendLogs as unknown as SpendLogRepository, metricPoints as unknown as MetricPointsRepository, apiKeys as unknown as ApiKeysRepository, teams as unknown as TeamsRepository);
+  return { spendLogs, metricPoints, apiKeys, teams, service };
 }
 
 describe('SpendReportsService', () => {
@@ -90,7 +91,7 @@ describe('SpendReportsService', () => {
   });
 
   it("a session's active time is the span of its calls unless its tool reported one", async () => {
-    const { spendLogs, service } = setup();
+    const { spendLogs, metricPoints, service } = setup();
     const session = (id: string, tool: string | null) => ({
       session_id: id,
       client_tool: tool,
@@ -102,9 +103,9 @@ describe('SpendReportsService', () => {
       last_end: NOW + 90_000,
     });
     spendLogs.sessionTotals.mockResolvedValue([session('gateway-session', null), session('cli-session', 'claude-code')]);
-    spendLogs.metricPointsOf.mockResolvedValue(new Map([['cli-session', [{ series: 's', startTimeUnixNano: '0', timeUnixNano: '1', value: 42.5, cumulative: true }]]]));
+    metricPoints.ofSessions.mockResolvedValue(new Map([['cli-session', [{ series: 's', startTimeUnixNano: '0', timeUnixNano: '1', value: 42.5, cumulative: true }]]]));
     const sessions = await service.sessions({ range: { fromMs: null, toMs: null } }, { page: 1, pageSize: 10 });
-    expect(spendLogs.metricPointsOf).toHaveBeenCalledWith('active_seconds', ['cli-session']);
+    expect(metricPoints.ofSessions).toHaveBeenCalledWith('active_seconds', ['cli-session']);
     expect(sessions.map((s) => [s.session_id, s.active_time_seconds, s.spend, s.reported_cost])).toEqual([
       ['gateway-session', 90, 1.5, null],
       ['cli-session', 42.5, 1.5, null],

@@ -4,6 +4,7 @@ import { isoTimeOrNull, toInt } from '@tollgate/database';
 import type { LedgerRow } from './ledger-row';
 import { ApiKeysRepository, apiKeyToApi } from '@tollgate/keys';
 import { currentSpendNanos, teamToApi, TeamsRepository } from '@tollgate/teams';
+import { MetricPointsRepository } from './metric-points.repository';
 import { metricTotal } from './metric-total';
 import { SpendLogRepository } from './spend-log.repository';
 import { DAY_MS, type Pagination, type ReportGroupBy, type SessionFilter, type SpendLogFilter } from './spend-query.dto';
@@ -60,6 +61,7 @@ function isoDay(day: number): string {
 export class SpendReportsService {
   constructor(
     private readonly spendLogs: SpendLogRepository,
+    private readonly metricPoints: MetricPointsRepository,
     private readonly apiKeys: ApiKeysRepository,
     private readonly teamsTable: TeamsRepository,
   ) {}
@@ -238,7 +240,7 @@ export class SpendReportsService {
 
   /** Active seconds per session from the tools' own metric (Claude Code's claude_code.active_time.total). */
   private async reportedActiveSeconds(sessionIds: string[]): Promise<Map<string, number>> {
-    const points = await this.spendLogs.metricPointsOf('active_seconds', sessionIds);
+    const points = await this.metricPoints.ofSessions('active_seconds', sessionIds);
     return new Map([...points].map(([session, list]) => [session, Math.round(metricTotal(list) * 1000) / 1000]));
   }
 }

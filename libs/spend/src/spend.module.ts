@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { KeysModule } from '@tollgate/keys';
 import { TeamsModule } from '@tollgate/teams';
+import { MetricPointsRepository } from './metric-points.repository';
 import { SpendLedger } from './spend-ledger';
 import { SpendLogRepository } from './spend-log.repository';
 import { SpendReportsService } from './spend-reports.service';
@@ -15,7 +16,7 @@ import { UnsettledRecovery } from './unsettled-recovery';
 @Module({
   imports: [KeysModule, TeamsModule],
   controllers: [SpendController],
-  providers: [SpendLogRepository, SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService, SubscriptionLedger],
-  exports: [SpendLogRepository, SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SubscriptionLedger, SpendReportsService],
+  providers: [SpendLogRepository, MetricPointsRepository, SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService, SubscriptionLedger],
+  exports: [SpendLogRepository, MetricPointsRepository, SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SubscriptionLedger, SpendReportsService],
 })
 export class SpendModule {}

@@ -92,6 +92,12 @@ export class TeamsRepository {
     return result.rows.length > 0 ? teamFromRow(result.rows[0]) : null;
   }
 
+  /** The team with this id, else a team with this alias. */
+  async findByIdOrAlias(name: string): Promise<Team | null> {
+    const result = await this.sql.query(`SELECT * FROM teams WHERE team_id = ? OR team_alias = ? ORDER BY CASE WHEN team_id = ? THEN 0 ELSE 1 END LIMIT 1`, [name, name, name]);
+    return result.rows.length > 0 ? teamFromRow(result.rows[0]) : null;
+  }
+
   /** Oldest first. */
   async list(): Promise<Team[]> {
     const result = await this.sql.query(`SELECT * FROM teams ORDER BY created_at, team_id`);
