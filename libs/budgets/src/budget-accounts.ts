@@ -42,10 +42,23 @@ export class BudgetAccounts {
   async settle(tx: SqlRunner, movement: BudgetMovement): Promise<number | null> {
     if (movement.holders.length === 0) return null;
     const keySpendNanos = await this.store.settle(tx, movement);
+    this.settled(movement);
+    return keySpendNanos;
+  }
+
+  /**
+   * The budget step as part of one statement, where the store can (PostgreSQL); the caller runs
+   * it on its INSERT … RETURNING and calls settled() once that statement has run.
+   */
+  settlementStep(movement: BudgetMovement): { select: string; params: unknown[] } | null {
+    return movement.holders.length === 0 ? null : this.store.settlementStep(movement);
+  }
+
+  /** Tells the view that a settlement moved the holders' money. */
+  settled(movement: BudgetMovement): void {
     // A refusal's row moves no money and must not make the view forget the refusal it records. A
     // zero-cost settlement that frees a reservation is the one change the view misses, for at most
     // the in-flight belief (BudgetView).
     if (movement.actualNanos > 0) this.view.changed(movement.holders);
-    return keySpendNanos;
   }
 }

@@ -78,6 +78,16 @@ export abstract class BudgetStore {
    */
   abstract settle(tx: SqlRunner, movement: BudgetMovement): Promise<number | null>;
 
+  /**
+   * The same movement as a step of one statement, where the store can express it so: a SELECT
+   * returning one row with a `key_spend` column, to run `FROM` the rows of the caller's
+   * `INSERT … RETURNING`, so it happens only for a row actually inserted. One statement is one
+   * round trip and the shortest hold of the holders' row locks. Null: call settle() in a transaction.
+   */
+  settlementStep(_movement: BudgetMovement): { select: string; params: unknown[] } | null {
+    return null;
+  }
+
   /** Reservations of instances that stopped heartbeating `deadAfterMs` ago or more. */
   abstract orphanedReservations(instanceId: string, now: number, deadAfterMs: number): Promise<OpenReservation[]>;
 

@@ -28,20 +28,22 @@ export class PostgresBudgetStore extends BudgetStore {
     if (refused) throw await this.exceeded(this.sql, refused === 'team' && team ? team : key, now);
   }
 
-  async settle(tx: SqlRunner, { requestId, holders, actualNanos, now }: BudgetMovement): Promise<number | null> {
+  async settle(tx: SqlRunner, movement: BudgetMovement): Promise<number | null> {
+    const step = this.settlementStep(movement);
+    if (!step) return null;
+    const settled = await tx.query<{ key_spend: unknown }>(step.select, step.params);
+    return toIntOrNull(settled.rows[0]?.key_spend);
+  }
+
+  /** `tollgate_settle`, which moves the key's and the team's money and returns the key's spend. */
+  override settlementStep({ requestId, holders, actualNanos, now }: BudgetMovement): { select: string; params: unknown[] } | null {
     const key = holders.find((h) => h.level === 'key');
     if (!key) return null;
     const team = holders.find((h) => h.level === 'team');
-    const settled = await tx.query<{ key_spend: unknown }>(`SELECT tollgate_settle(?, ?, ?, ?, ?, ?, ?) AS key_spend`, [
-      requestId,
-      actualNanos,
-      key.id,
-      budgetWindow(key.budgetDuration, now).start,
-      team?.id ?? null,
-      team ? budgetWindow(team.budgetDuration, now).start : 0,
-      now,
-    ]);
-    return toIntOrNull(settled.rows[0]?.key_spend);
+    return {
+      select: `SELECT tollgate_settle(?, ?, ?, ?, ?, ?, ?) AS key_spend`,
+      params: [requestId, actualNanos, key.id, budgetWindow(key.budgetDuration, now).start, team?.id ?? null, team ? budgetWindow(team.budgetDuration, now).start : 0, now],
+    };
   }
 
   async orphanedReservations(instanceId: string, now: number, deadAfterMs: number): Promise<OpenReservation[]> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { BudgetAccounts, type BudgetHolder } from '@tollgate/budgets';
-import { Sql, toInt, Where } from '@tollgate/database';
+import { BudgetAccounts, type BudgetHolder, type BudgetMovement } from '@tollgate/budgets';
+import { Sql, toInt, toIntOrNull, Where } from '@tollgate/database';
 import type { TokenCounts } from './cost';
 import { ledgerRowFromDb, type LedgerRow } from './ledger-row';
 import type { TimeRange } from './spend-query.dto';
@@ -257,10 +257,21 @@ export class SpendLogRepository {
     return { requests: toInt(events.rows[0]?.requests), reportedNanos: toInt(events.rows[0]?.reported) };
   }
 
-  private async insertSettled(row: Insert, movement: { requestId: string; holders: BudgetHolder[]; actualNanos: number; now: number }): Promise<SettledRow> {
+  private async insertSettled(row: Insert, movement: BudgetMovement): Promise<SettledRow> {
     if (movement.holders.length === 0) {
       const inserted = await this.sql.query(row.sql, row.params);
       return { recorded: inserted.changes > 0, keySpendNanos: null };
+    }
+    const step = this.budgets.settlementStep(movement);
+    if (step) {
+      // One statement: the budget step runs only for a row the INSERT actually added.
+      const settled = await this.sql.query<{ key_spend: unknown }>(`WITH logged AS (${row.sql} RETURNING request_id) ${step.select} FROM logged`, [
+        ...row.params,
+        ...step.params,
+      ]);
+      if (settled.rows.length === 0) return { recorded: false, keySpendNanos: null };
+      this.budgets.settled(movement);
+      return { recorded: true, keySpendNanos: toIntOrNull(settled.rows[0].key_spend) };
     }
     return this.sql.transaction(async (tx) => {
       const inserted = await tx.query(row.sql, row.params);
