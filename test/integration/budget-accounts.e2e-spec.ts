@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
-import { BudgetAccounts, BudgetExceededError, type BudgetHolder } from '@tollgate/budgets';
+import { BudgetAccounts, budgetStoreFor, BudgetExceededError, type BudgetHolder } from '@tollgate/budgets';
 import { Sql } from '@tollgate/database';
 import { dataSourceOptions } from '../../apps/gateway/src/database/data-source-options';
+import { settleWithRecord } from '../support/ledger-settlement';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /**
@@ -19,7 +20,7 @@ describe('BudgetAccounts', () => {
     dataSource = new DataSource(dataSourceOptions(database.target));
     await dataSource.initialize();
     sql = Sql.fromDataSource(dataSource);
-    budgets = new BudgetAccounts(sql);
+    budgets = new BudgetAccounts(budgetStoreFor(sql));
   });
 
   afterAll(async () => {
@@ -93,10 +94,10 @@ describe('BudgetAccounts', () => {
     const holders = await seed('settle', 10_000, null);
     await budgets.reserve(details(holders, 'settle-1', 4_000));
     await budgets.reserve(details(holders, 'settle-2', 4_000));
-    const settled = await budgets.settleWithRecord(ledgerRow('settle-1'), 'settle-1', holders, 1_234);
+    const settled = await settleWithRecord(sql, budgets, ledgerRow('settle-1'), 'settle-1', holders, 1_234);
     expect(settled).toEqual({ recorded: true, keySpendNanos: 1_234 });
     // Settling the same request again changes nothing.
-    expect(await budgets.settleWithRecord(ledgerRow('settle-1'), 'settle-1', holders, 1_234)).toEqual({ recorded: false, keySpendNanos: null });
+    expect(await settleWithRecord(sql, budgets, ledgerRow('settle-1'), 'settle-1', holders, 1_234)).toEqual({ recorded: false, keySpendNanos: null });
     await budgets.release({ requestId: 'settle-2', holders, amountNanos: 4_000 });
     expect(await balances('settle')).toEqual({ team: { spend: 1_234, reserved: 0 }, key: { spend: 1_234, reserved: 0 } });
   });
@@ -105,7 +106,7 @@ describe('BudgetAccounts', () => {
     const holders = (await seed('window', 5_000, null)).map((h) => ({ ...h, budgetDuration: '1d' }));
     const yesterday = Date.parse('2026-11-26T12:00:00Z');
     await budgets.reserve(details(holders, 'window-1', 5_000), yesterday);
-    await budgets.settleWithRecord(ledgerRow('window-1'), 'window-1', holders, 5_000, yesterday);
+    await settleWithRecord(sql, budgets, ledgerRow('window-1'), 'window-1', holders, 5_000, yesterday);
     await expect(budgets.reserve(details(holders, 'window-2', 1), yesterday + 1_000)).rejects.toBeInstanceOf(BudgetExceededError);
     await expect(budgets.reserve(details(holders, 'window-3', 5_000), Date.parse('2026-11-27T00:00:00Z'))).resolves.toBeDefined();
   });

@@ -10,11 +10,11 @@
 import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
-import { BudgetAccounts, BudgetExceededError, type BudgetHolder, type Reservation } from '@tollgate/budgets';
+import { BudgetAccounts, budgetStoreFor, BudgetExceededError, type BudgetHolder, type Reservation } from '@tollgate/budgets';
 import { AccessEpoch, Sql } from '@tollgate/database';
-import { KeysService } from '@tollgate/keys';
-import { SpendLedger, UnsettledRecovery, type LedgerEntry } from '@tollgate/spend';
-import { TeamsService } from '@tollgate/teams';
+import { ApiKeysRepository, KeysService } from '@tollgate/keys';
+import { SpendLedger, SpendLogRepository, UnsettledRecovery, type LedgerEntry } from '@tollgate/spend';
+import { TeamsRepository, TeamsService } from '@tollgate/teams';
 import { dataSourceOptions } from '../../apps/gateway/src/database/data-source-options';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/test-database';
 
@@ -79,11 +79,11 @@ describe(`budget store properties (${testDatabaseKind()})`, () => {
     dataSource = new DataSource(dataSourceOptions(database.target));
     await dataSource.initialize();
     sql = Sql.fromDataSource(dataSource);
-    budgets = new BudgetAccounts(sql);
-    ledger = new SpendLedger(budgets);
+    budgets = new BudgetAccounts(budgetStoreFor(sql));
+    ledger = new SpendLedger(new SpendLogRepository(sql, budgets));
     const epoch = new AccessEpoch(sql);
-    teams = new TeamsService(sql, epoch);
-    keys = new KeysService(sql, epoch, teams);
+    teams = new TeamsService(new TeamsRepository(sql, epoch), epoch);
+    keys = new KeysService(new ApiKeysRepository(sql, epoch), epoch, teams);
   });
 
   afterAll(async () => {
@@ -241,7 +241,7 @@ describe(`budget store properties (${testDatabaseKind()})`, () => {
           // This instance dies with its calls in flight; the next one charges them at their reserved amount.
           volume.crashes++;
           instance = `instance-${teamId}-${runIndex++}`;
-          await new UnsettledRecovery(sql, ledger, instance).sweep();
+          await new UnsettledRecovery(budgetStoreFor(sql), ledger, instance).sweep();
           for (const flight of flights.splice(0)) charge(flight, flight.reservation.amountNanos);
           break;
         }

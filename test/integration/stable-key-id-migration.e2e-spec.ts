@@ -4,11 +4,12 @@
  * settles on its key after it — also when the key's secret is regenerated in between.
  */
 import { DataSource } from 'typeorm';
-import { BudgetAccounts, type BudgetHolder } from '@tollgate/budgets';
+import { BudgetAccounts, budgetStoreFor, type BudgetHolder } from '@tollgate/budgets';
 import { Sql } from '@tollgate/database';
 import { postgresMigrations, sqliteMigrations } from '../../migrations';
 import { dataSourceOptions } from '../../apps/gateway/src/database/data-source-options';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { settleWithRecord } from '../support/ledger-settlement';
 
 describe('migration to stable key ids, with a call in flight', () => {
   let database: TestDatabase;
@@ -47,7 +48,7 @@ describe('migration to stable key ids, with a call in flight', () => {
         sql: `INSERT INTO spend_logs (request_id, call_type, status, start_time, end_time, latency_ms) VALUES (?, 'chat_completion', 'success', 0, 0, 0) ON CONFLICT (request_id) DO NOTHING`,
         params: ['in-flight'],
       };
-      await new BudgetAccounts(sql).settleWithRecord(row, 'in-flight', holders, 300, now);
+      await settleWithRecord(sql, new BudgetAccounts(budgetStoreFor(sql)), row, 'in-flight', holders, 300, now);
       const key = await sql.query<{ spend_nanos: unknown; reserved_nanos: unknown }>(`SELECT spend_nanos, reserved_nanos FROM api_keys WHERE token = 'new-token'`);
       expect([Number(key.rows[0].spend_nanos), Number(key.rows[0].reserved_nanos)]).toEqual([300, 0]);
     } finally {

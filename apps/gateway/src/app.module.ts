@@ -1,13 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
-import { BudgetsModule } from '@tollgate/budgets';
+import { BudgetRefusals, BudgetsModule } from '@tollgate/budgets';
 import { SqlModule } from '@tollgate/database';
-import { AuthGuard, KeysModule, RateLimitGuard } from '@tollgate/keys';
+import { AuthGuard, KeysModule } from '@tollgate/keys';
 import { ProvidersModule } from '@tollgate/providers';
 import { RateLimitsModule } from '@tollgate/rate-limits';
 import { RoutingModule } from '@tollgate/routing';
 import { SpendModule } from '@tollgate/spend';
 import { TeamsModule } from '@tollgate/teams';
+import { GatewayBudgetRefusals } from './budgets/gateway-budget-refusals';
 import { BudgetedRouter } from './calls/budgeted-router';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
@@ -54,9 +55,9 @@ export class AppModule {
         MessagesService,
         ResponsesService,
         ResponseStore,
-        // Guards run in this order: who is calling, then whether their rate limits admit the call.
+        { provide: BudgetRefusals, useClass: GatewayBudgetRefusals },
+        // Every route needs the master key unless it declares otherwise with @Auth(); routes name their other guards.
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_PIPE, useFactory: adminValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

@@ -14,8 +14,3 @@ export enum AuthMode {
 export const AUTH_MODE = 'tollgate:auth-mode';
 
 export const Auth = (mode: AuthMode) => SetMetadata(AUTH_MODE, mode);
-
-export const NOT_RATE_LIMITED = 'tollgate:not-rate-limited';
-
-/** Requests that are not model calls (telemetry reports) and so do not count against rpm/tpm limits. */
-export const NotRateLimited = () => SetMetadata(NOT_RATE_LIMITED, true);

@@ -1,9 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+import { attachBudgetHolders } from '@tollgate/budgets';
 import { AUTH_MODE, AuthMode } from './auth.decorator';
 import { AuthError, AuthErrorCode } from './auth.errors';
-import { attachCaller, mayCallModel } from './caller';
+import { attachCaller, callerOf, mayCallModel } from './caller';
 import { presentedSecret } from './credentials';
 import { KeyAuthService } from './key-auth.service';
 import { AuthThrottle, clientAddress, isWrongSecret } from './auth-throttle';
@@ -27,6 +28,8 @@ export class AuthGuard implements CanActivate {
     const mode = this.reflector.getAllAndOverride<AuthMode>(AUTH_MODE, [context.getHandler(), context.getClass()]) ?? AuthMode.Master;
     if (mode === AuthMode.Public) return true;
     const request = context.switchToHttp().getRequest<Request>();
+    // Global, and named again by routes that spell out their guards: the caller is resolved once.
+    if (callerOf(request)) return true;
     const secret = presentedSecret(request);
 
     if (mode === AuthMode.Master) {
@@ -41,6 +44,7 @@ export class AuthGuard implements CanActivate {
       throw new AuthError(AuthErrorCode.MODEL_NOT_ALLOWED, `Key ${caller.keyAlias ?? caller.keyName} is not allowed to call model "${model}"`);
     }
     attachCaller(request, caller);
+    attachBudgetHolders(request, caller.budgetHolders);
     return true;
   }
 }

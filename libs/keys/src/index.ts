@@ -1,5 +1,6 @@
 export * from './admin-query.error';
 export * from './api-key';
+export * from './api-keys.repository';
 export * from './auth.decorator';
 export * from './auth-throttle';
 export * from './auth.errors';

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { AccessEpoch, isoTimeOrNull, Sql } from '@tollgate/database';
-import { teamFromRow, type Team } from '@tollgate/teams';
-import { apiKeyFromRow, type ApiKey } from './api-key';
+import { AccessEpoch, isoTimeOrNull } from '@tollgate/database';
+import { TeamsRepository, type Team } from '@tollgate/teams';
+import type { ApiKey } from './api-key';
+import { ApiKeysRepository } from './api-keys.repository';
 import { AuthError, AuthErrorCode, KeyStoreUnavailableError } from './auth.errors';
 import { MASTER_KEY_LEDGER_LABEL, type Caller } from './caller';
 import { hashKey } from './key-secrets';
@@ -28,7 +29,8 @@ export class KeyAuthService {
   private generation = 0;
 
   constructor(
-    private readonly sql: Sql,
+    private readonly keys: ApiKeysRepository,
+    private readonly teams: TeamsRepository,
     private readonly masterKey: MasterKeyService,
     epoch: AccessEpoch,
   ) {
@@ -58,21 +60,16 @@ export class KeyAuthService {
 
   private async load(token: string): Promise<CachedKey | undefined> {
     const generation = this.generation;
-    const keyRows = await this.sql.query(`SELECT * FROM api_keys WHERE token = ?`, [token]).catch((error: unknown) => {
+    const key = await this.keys.findByToken(token).catch((error: unknown) => {
       throw new KeyStoreUnavailableError(error);
     });
-    if (keyRows.rows.length === 0) {
+    if (!key) {
       if (generation !== this.generation) return undefined;
       if (this.unknown.size >= MAX_CACHED_UNKNOWN) this.unknown.clear();
       this.unknown.add(token);
       return undefined;
     }
-    const key = apiKeyFromRow(keyRows.rows[0]);
-    let team: Team | null = null;
-    if (key.teamId) {
-      const teamRows = await this.sql.query(`SELECT * FROM teams WHERE team_id = ?`, [key.teamId]);
-      team = teamRows.rows.length > 0 ? teamFromRow(teamRows.rows[0]) : null;
-    }
+    const team = key.teamId ? await this.teams.find(key.teamId) : null;
     const entry = { key, team };
     if (generation === this.generation) this.known.set(token, entry);
     return entry;

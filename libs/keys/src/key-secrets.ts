@@ -15,7 +15,12 @@ export function maskKey(rawKey: string): string {
   return `sk-...${rawKey.slice(-4)}`;
 }
 
+/** Whether `value` has the form of a token (a key's SHA-256 hex) rather than of a raw key or an alias. */
+export function isKeyToken(value: string): boolean {
+  return /^[0-9a-f]{64}$/.test(value);
+}
+
 /** Admin routes accept either the raw key or its token (hash), as LiteLLM does. */
 export function tokenOf(keyOrToken: string): string {
-  return /^[0-9a-f]{64}$/.test(keyOrToken) ? keyOrToken : hashKey(keyOrToken);
+  return isKeyToken(keyOrToken) ? keyOrToken : hashKey(keyOrToken);
 }

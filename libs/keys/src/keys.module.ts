@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TeamsModule } from '@tollgate/teams';
+import { ApiKeysRepository } from './api-keys.repository';
 import { KeyAuthService } from './key-auth.service';
 import { KeysController } from './keys.controller';
 import { KeysService } from './keys.service';
@@ -10,7 +11,7 @@ import { MasterKeyService } from './master-key.service';
 @Module({
   imports: [TeamsModule],
   controllers: [KeysController],
-  providers: [KeysService, KeyAuthService, MasterKeyService, AuthThrottle, MasterKeyCheck],
-  exports: [KeysService, KeyAuthService, MasterKeyService, AuthThrottle, MasterKeyCheck],
+  providers: [ApiKeysRepository, KeysService, KeyAuthService, MasterKeyService, AuthThrottle, MasterKeyCheck],
+  exports: [ApiKeysRepository, KeysService, KeyAuthService, MasterKeyService, AuthThrottle, MasterKeyCheck],
 })
 export class KeysModule {}

@@ -1,8 +1,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Sql } from '@tollgate/database';
+import { GatewaySettings, Sql } from '@tollgate/database';
 import { MASTER_KEY_LEDGER_LABEL } from './caller';
 import { hashKey } from './key-secrets';
+
+const MASTER_KEY_HASH = 'master_key_hash';
 
 /** Shorter master keys still load (LiteLLM's examples use sk-1234) but draw a warning at start-up. */
 const RECOMMENDED_LENGTH = 32;
@@ -19,6 +21,7 @@ export class MasterKeyService implements OnApplicationBootstrap {
   private hash!: Buffer;
 
   constructor(
+    private readonly settings: GatewaySettings,
     private readonly sql: Sql,
     @Inject(CONFIGURED_MASTER_KEY) private readonly configured: string | undefined,
   ) {}
@@ -38,16 +41,17 @@ export class MasterKeyService implements OnApplicationBootstrap {
       this.hash = Buffer.from(hashKey(this.configured), 'hex');
       return;
     }
-    const stored = await this.sql.query<{ value: string }>(`SELECT value FROM gateway_settings WHERE name = 'master_key_hash'`);
-    if (stored.rows.length > 0) {
-      this.hash = Buffer.from(stored.rows[0].value, 'hex');
+    const stored = await this.settings.get(MASTER_KEY_HASH);
+    if (stored !== null) {
+      this.hash = Buffer.from(stored, 'hex');
       return;
     }
     const generated = `sk-${randomBytes(32).toString('base64url')}`;
-    await this.sql.query(`INSERT INTO gateway_settings (name, value) VALUES ('master_key_hash', ?) ON CONFLICT (name) DO NOTHING`, [hashKey(generated)]);
-    const winner = await this.sql.query<{ value: string }>(`SELECT value FROM gateway_settings WHERE name = 'master_key_hash'`);
-    this.hash = Buffer.from(winner.rows[0].value, 'hex');
-    if (winner.rows[0].value === hashKey(generated)) {
+    await this.settings.setIfAbsent(MASTER_KEY_HASH, hashKey(generated));
+    // Instances starting together each generate one; the first stored wins.
+    const winner = (await this.settings.get(MASTER_KEY_HASH))!;
+    this.hash = Buffer.from(winner, 'hex');
+    if (winner === hashKey(generated)) {
       // Printed once, on purpose: it is stored only as a hash and cannot be shown again.
       this.logger.warn(`No master_key configured. Generated one — save it now, it will not be shown again:\n\n    ${generated}\n`);
     }

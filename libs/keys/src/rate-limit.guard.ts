@@ -1,7 +1,5 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import { RATE_LIMITER, type RateLimiter } from '@tollgate/rate-limits';
-import { NOT_RATE_LIMITED } from './auth.decorator';
 import { callerOf } from './caller';
 
 /** `rpm_limit`/`tpm_limit` of the key or its team reached; carries LiteLLM's retry hint. */
@@ -17,16 +15,14 @@ export class RateLimitedError extends Error {
   }
 }
 
-/** Admits a request against its key's and team's rpm/tpm limits, after the caller is known. */
+/** Admits a request against its key's and team's rpm/tpm limits, after the caller is known. Routes that carry model traffic declare it. */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   constructor(
     @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
-    private readonly reflector: Reflector,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(NOT_RATE_LIMITED, [context.getHandler(), context.getClass()])) return true;
     const caller = callerOf(context.switchToHttp().getRequest());
     if (!caller || caller.rateSubjects.length === 0) return true;
     const decision = await this.limiter.admit(caller.rateSubjects);

@@ -38,16 +38,23 @@ export function parseRequiredTimeRange(startText: string | undefined, endText: s
   return { fromMs: range.fromMs!, toMs: range.toMs! };
 }
 
+/** `YYYY-MM-DD` → the UTC midnight it names, or null for a day that does not exist (2025-02-30). */
+export function utcMidnight(text: string): number | null {
+  const date = DATE_ONLY.exec(text);
+  if (!date) return null;
+  const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+  const ms = Date.UTC(year, month - 1, day);
+  const back = new Date(ms);
+  // Date.UTC rolls 2025-02-30 over to March; a date that does not round-trip does not exist.
+  return back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day ? ms : null;
+}
+
 /** `start`: the first millisecond the bound admits; `end`: the first millisecond it excludes. */
 function parseInstant(text: string, param: string, edge: 'start' | 'end'): number {
   const value = text.trim();
-  const date = DATE_ONLY.exec(value);
-  if (date) {
-    const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
-    const ms = Date.UTC(year, month - 1, day);
-    const back = new Date(ms);
-    // Date.UTC rolls 2025-02-30 over to March; a date that does not round-trip does not exist.
-    if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day) throw invalidDate(text, param);
+  if (DATE_ONLY.test(value)) {
+    const ms = utcMidnight(value);
+    if (ms === null) throw invalidDate(text, param);
     return edge === 'start' ? ms : ms + DAY_MS;
   }
   if (ISO_DATE_TIME.test(value)) {

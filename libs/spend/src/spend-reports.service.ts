@@ -1,125 +1,103 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
-import { isoTimeOrNull, Sql, storedJsonObject, toInt, toIntOrNull } from '@tollgate/database';
-import { apiKeyFromRow, apiKeyToApi } from '@tollgate/keys';
-import { currentSpendNanos, teamFromRow, teamToApi } from '@tollgate/teams';
-import { metricPointFromRow, metricTotal, type MetricPoint } from './metric-total';
-import { DAY_MS, type Pagination, type ReportGroupBy, type SessionFilter, type SpendLogFilter, type TimeRange } from './spend-query.dto';
+import { isoTimeOrNull, toInt } from '@tollgate/database';
+import type { LedgerRow } from './ledger-row';
+import { ApiKeysRepository, apiKeyToApi } from '@tollgate/keys';
+import { currentSpendNanos, teamToApi, TeamsRepository } from '@tollgate/teams';
+import { MetricPointsRepository } from './metric-points.repository';
+import { metricTotal } from './metric-total';
+import { SpendLogRepository } from './spend-log.repository';
+import { DAY_MS, type Pagination, type ReportGroupBy, type SessionFilter, type SpendLogFilter } from './spend-query.dto';
 
 /** How LiteLLM's admin UI labels spend that belongs to no team. */
 export const UNASSIGNED_TEAM = 'Unassigned';
 
 /** One ledger row with LiteLLM's SpendLogs field names; money in USD, times ISO 8601. */
-export function spendLogToApi(row: Record<string, unknown>): Record<string, unknown> {
+export function spendLogToApi(row: LedgerRow): Record<string, unknown> {
   return {
-    request_id: row.request_id,
-    call_type: row.call_type,
-    api_key: row.api_key ?? null,
-    team_id: row.team_id ?? null,
-    user: row.end_user ?? null,
-    model: row.model ?? null,
-    model_group: row.model_group ?? null,
-    model_id: row.deployment_id ?? null,
-    custom_llm_provider: row.provider ?? null,
-    api_base: row.api_base ?? null,
+    request_id: row.requestId,
+    call_type: row.callType,
+    api_key: row.apiKey,
+    team_id: row.teamId,
+    user: row.endUser,
+    model: row.model,
+    model_group: row.modelGroup,
+    model_id: row.deploymentId,
+    custom_llm_provider: row.provider,
+    api_base: row.apiBase,
     status: row.status,
-    spend: nanosToUsd(toInt(row.spend_nanos)),
-    prompt_tokens: toInt(row.prompt_tokens),
-    completion_tokens: toInt(row.completion_tokens),
-    total_tokens: toInt(row.total_tokens),
-    cache_read_input_tokens: toInt(row.cache_read_tokens),
-    cache_creation_input_tokens: toInt(row.cache_write_tokens),
-    startTime: isoTimeOrNull(toInt(row.start_time)),
-    endTime: isoTimeOrNull(toInt(row.end_time)),
-    request_duration_ms: toInt(row.latency_ms),
-    time_to_first_token_ms: toIntOrNull(row.ttft_ms),
-    session_id: row.session_id ?? null,
-    attempted_fallbacks: toInt(row.attempted_fallbacks),
-    unpriced: toInt(row.unpriced) === 1,
-    estimated: toInt(row.estimated) === 1,
-    error: row.error ?? null,
-    metadata: storedJsonObject(row.metadata),
-    source: row.source ?? 'gateway',
-    client_tool: row.client_tool ?? null,
-    client_tool_version: row.client_tool_version ?? null,
-    reported_cost: row.reported_cost_nanos === null || row.reported_cost_nanos === undefined ? null : nanosToUsd(toInt(row.reported_cost_nanos)),
+    spend: nanosToUsd(row.spendNanos),
+    prompt_tokens: row.promptTokens,
+    completion_tokens: row.completionTokens,
+    total_tokens: row.totalTokens,
+    cache_read_input_tokens: row.cacheReadTokens,
+    cache_creation_input_tokens: row.cacheWriteTokens,
+    startTime: isoTimeOrNull(row.startTime),
+    endTime: isoTimeOrNull(row.endTime),
+    request_duration_ms: row.latencyMs,
+    time_to_first_token_ms: row.ttftMs,
+    session_id: row.sessionId,
+    attempted_fallbacks: row.attemptedFallbacks,
+    unpriced: row.unpriced,
+    estimated: row.estimated,
+    error: row.error,
+    metadata: row.metadata,
+    source: row.source,
+    client_tool: row.clientTool,
+    client_tool_version: row.clientToolVersion,
+    reported_cost: row.reportedCostNanos === null ? null : nanosToUsd(row.reportedCostNanos),
   };
 }
-
 
 function isoDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** WHERE terms for a start_time window; appended to `where`/`values` in place. */
-function addRange(where: string[], values: unknown[], range: TimeRange, column = 'start_time'): void {
-  if (range.fromMs !== null) {
-    where.push(`${column} >= ?`);
-    values.push(range.fromMs);
-  }
-  if (range.toMs !== null) {
-    where.push(`${column} < ?`);
-    values.push(range.toMs);
-  }
-}
-
-function whereClause(where: string[]): string {
-  return where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-}
-
 /**
- * Read side of the spend ledger: LiteLLM's /spend and /global/spend reports.
- *
- * Every list query is shaped for the spend_logs indexes — an equality filter on api_key, team_id,
- * end_user or session_id followed by start_time order — and pages with LIMIT, never COUNT(*), so
- * it stays fast at millions of rows. Sums are integer nano-dollars in SQL and become USD only here,
- * at the edge. Days are UTC, bucketed as `start_time / 86400000`: integer division on both drivers.
+ * Read side of the spend ledger: LiteLLM's /spend and /global/spend reports, shaped from what the
+ * repositories read. Sums are integer nano-dollars and become USD only here, at the edge.
  */
 @Injectable()
 export class SpendReportsService {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly spendLogs: SpendLogRepository,
+    private readonly metricPoints: MetricPointsRepository,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly teamsTable: TeamsRepository,
+  ) {}
 
   /** Ledger rows, newest first. request_id breaks ties so pages never overlap or skip a row. */
   async logs(filter: SpendLogFilter, page: Pagination): Promise<Record<string, unknown>[]> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    const equal = (column: string, value: string | undefined) => {
-      if (value === undefined || value === '') return;
-      where.push(`${column} = ?`);
-      values.push(value);
-    };
-    equal('request_id', filter.requestId);
-    equal('api_key', filter.apiKeyToken);
-    equal('session_id', filter.sessionId);
-    equal('team_id', filter.teamId);
-    equal('end_user', filter.endUser);
-    equal('model_group', filter.modelGroup);
-    equal('status', filter.status);
-    equal('source', filter.source);
-    addRange(where, values, filter.range);
-    const result = await this.sql.query(
-      `SELECT * FROM spend_logs ${whereClause(where)} ORDER BY start_time DESC, request_id DESC LIMIT ? OFFSET ?`,
-      [...values, page.pageSize, (page.page - 1) * page.pageSize],
+    const rows = await this.spendLogs.newestFirst(
+      {
+        requestId: filter.requestId,
+        apiKey: filter.apiKeyToken,
+        sessionId: filter.sessionId,
+        teamId: filter.teamId,
+        endUser: filter.endUser,
+        modelGroup: filter.modelGroup,
+        status: filter.status,
+        source: filter.source,
+        range: filter.range,
+      },
+      page.pageSize,
+      (page.page - 1) * page.pageSize,
     );
-    return result.rows.map(spendLogToApi);
+    return rows.map(spendLogToApi);
   }
 
   /** Keys with their spend in the current budget window, highest first; `token` narrows it to one key. */
   async keys(token?: string, now = Date.now()): Promise<Record<string, unknown>[]> {
-    const result = token
-      ? await this.sql.query(`SELECT * FROM api_keys WHERE token = ?`, [token])
-      : await this.sql.query(`SELECT * FROM api_keys ORDER BY created_at, token`);
-    const keys = result.rows.map(apiKeyFromRow);
+    const one = token ? await this.apiKeys.findByToken(token) : null;
+    const keys = token ? (one ? [one] : []) : await this.apiKeys.all();
     keys.sort((a, b) => currentSpendNanos(b, now) - currentSpendNanos(a, now));
     return keys.map((key) => apiKeyToApi(key, now));
   }
 
   /** Teams with their budget state and how many keys they hold, highest spend first. */
   async teams(now = Date.now()): Promise<Record<string, unknown>[]> {
-    const result = await this.sql.query(
-      `SELECT t.*, (SELECT COUNT(*) FROM api_keys k WHERE k.team_id = t.team_id) AS key_count FROM teams t ORDER BY t.created_at, t.team_id`,
-    );
-    const teams = result.rows.map((row) => ({ team: teamFromRow(row), keyCount: toInt(row.key_count) }));
+    const [list, keyCounts] = await Promise.all([this.teamsTable.list(), this.apiKeys.countByTeam()]);
+    const teams = list.map((team) => ({ team, keyCount: keyCounts.get(team.teamId) ?? 0 }));
     teams.sort((a, b) => currentSpendNanos(b.team, now) - currentSpendNanos(a.team, now));
     return teams.map(({ team, keyCount }) => {
       const api = teamToApi(team, now);
@@ -142,18 +120,10 @@ export class SpendReportsService {
    */
   async globalTeams(now = Date.now()): Promise<{ teams: string[]; total_spend_per_team: { team_id: string; total_spend: number }[]; daily_spend: Record<string, unknown>[] }> {
     const since = (Math.floor(now / DAY_MS) - 30) * DAY_MS;
-    const result = await this.sql.query<{ team_id: string | null; day: unknown; spend: unknown }>(
-      `SELECT team_id, start_time / 86400000 AS day, SUM(spend_nanos) AS spend
-         FROM spend_logs WHERE start_time >= ?
-        GROUP BY team_id, start_time / 86400000`,
-      [since],
-    );
     const totals = new Map<string, number>();
     const days = new Map<number, Map<string, number>>();
-    for (const row of result.rows) {
-      const team = row.team_id ?? UNASSIGNED_TEAM;
-      const day = toInt(row.day);
-      const spend = toInt(row.spend);
+    for (const { teamId, day, spendNanos: spend } of await this.spendLogs.teamDays(since)) {
+      const team = teamId ?? UNASSIGNED_TEAM;
       totals.set(team, (totals.get(team) ?? 0) + spend);
       const perTeam = days.get(day) ?? new Map<string, number>();
       perTeam.set(team, (perTeam.get(team) ?? 0) + spend);
@@ -175,19 +145,11 @@ export class SpendReportsService {
 
   /** LiteLLM's /global/spend/keys: all-time spend per virtual key from the ledger, highest first. */
   async globalKeys(limit: number): Promise<Record<string, unknown>[]> {
-    const result = await this.sql.query<{ api_key: string; key_alias: string | null; key_name: string | null; total: unknown }>(
-      `SELECT s.api_key, k.key_alias, k.key_name, s.total
-         FROM (SELECT api_key, SUM(spend_nanos) AS total FROM spend_logs WHERE api_key IS NOT NULL GROUP BY api_key) s
-         LEFT JOIN api_keys k ON k.token = s.api_key
-        ORDER BY s.total DESC, s.api_key
-        LIMIT ?`,
-      [limit],
-    );
-    return result.rows.map((row) => ({
-      api_key: row.api_key,
-      key_alias: row.key_alias ?? null,
-      key_name: row.key_name ?? null,
-      total_spend: nanosToUsd(toInt(row.total)),
+    return (await this.spendLogs.spendPerKey(limit)).map((row) => ({
+      api_key: row.apiKey,
+      key_alias: row.keyAlias,
+      key_name: row.keyName,
+      total_spend: nanosToUsd(row.spendNanos),
     }));
   }
 
@@ -196,36 +158,18 @@ export class SpendReportsService {
    * Team entries are named by alias (falling back to the id), as LiteLLM's `team_name` is.
    */
   async report(range: { fromMs: number; toMs: number }, groupBy: ReportGroupBy, filter: { teamId?: string; apiKeyToken?: string }): Promise<Record<string, unknown>[]> {
-    const where = ['l.start_time >= ?', 'l.start_time < ?'];
-    const values: unknown[] = [range.fromMs, range.toMs];
-    if (filter.teamId) {
-      where.push('l.team_id = ?');
-      values.push(filter.teamId);
-    }
-    if (filter.apiKeyToken) {
-      where.push('l.api_key = ?');
-      values.push(filter.apiKeyToken);
-    }
-    const column = { team: 'l.team_id', api_key: 'l.api_key', customer: 'l.end_user' }[groupBy];
-    const result = await this.sql.query<{ day: unknown; subject: string | null; model: string | null; spend: unknown; tokens: unknown }>(
-      `SELECT l.start_time / 86400000 AS day, ${column} AS subject, l.model, SUM(l.spend_nanos) AS spend, SUM(l.total_tokens) AS tokens
-         FROM spend_logs l ${whereClause(where)}
-        GROUP BY l.start_time / 86400000, ${column}, l.model`,
-      values,
-    );
-    const labels = await this.labelsFor(groupBy, result.rows.map((row) => row.subject));
+    const rows = await this.spendLogs.subjectModelDays(range, groupBy, { teamId: filter.teamId, apiKey: filter.apiKeyToken });
+    const labels = await this.labelsFor(groupBy, rows.map((row) => row.subject));
 
     interface Group { subject: string | null; nanos: number; models: { model: string | null; nanos: number; tokens: number }[] }
     const days = new Map<number, Map<string | null, Group>>();
-    for (const row of result.rows) {
-      const day = toInt(row.day);
-      const groups = days.get(day) ?? new Map<string | null, Group>();
-      days.set(day, groups);
+    for (const row of rows) {
+      const groups = days.get(row.day) ?? new Map<string | null, Group>();
+      days.set(row.day, groups);
       const group = groups.get(row.subject) ?? { subject: row.subject, nanos: 0, models: [] };
       groups.set(row.subject, group);
-      const nanos = toInt(row.spend);
-      group.nanos += nanos;
-      group.models.push({ model: row.model ?? null, nanos, tokens: toInt(row.tokens) });
+      group.nanos += row.spendNanos;
+      group.models.push({ model: row.model, nanos: row.spendNanos, tokens: row.tokens });
     }
 
     const listName = { team: 'teams', api_key: 'api_keys', customer: 'customers' }[groupBy];
@@ -247,28 +191,17 @@ export class SpendReportsService {
 
   /** How a report names each group: LiteLLM's field first, plus the id or alias that makes it unambiguous. */
   private async labelsFor(groupBy: ReportGroupBy, subjects: (string | null)[]): Promise<(subject: string | null) => Record<string, unknown>> {
-    const ids = [...new Set(subjects.filter((s): s is string => s !== null))];
+    const ids = subjects.filter((s): s is string => s !== null);
     if (groupBy === 'customer') return (subject) => ({ customer: subject });
     if (groupBy === 'team') {
-      const aliases = await this.lookup(`SELECT team_id AS id, team_alias AS label FROM teams WHERE team_id IN`, ids);
+      const aliases = await this.teamsTable.aliasesOf(ids);
       return (subject) => ({
         team_name: subject === null ? UNASSIGNED_TEAM : (aliases.get(subject) ?? subject),
         team_id: subject,
       });
     }
-    const aliases = await this.lookup(`SELECT token AS id, key_alias AS label FROM api_keys WHERE token IN`, ids);
-    return (subject) => ({ api_key: subject, key_alias: subject === null ? null : (aliases.get(subject) ?? null) });
-  }
-
-  private async lookup(select: string, ids: string[]): Promise<Map<string, string>> {
-    const labels = new Map<string, string>();
-    // Chunked: SQLite's default limit on bound parameters is far above a report's group count, but not unbounded.
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const result = await this.sql.query<{ id: string; label: string | null }>(`${select} (${chunk.map(() => '?').join(', ')})`, chunk);
-      for (const row of result.rows) if (row.label) labels.set(row.id, row.label);
-    }
-    return labels;
+    const names = await this.apiKeys.namesOf(ids);
+    return (subject) => ({ api_key: subject, key_alias: subject === null ? null : names.get(subject)?.keyAlias || null });
   }
 
   /**
@@ -279,35 +212,13 @@ export class SpendReportsService {
    * (Claude Code's active_time.total metric) where there is one, else the span of the session's calls.
    */
   async sessions(filter: SessionFilter, page: Pagination): Promise<Record<string, unknown>[]> {
-    const where = ['session_id IS NOT NULL'];
-    const values: unknown[] = [];
-    if (filter.apiKeyToken) {
-      where.push('api_key = ?');
-      values.push(filter.apiKeyToken);
-    }
-    if (filter.teamId) {
-      where.push('team_id = ?');
-      values.push(filter.teamId);
-    }
-    if (filter.source) {
-      where.push('source = ?');
-      values.push(filter.source);
-    }
-    addRange(where, values, filter.range);
-    const result = await this.sql.query(
-      `SELECT session_id, api_key, team_id, source, client_tool, COUNT(*) AS requests,
-              SUM(reported_cost_nanos) AS reported_cost, COUNT(reported_cost_nanos) AS reported_costs, MAX(end_time) AS last_end,
-              SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens, SUM(total_tokens) AS total_tokens,
-              SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
-              SUM(spend_nanos) AS spend, MIN(start_time) AS first_call, MAX(start_time) AS last_call
-         FROM spend_logs ${whereClause(where)}
-        GROUP BY session_id, api_key, team_id, source, client_tool
-        ORDER BY last_call DESC, session_id
-        LIMIT ? OFFSET ?`,
-      [...values, page.pageSize, (page.page - 1) * page.pageSize],
+    const rows = await this.spendLogs.sessionTotals(
+      { apiKey: filter.apiKeyToken, teamId: filter.teamId, source: filter.source, range: filter.range },
+      page.pageSize,
+      (page.page - 1) * page.pageSize,
     );
-    const activeSeconds = await this.reportedActiveSeconds(result.rows.filter((row) => row.client_tool).map((row) => String(row.session_id)));
-    return result.rows.map((row) => ({
+    const activeSeconds = await this.reportedActiveSeconds(rows.filter((row) => row.client_tool).map((row) => String(row.session_id)));
+    return rows.map((row) => ({
       session_id: row.session_id,
       source: row.source ?? 'gateway',
       client_tool: row.client_tool ?? null,
@@ -329,19 +240,7 @@ export class SpendReportsService {
 
   /** Active seconds per session from the tools' own metric (Claude Code's claude_code.active_time.total). */
   private async reportedActiveSeconds(sessionIds: string[]): Promise<Map<string, number>> {
-    const points = new Map<string, MetricPoint[]>();
-    for (let i = 0; i < sessionIds.length; i += 500) {
-      const chunk = sessionIds.slice(i, i + 500);
-      const result = await this.sql.query(
-        `SELECT session_id, series, start_time_unix_nano, time_unix_nano, value, cumulative FROM subscription_metric_points
-          WHERE metric = 'active_seconds' AND session_id IN (${chunk.map(() => '?').join(', ')})`,
-        chunk,
-      );
-      for (const row of result.rows) {
-        const session = String(row.session_id);
-        points.set(session, [...(points.get(session) ?? []), metricPointFromRow(row)]);
-      }
-    }
+    const points = await this.metricPoints.ofSessions('active_seconds', sessionIds);
     return new Map([...points].map(([session, list]) => [session, Math.round(metricTotal(list) * 1000) / 1000]));
   }
 }

@@ -1,5 +1,9 @@
 import { Global, Module } from '@nestjs/common';
+import { KeysModule } from '@tollgate/keys';
+import { TeamsModule } from '@tollgate/teams';
+import { MetricPointsRepository } from './metric-points.repository';
 import { SpendLedger } from './spend-ledger';
+import { SpendLogRepository } from './spend-log.repository';
 import { SpendReportsService } from './spend-reports.service';
 import { SpendRecorder } from './spend-recorder';
 import { SpendController } from './spend.controller';
@@ -10,8 +14,9 @@ import { UnsettledRecovery } from './unsettled-recovery';
 
 @Global()
 @Module({
+  imports: [KeysModule, TeamsModule],
   controllers: [SpendController],
-  providers: [SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService, SubscriptionLedger],
-  exports: [SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SubscriptionLedger, SpendReportsService],
+  providers: [SpendLogRepository, MetricPointsRepository, SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService, SubscriptionLedger],
+  exports: [SpendLogRepository, MetricPointsRepository, SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SubscriptionLedger, SpendReportsService],
 })
 export class SpendModule {}

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { BudgetAccounts, type BudgetHolder } from '@tollgate/budgets';
+import type { BudgetHolder } from '@tollgate/budgets';
 import type { TokenCounts } from './cost';
-import { storableId, storableMetadata } from './stored-values';
+import { SpendLogRepository } from './spend-log.repository';
+import { storableId } from './stored-values';
 
 /** Where a ledger row comes from: a call through the gateway, or a subscription tool's own report. */
 export type SpendSource = 'gateway' | 'subscription';
@@ -37,50 +38,13 @@ export interface SubscriptionLedgerEntry {
  */
 @Injectable()
 export class SubscriptionLedger {
-  constructor(private readonly budgets: BudgetAccounts) {}
+  constructor(private readonly spendLogs: SpendLogRepository) {}
 
   /** Whether the row was new (false: the same request was reported before). */
   async record(entry: SubscriptionLedgerEntry, holders: BudgetHolder[]): Promise<boolean> {
     // Telemetry attributes are client values like any other: cleaned and bounded before they are stored.
     const requestId = storableId(entry.requestId) ?? entry.requestId;
-    const { recorded } = await this.budgets.settleWithRecord(
-      {
-        sql: `INSERT INTO spend_logs (request_id, api_key, team_id, model_group, model, provider, call_type, status, prompt_tokens,
-                                      completion_tokens, cache_read_tokens, cache_write_tokens, total_tokens, spend_nanos, unpriced,
-                                      start_time, end_time, latency_ms, session_id, metadata, source, client_tool, client_tool_version,
-                                      reported_cost_nanos)
-              VALUES (?, ?, ?, ?, ?, ?, ?, 'success', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'subscription', ?, ?, ?)
-              ON CONFLICT (request_id) DO NOTHING`,
-        params: [
-          requestId,
-          entry.apiKey,
-          entry.teamId,
-          storableId(entry.model),
-          storableId(entry.model),
-          entry.provider,
-          entry.callType,
-          entry.tokens.promptTokens,
-          entry.tokens.completionTokens,
-          entry.tokens.cacheReadTokens,
-          entry.tokens.cacheWriteTokens,
-          entry.tokens.promptTokens + entry.tokens.completionTokens,
-          entry.spendNanos,
-          entry.unpriced ? 1 : 0,
-          entry.startTime,
-          entry.endTime,
-          Math.max(0, entry.endTime - entry.startTime),
-          storableId(entry.sessionId),
-          storableMetadata(entry.metadata),
-          storableId(entry.clientTool),
-          storableId(entry.clientToolVersion),
-          entry.reportedCostNanos,
-        ],
-      },
-      requestId,
-      holders,
-      entry.spendNanos,
-      entry.endTime,
-    );
+    const { recorded } = await this.spendLogs.insertSubscriptionCall(entry, requestId, holders);
     return recorded;
   }
 }

@@ -1,24 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
-import { INSTANCE_ID, type BudgetHolder } from '@tollgate/budgets';
-import { Sql, toInt } from '@tollgate/database';
+import { BudgetStore, INSTANCE_ID, type BudgetHolder } from '@tollgate/budgets';
+import { toInt } from '@tollgate/database';
 import { SpendLedger } from './spend-ledger';
 
 const HEARTBEAT_MS = 2_000;
 /** An instance silent this long is dead (crashed or killed); its open reservations will never settle by themselves. */
 const DEAD_AFTER_MS = 10_000;
 const SWEEP_MS = 5_000;
-
-interface OpenReservation {
-  request_id: string;
-  token: string;
-  key_id: string | null;
-  team_id: string | null;
-  amount_nanos: unknown;
-  model_group: string | null;
-  deployment_id: string | null;
-  provider: string | null;
-  created_at: unknown;
-}
 
 /**
  * After a crash, a reservation written before an upstream call has no settlement: the call may
@@ -33,7 +21,7 @@ export class UnsettledRecovery implements OnApplicationBootstrap, BeforeApplicat
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
-    private readonly sql: Sql,
+    private readonly store: BudgetStore,
     private readonly ledger: SpendLedger,
     @Inject(INSTANCE_ID) private readonly instanceId: string,
   ) {}
@@ -50,21 +38,13 @@ export class UnsettledRecovery implements OnApplicationBootstrap, BeforeApplicat
 
   async beforeApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    await this.sql.query(`DELETE FROM gateway_instances WHERE instance_id = ?`, [this.instanceId]).catch(() => undefined);
+    await this.store.forgetInstance(this.instanceId).catch(() => undefined);
   }
 
   /** Settles every reservation left by a dead instance. Returns how many it charged. */
   async sweep(now = Date.now()): Promise<number> {
-    const orphans =
-      this.sql.dialect === 'sqlite'
-        ? await this.sql.query<OpenReservation>(`SELECT * FROM budget_reservations WHERE instance_id <> ?`, [this.instanceId])
-        : await this.sql.query<OpenReservation>(
-            `SELECT r.* FROM budget_reservations r
-              WHERE r.instance_id <> ?
-                AND NOT EXISTS (SELECT 1 FROM gateway_instances i WHERE i.instance_id = r.instance_id AND i.heartbeat_at > ?)`,
-            [this.instanceId, now - DEAD_AFTER_MS],
-          );
-    for (const orphan of orphans.rows) {
+    const orphans = await this.store.orphanedReservations(this.instanceId, now, DEAD_AFTER_MS);
+    for (const orphan of orphans) {
       const amount = toInt(orphan.amount_nanos);
       const holders: BudgetHolder[] = [{ level: 'key', id: orphan.key_id ?? orphan.token, label: orphan.token, budgetDuration: null }];
       if (orphan.team_id) holders.push({ level: 'team', id: orphan.team_id, label: orphan.team_id, budgetDuration: null });
@@ -95,16 +75,11 @@ export class UnsettledRecovery implements OnApplicationBootstrap, BeforeApplicat
         holders,
       );
     }
-    if (orphans.rows.length > 0) this.logger.warn(`Charged ${orphans.rows.length} unsettled reservation(s) left by stopped gateway instances`);
-    return orphans.rows.length;
+    if (orphans.length > 0) this.logger.warn(`Charged ${orphans.length} unsettled reservation(s) left by stopped gateway instances`);
+    return orphans.length;
   }
 
   private async heartbeat(): Promise<void> {
-    const now = Date.now();
-    await this.sql.query(
-      `INSERT INTO gateway_instances (instance_id, heartbeat_at) VALUES (?, ?)
-       ON CONFLICT (instance_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
-      [this.instanceId, now],
-    );
+    await this.store.heartbeat(this.instanceId, Date.now());
   }
 }

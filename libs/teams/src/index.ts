@@ -4,4 +4,5 @@ export * from './limits.dto';
 export * from './team';
 export * from './team.dto';
 export * from './teams.module';
+export * from './teams.repository';
 export * from './teams.service';

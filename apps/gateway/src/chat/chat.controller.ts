@@ -1,7 +1,8 @@
-import { Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Auth, AuthMode, callerOf } from '@tollgate/keys';
+import { BudgetGuard } from '@tollgate/budgets';
+import { Auth, AuthGuard, AuthMode, callerOf, RateLimitGuard } from '@tollgate/keys';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '@tollgate/providers';
 import { countGenerated, SpendInterceptor, SpendRecorder, type CallRecord } from '@tollgate/spend';
 import { abortWhenClientLeaves } from '../common/client-abort';
@@ -16,6 +17,7 @@ import { SseWriter } from './sse-writer';
 /** OpenAI's `/v1/chat/completions` (and LiteLLM's unprefixed alias). */
 @ApiExcludeController()
 @Auth(AuthMode.VirtualKey)
+@UseGuards(AuthGuard, RateLimitGuard, BudgetGuard)
 @UseInterceptors(SpendInterceptor)
 @Controller()
 export class ChatController {

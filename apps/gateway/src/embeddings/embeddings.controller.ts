@@ -1,7 +1,8 @@
-import { Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Auth, AuthMode, callerOf } from '@tollgate/keys';
+import { BudgetGuard } from '@tollgate/budgets';
+import { Auth, AuthGuard, AuthMode, callerOf, RateLimitGuard } from '@tollgate/keys';
 import { type EmbeddingRequest, openAIError, ProviderRegistry, UpstreamError } from '@tollgate/providers';
 import { SpendInterceptor, SpendRecorder } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
@@ -12,6 +13,7 @@ import { routingHeaders } from '../common/routing-headers';
 /** OpenAI's `/v1/embeddings`, for OpenAI-compatible and Ollama deployments, priced and ledgered like chat. */
 @ApiExcludeController()
 @Auth(AuthMode.VirtualKey)
+@UseGuards(AuthGuard, RateLimitGuard, BudgetGuard)
 @UseInterceptors(SpendInterceptor)
 @Controller()
 export class EmbeddingsController {

@@ -1,7 +1,8 @@
-import { Controller, Head, HttpCode, Inject, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, Head, HttpCode, Inject, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Auth, AuthMode, callerOf, mayCallModel } from '@tollgate/keys';
+import { BudgetGuard } from '@tollgate/budgets';
+import { Auth, AuthGuard, AuthMode, callerOf, mayCallModel, RateLimitGuard } from '@tollgate/keys';
 import {
   AnthropicPassthrough,
   type ChatCompletionChunk,
@@ -42,6 +43,7 @@ export class MessagesController {
 
   @Post('v1/messages')
   @HttpCode(200)
+  @UseGuards(AuthGuard, RateLimitGuard, BudgetGuard)
   @UseInterceptors(SpendInterceptor)
   async create(@Req() req: Request, @Res() res: Response): Promise<void> {
     const body = validateMessagesRequest(req.body);
@@ -79,6 +81,7 @@ export class MessagesController {
 
   /** Counts with Anthropic where the alias is served by Anthropic; elsewhere estimates locally and says so. */
   @Post('v1/messages/count_tokens')
+  @UseGuards(RateLimitGuard)
   @HttpCode(200)
   async countTokens(@Req() req: Request, @Res() res: Response): Promise<void> {
     const body = validateMessagesRequest(req.body, false);

@@ -1,7 +1,7 @@
-import { Controller, Get, Req } from '@nestjs/common';
+import { Controller, Get, Req, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Auth, AuthMode, callerOf, mayCallModel } from '@tollgate/keys';
+import { Auth, AuthMode, callerOf, mayCallModel, RateLimitGuard } from '@tollgate/keys';
 import { ModelRegistry } from '@tollgate/routing';
 
 const STARTED_AT = Math.floor(Date.now() / 1000);
@@ -12,6 +12,7 @@ const STARTED_AT = Math.floor(Date.now() / 1000);
  */
 @ApiExcludeController()
 @Auth(AuthMode.OptionalKey)
+@UseGuards(RateLimitGuard)
 @Controller()
 export class ModelsController {
   constructor(private readonly registry: ModelRegistry) {}

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Auth, AuthMode, callerOf, NotRateLimited } from '@tollgate/keys';
+import { Auth, AuthMode, callerOf } from '@tollgate/keys';
 import type { Request, Response } from 'express';
 import { contentTypeOf, decodeExportRequest, encodeExportResponse, encodingOf, type OtlpSignal } from './otlp-codec';
 import { OtlpError, OtlpErrorCode } from './otlp.errors';
@@ -12,9 +12,8 @@ import { SubscriptionTelemetryService } from './subscription-telemetry.service';
  */
 @ApiTags('subscription telemetry')
 @ApiBearerAuth()
+// No RateLimitGuard: exporters post every few seconds; that is not model traffic, and must not use up the key's rpm_limit.
 @Auth(AuthMode.VirtualKey)
-// Exporters post every few seconds; that is not model traffic, and must not use up the key's rpm_limit.
-@NotRateLimited()
 @Controller('otlp/v1')
 export class OtlpController {
   constructor(private readonly telemetry: SubscriptionTelemetryService) {}

@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { BudgetHolder } from '@tollgate/budgets';
-import { Sql, toInt } from '@tollgate/database';
 import type { Caller } from '@tollgate/keys';
 import type { ProviderName } from '@tollgate/providers';
-import { costNanos, metricPointFromRow, metricTotal, pricingFor, SubscriptionLedger, type TokenCounts } from '@tollgate/spend';
-import { teamFromRow, type Team } from '@tollgate/teams';
+import { costNanos, MetricPointsRepository, metricTotal, pricingFor, SpendLogRepository, SubscriptionLedger, type TokenCounts } from '@tollgate/spend';
+import { TeamsRepository, type Team } from '@tollgate/teams';
 import { OtlpError, OtlpErrorCode } from './otlp.errors';
 import { reportedCallsOf, type ReportedModelCall, type ReportingResource, type SubscriptionTool } from './reported-calls';
 import { costsDisagree, sessionMetricsOf, type SessionMetricPoint } from './session-metrics';
@@ -40,8 +39,10 @@ export class SubscriptionTelemetryService {
   private readonly disagreementsLogged = new Set<string>();
 
   constructor(
-    private readonly sql: Sql,
     private readonly ledger: SubscriptionLedger,
+    private readonly spendLogs: SpendLogRepository,
+    private readonly metricPoints: MetricPointsRepository,
+    private readonly teams: TeamsRepository,
   ) {}
 
   async ingestLogs(caller: Caller, request: Record<string, unknown>, now = Date.now()): Promise<ExportOutcome> {
@@ -122,8 +123,7 @@ export class SubscriptionTelemetryService {
 
   private async findTeam(name: string | null): Promise<Team | null> {
     if (name === null) return null;
-    const result = await this.sql.query(`SELECT * FROM teams WHERE team_id = ? OR team_alias = ? ORDER BY CASE WHEN team_id = ? THEN 0 ELSE 1 END LIMIT 1`, [name, name, name]);
-    return result.rows.length > 0 ? teamFromRow(result.rows[0]) : null;
+    return this.teams.findByIdOrAlias(name);
   }
 
   private async recordCall(caller: Caller, call: ReportedModelCall, team: Team | null): Promise<void> {
@@ -169,42 +169,30 @@ export class SubscriptionTelemetryService {
   }
 
   private async recordPoint(caller: Caller, point: SessionMetricPoint, team: Team | null, now: number): Promise<void> {
-    await this.sql.query(
-      `INSERT INTO subscription_metric_points (client_tool, session_id, metric, series, start_time_unix_nano, time_unix_nano, value, cumulative, api_key, team_id, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (client_tool, session_id, metric, series, start_time_unix_nano, time_unix_nano) DO NOTHING`,
-      [
-        point.resource.tool,
-        point.sessionId,
-        point.metric,
-        point.series,
-        point.startTimeUnixNano,
-        point.timeUnixNano,
-        point.value,
-        point.cumulative ? 1 : 0,
-        caller.kind === 'virtual_key' ? caller.token : null,
-        team?.teamId ?? null,
-        now,
-      ],
-    );
+    await this.metricPoints.insert({
+      clientTool: point.resource.tool!,
+      sessionId: point.sessionId,
+      metric: point.metric,
+      series: point.series,
+      startTimeUnixNano: point.startTimeUnixNano,
+      timeUnixNano: point.timeUnixNano,
+      value: point.value,
+      cumulative: point.cumulative,
+      apiKey: caller.kind === 'virtual_key' ? caller.token : null,
+      teamId: team?.teamId ?? null,
+      receivedAt: now,
+    });
   }
 
   /** The metric stream's cost for a session against the sum of its events' reported costs; a disagreement is logged once. */
   private async crossCheckCost(tool: string, sessionId: string): Promise<void> {
     const remembered = `${tool}\u0000${sessionId}`;
     if (this.disagreementsLogged.has(remembered)) return;
-    const points = await this.sql.query(
-      `SELECT series, start_time_unix_nano, time_unix_nano, value, cumulative FROM subscription_metric_points WHERE client_tool = ? AND session_id = ? AND metric = 'cost_usd'`,
-      [tool, sessionId],
-    );
-    const events = await this.sql.query<{ requests: unknown; reported: unknown }>(
-      `SELECT COUNT(*) AS requests, SUM(reported_cost_nanos) AS reported FROM spend_logs WHERE session_id = ? AND client_tool = ?`,
-      [sessionId, tool],
-    );
+    const events = await this.spendLogs.reportedCostOfSession(tool, sessionId);
     // Metrics may arrive before the session's events; with no event yet there is nothing to compare.
-    if (toInt(events.rows[0]?.requests) === 0) return;
-    const metricUsd = metricTotal(points.rows.map(metricPointFromRow));
-    const eventNanos = toInt(events.rows[0]?.reported);
+    if (events.requests === 0) return;
+    const metricUsd = metricTotal(await this.metricPoints.ofSession(tool, sessionId, 'cost_usd'));
+    const eventNanos = events.reportedNanos;
     if (!costsDisagree(metricUsd, eventNanos)) return;
     if (this.disagreementsLogged.size >= MAX_REMEMBERED_SESSIONS) this.disagreementsLogged.clear();
     this.disagreementsLogged.add(remembered);

@@ -1,7 +1,8 @@
-import { Controller, Delete, Get, HttpCode, Logger, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Logger, Param, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Auth, AuthMode, callerOf } from '@tollgate/keys';
+import { BudgetGuard } from '@tollgate/budgets';
+import { Auth, AuthGuard, AuthMode, callerOf, RateLimitGuard } from '@tollgate/keys';
 import {
   chatUsageOfResponse,
   createResponsesStreamState,
@@ -49,6 +50,7 @@ export class ResponsesController {
 
   @Post(['v1/responses', 'responses'])
   @HttpCode(200)
+  @UseGuards(AuthGuard, RateLimitGuard, BudgetGuard)
   @UseInterceptors(SpendInterceptor)
   async create(@Req() req: Request, @Res() res: Response): Promise<void> {
     const request = validateResponsesRequest(req.body);
@@ -98,11 +100,13 @@ export class ResponsesController {
   }
 
   @Get(['v1/responses/:id', 'responses/:id'])
+  @UseGuards(RateLimitGuard)
   async retrieve(@Req() req: Request, @Param('id') id: string): Promise<ResponseObject> {
     return (await this.owned(req, id)).response;
   }
 
   @Delete(['v1/responses/:id', 'responses/:id'])
+  @UseGuards(RateLimitGuard)
   async remove(@Req() req: Request, @Param('id') id: string): Promise<{ id: string; object: 'response'; deleted: true }> {
     if (!(await this.store.delete(callerOf(req)!.token, id))) throw ResponsesError.notFound(id);
     return { id, object: 'response', deleted: true };
@@ -110,6 +114,7 @@ export class ResponsesController {
 
   /** This response's own input items (not the earlier turns it continued), newest first unless `order=asc`, as OpenAI lists them. */
   @Get(['v1/responses/:id/input_items', 'responses/:id/input_items'])
+  @UseGuards(RateLimitGuard)
   async inputItems(@Req() req: Request, @Param('id') id: string, @Query() query: Record<string, unknown>) {
     const stored = await this.owned(req, id);
     const order = query.order ?? 'desc';

@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { toInt, Sql } from '@tollgate/database';
-import { apiKeyToApi, Auth, AuthMode, KeyFieldsDto, KeysService } from '@tollgate/keys';
+import { apiKeyToApi, Auth, AuthMode, isKeyToken, KeyFieldsDto, KeysService } from '@tollgate/keys';
 import { NewTeamDto, TeamFieldsDto, teamToApi, TeamsService } from '@tollgate/teams';
 import { InvalidRequestError } from '../common/invalid-request.error';
 import { UI_SESSION_COOKIE } from './ui-session';
@@ -23,17 +22,12 @@ export class UiAdminController {
   constructor(
     private readonly teams: TeamsService,
     private readonly keys: KeysService,
-    private readonly sql: Sql,
   ) {}
 
   @Get('teams')
   @ApiOperation({ summary: 'Every team with its budget state (spend, reserved, max_budget, reset date) and key count' })
   async listTeams(): Promise<unknown> {
-    const [teams, counts] = await Promise.all([
-      this.teams.list(),
-      this.sql.query<{ team_id: string; n: unknown }>(`SELECT team_id, COUNT(*) AS n FROM api_keys WHERE team_id IS NOT NULL GROUP BY team_id`),
-    ]);
-    const keyCount = new Map(counts.rows.map((row) => [row.team_id, toInt(row.n)]));
+    const [teams, keyCount] = await Promise.all([this.teams.list(), this.keys.countByTeam()]);
     return teams.map((team) => ({ ...teamToApi(team), key_count: keyCount.get(team.teamId) ?? 0 }));
   }
 
@@ -122,6 +116,6 @@ export class UiAdminController {
  * a URL ends up in access logs and browser history, so here only the hash is accepted.
  */
 function tokenParam(token: string): string {
-  if (!/^[0-9a-f]{64}$/.test(token)) throw new InvalidRequestError('Name the key by its token (64 hex digits), as the key list shows it', 'token', 'invalid_field');
+  if (!isKeyToken(token)) throw new InvalidRequestError('Name the key by its token (64 hex digits), as the key list shows it', 'token', 'invalid_field');
   return token;
 }

@@ -1,20 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
-import { Sql, toInt, toIntOrNull } from '@tollgate/database';
-import { apiKeyFromRow, MASTER_KEY_LEDGER_LABEL, type ApiKey } from '@tollgate/keys';
+import { ApiKeysRepository, isKeyToken, MASTER_KEY_LEDGER_LABEL, type ApiKey } from '@tollgate/keys';
 import { ModelRegistry } from '@tollgate/routing';
-import { budgetResetAt, currentSpendNanos, teamFromRow, type Team } from '@tollgate/teams';
+import { DAY_MS, SpendLogRepository, utcMidnight } from '@tollgate/spend';
+import { budgetResetAt, currentSpendNanos, TeamsRepository, type Team } from '@tollgate/teams';
 import { InvalidRequestError } from '../common/invalid-request.error';
 import { HealthService } from '../health/health.service';
 import type { UiLogsQueryDto } from './ui.dto';
 
-export const DAY_MS = 86_400_000;
 /** Days in the overview chart, today (UTC) included. */
 export const CHART_DAYS = 30;
 /** Teams drawn as their own colour in the chart; the rest are summed as "Other teams". */
 const CHART_SERIES = 8;
 const DEFAULT_LOG_PAGE = 50;
-const TOKEN = /^[0-9a-f]{64}$/;
 
 /** Ledger rows without a team: virtual keys outside teams, and master-key calls. */
 export const NO_TEAM_LABEL = 'No team';
@@ -33,21 +31,21 @@ interface Holder {
 }
 
 /**
- * The dashboard's read side: plain SQL over the same tables the admin API uses, shaped for the
- * pages. Money leaves here as USD (converted from integer nano-dollars only at this edge).
+ * The dashboard's read side: the same repositories the admin API and /spend reports use, shaped
+ * for the pages. Money leaves here as USD (converted from integer nano-dollars only at this edge).
  */
 @Injectable()
 export class UiReportsService {
   constructor(
-    private readonly sql: Sql,
+    private readonly spendLogs: SpendLogRepository,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly teams: TeamsRepository,
     private readonly registry: ModelRegistry,
     private readonly health: HealthService,
   ) {}
 
   async overview(now = Date.now()): Promise<Record<string, unknown>> {
-    const [teamRows, keyRows] = await Promise.all([this.sql.query(`SELECT * FROM teams`), this.sql.query(`SELECT * FROM api_keys`)]);
-    const teams = teamRows.rows.map(teamFromRow);
-    const keys = keyRows.rows.map(apiKeyFromRow);
+    const [teams, keys] = await Promise.all([this.teams.list(), this.apiKeys.all()]);
     const teamHolders = teams.map((team) => teamHolder(team, now));
     const keyHolders = keys.map((key) => keyHolder(key, now));
     const bySpend = (a: Holder, b: Holder) => b.spendNanos - a.spendNanos || a.label.localeCompare(b.label);
@@ -79,36 +77,25 @@ export class UiReportsService {
     };
   }
 
-  /**
-   * Daily spend per team and traffic totals since midnight UTC 29 days ago: one grouped range
-   * scan over the `start_time` index, bucketed by integer division (exact on both drivers).
-   */
+  /** Daily spend per team and traffic totals since midnight UTC 29 days ago. */
   private async last30Days(teamLabels: Map<string, string>, now: number): Promise<Record<string, unknown>> {
     const firstDay = Math.floor(now / DAY_MS) - (CHART_DAYS - 1);
-    const result = await this.sql.query<Record<string, unknown>>(
-      `SELECT team_id, start_time / 86400000 AS day, COUNT(*) AS requests, SUM(total_tokens) AS tokens, SUM(spend_nanos) AS spend,
-              SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS errors,
-              SUM(CASE WHEN status = 'budget_exceeded' THEN 1 ELSE 0 END) AS refused
-         FROM spend_logs
-        WHERE start_time >= ?
-        GROUP BY team_id, start_time / 86400000`,
-      [firstDay * DAY_MS],
-    );
+    const teamDays = await this.spendLogs.teamDays(firstDay * DAY_MS);
     const days = Array.from({ length: CHART_DAYS }, (_, i) => new Date((firstDay + i) * DAY_MS).toISOString().slice(0, 10));
     const perTeam = new Map<string, number[]>();
     const traffic = { requests: 0, tokens: 0, errors: 0, refused: 0, spend: 0 };
-    for (const row of result.rows) {
-      const index = toInt(row.day) - firstDay;
+    for (const row of teamDays) {
+      const index = row.day - firstDay;
       if (index < 0 || index >= CHART_DAYS) continue;
-      const team = (row.team_id as string | null) ?? '';
+      const team = row.teamId ?? '';
       const series = perTeam.get(team) ?? new Array<number>(CHART_DAYS).fill(0);
-      series[index] += toInt(row.spend);
+      series[index] += row.spendNanos;
       perTeam.set(team, series);
-      traffic.requests += toInt(row.requests);
-      traffic.tokens += toInt(row.tokens);
-      traffic.errors += toInt(row.errors);
-      traffic.refused += toInt(row.refused);
-      traffic.spend += toInt(row.spend);
+      traffic.requests += row.requests;
+      traffic.tokens += row.tokens;
+      traffic.errors += row.errors;
+      traffic.refused += row.refused;
+      traffic.spend += row.spendNanos;
     }
     const ranked = [...perTeam.entries()]
       .map(([teamId, values]) => ({ teamId, values, total: values.reduce((a, b) => a + b, 0) }))
@@ -144,94 +131,72 @@ export class UiReportsService {
    * OFFSET, and no COUNT(*) over the table.
    */
   async logs(query: UiLogsQueryDto): Promise<{ rows: Record<string, unknown>[]; next_before: string | null }> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    const equal = (column: string, value: string | undefined) => {
-      if (value === undefined || value.trim() === '') return;
-      where.push(`${column} = ?`);
-      values.push(value.trim());
-    };
-    if (query.key?.trim()) {
-      where.push('api_key = ?');
-      values.push(await this.tokenForKeyFilter(query.key.trim()));
-    }
-    equal('team_id', query.team_id);
-    equal('model_group', query.model);
-    equal('status', query.status);
-    equal('session_id', query.session_id);
-    equal('source', query.source);
+    const apiKey = query.key?.trim() ? await this.tokenForKeyFilter(query.key.trim()) : undefined;
     const from = query.from ? utcDay(query.from, 'from') : null;
     const to = query.to ? utcDay(query.to, 'to') + DAY_MS : null;
     if (from !== null && to !== null && to <= from) throw new InvalidRequestError(`"to" (${query.to}) is before "from" (${query.from})`, 'to', 'invalid_field');
-    if (from !== null) {
-      where.push('start_time >= ?');
-      values.push(from);
-    }
-    if (to !== null) {
-      where.push('start_time < ?');
-      values.push(to);
-    }
-    if (query.before) {
-      const split = query.before.indexOf(':');
-      const startTime = Number(query.before.slice(0, split));
-      const requestId = query.before.slice(split + 1);
-      where.push('(start_time < ? OR (start_time = ? AND request_id < ?))');
-      values.push(startTime, startTime, requestId);
-    }
+    const split = query.before?.indexOf(':') ?? -1;
     const limit = query.limit ?? DEFAULT_LOG_PAGE;
     // One row more than the page tells whether another page exists, without counting.
-    const result = await this.sql.query(
-      `SELECT * FROM spend_logs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY start_time DESC, request_id DESC LIMIT ?`,
-      [...values, limit + 1],
+    const found = await this.spendLogs.newestFirst(
+      {
+        apiKey,
+        teamId: query.team_id?.trim(),
+        modelGroup: query.model?.trim(),
+        status: query.status?.trim(),
+        sessionId: query.session_id?.trim(),
+        source: query.source?.trim(),
+        range: { fromMs: from, toMs: to },
+        before: query.before ? { startTime: Number(query.before.slice(0, split)), requestId: query.before.slice(split + 1) } : undefined,
+      },
+      limit + 1,
     );
-    const page = result.rows.slice(0, limit);
-    const [keyNames, teamNames] = await Promise.all([
-      this.lookup<{ token: string; key_alias: string | null; key_name: string }>('api_keys', 'token', 'token, key_alias, key_name', page.map((r) => r.api_key)),
-      this.lookup<{ team_id: string; team_alias: string | null }>('teams', 'team_id', 'team_id, team_alias', page.map((r) => r.team_id)),
+    const page = found.slice(0, limit);
+    const [keyNames, teamAliases] = await Promise.all([
+      this.apiKeys.namesOf(page.flatMap((row) => (row.apiKey === null ? [] : [row.apiKey]))),
+      this.teams.aliasesOf(page.flatMap((row) => (row.teamId === null ? [] : [row.teamId]))),
     ]);
     const rows = page.map((row) => {
-      const isMaster = row.api_key === MASTER_KEY_LEDGER_LABEL;
-      const key = keyNames.get(String(row.api_key));
-      const team = teamNames.get(String(row.team_id));
+      const isMaster = row.apiKey === MASTER_KEY_LEDGER_LABEL;
+      const key = row.apiKey === null ? undefined : keyNames.get(row.apiKey);
       return {
-        request_id: row.request_id,
-        start_time: new Date(toInt(row.start_time)).toISOString(),
-        end_time: new Date(toInt(row.end_time)).toISOString(),
+        request_id: row.requestId,
+        start_time: new Date(row.startTime).toISOString(),
+        end_time: new Date(row.endTime).toISOString(),
         status: row.status,
-        call_type: row.call_type,
-        api_key: isMaster ? null : (row.api_key ?? null),
-        key_label: isMaster ? MASTER_KEY_LABEL : (key?.key_alias ?? key?.key_name ?? (row.api_key ? 'deleted key' : null)),
-        key_name: isMaster ? null : (key?.key_name ?? null),
-        team_id: row.team_id ?? null,
-        team_label: row.team_id ? (team?.team_alias ?? String(row.team_id)) : null,
-        end_user: row.end_user ?? null,
-        model_group: row.model_group ?? null,
-        model: row.model ?? null,
-        deployment_id: row.deployment_id ?? null,
-        provider: row.provider ?? null,
-        api_base: row.api_base ?? null,
-        prompt_tokens: toInt(row.prompt_tokens),
-        completion_tokens: toInt(row.completion_tokens),
-        cache_read_tokens: toInt(row.cache_read_tokens),
-        cache_write_tokens: toInt(row.cache_write_tokens),
-        total_tokens: toInt(row.total_tokens),
-        spend: nanosToUsd(toInt(row.spend_nanos)),
-        unpriced: toInt(row.unpriced) === 1,
-        estimated: toInt(row.estimated) === 1,
-        attempted_fallbacks: toInt(row.attempted_fallbacks),
-        latency_ms: toInt(row.latency_ms),
-        ttft_ms: toIntOrNull(row.ttft_ms),
-        session_id: row.session_id ?? null,
-        error: row.error ?? null,
-        source: row.source ?? 'gateway',
-        client_tool: row.client_tool ?? null,
-        client_tool_version: row.client_tool_version ?? null,
-        reported_cost: row.reported_cost_nanos === null || row.reported_cost_nanos === undefined ? null : nanosToUsd(toInt(row.reported_cost_nanos)),
+        call_type: row.callType,
+        api_key: isMaster ? null : row.apiKey,
+        key_label: isMaster ? MASTER_KEY_LABEL : (key?.keyAlias ?? key?.keyName ?? (row.apiKey ? 'deleted key' : null)),
+        key_name: isMaster ? null : (key?.keyName ?? null),
+        team_id: row.teamId,
+        team_label: row.teamId ? (teamAliases.get(row.teamId) ?? row.teamId) : null,
+        end_user: row.endUser,
+        model_group: row.modelGroup,
+        model: row.model,
+        deployment_id: row.deploymentId,
+        provider: row.provider,
+        api_base: row.apiBase,
+        prompt_tokens: row.promptTokens,
+        completion_tokens: row.completionTokens,
+        cache_read_tokens: row.cacheReadTokens,
+        cache_write_tokens: row.cacheWriteTokens,
+        total_tokens: row.totalTokens,
+        spend: nanosToUsd(row.spendNanos),
+        unpriced: row.unpriced,
+        estimated: row.estimated,
+        attempted_fallbacks: row.attemptedFallbacks,
+        latency_ms: row.latencyMs,
+        ttft_ms: row.ttftMs,
+        session_id: row.sessionId,
+        error: row.error,
+        source: row.source,
+        client_tool: row.clientTool,
+        client_tool_version: row.clientToolVersion,
+        reported_cost: row.reportedCostNanos === null ? null : nanosToUsd(row.reportedCostNanos),
       };
     });
     const last = page[page.length - 1];
-    return { rows, next_before: result.rows.length > limit && last ? `${toInt(last.start_time)}:${String(last.request_id)}` : null };
+    return { rows, next_before: found.length > limit && last ? `${last.startTime}:${last.requestId}` : null };
   }
 
   /** Every alias with its deployments, their health (Ollama probed live) and the fallback chain. */
@@ -271,20 +236,13 @@ export class UiReportsService {
 
   /** The Logs filter takes an alias or a token; a raw key would have to travel in a URL, so it is refused. */
   private async tokenForKeyFilter(value: string): Promise<string> {
-    if (TOKEN.test(value)) return value;
+    if (isKeyToken(value)) return value;
     if (value.startsWith('sk-') && !value.startsWith('sk-...')) {
       throw new InvalidRequestError('Filter by the key alias or its token, not the raw key', 'key', 'invalid_field');
     }
-    const found = await this.sql.query<{ token: string }>(`SELECT token FROM api_keys WHERE key_alias = ?`, [value]);
-    if (found.rows.length === 0) throw new InvalidRequestError(`No key has the alias "${value}"`, 'key', 'invalid_field');
-    return found.rows[0].token;
-  }
-
-  private async lookup<T extends Record<string, unknown>>(table: string, column: string, columns: string, ids: unknown[]): Promise<Map<string, T>> {
-    const distinct = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
-    if (distinct.length === 0) return new Map();
-    const rows = await this.sql.query<T>(`SELECT ${columns} FROM ${table} WHERE ${column} IN (${distinct.map(() => '?').join(', ')})`, distinct);
-    return new Map(rows.rows.map((row) => [String(row[column]), row]));
+    const token = await this.apiKeys.tokenOfAlias(value);
+    if (token === null) throw new InvalidRequestError(`No key has the alias "${value}"`, 'key', 'invalid_field');
+    return token;
   }
 }
 
@@ -335,13 +293,9 @@ function holderToApi(holder: Holder, now: number): Record<string, unknown> {
   };
 }
 
-/** `YYYY-MM-DD` → the UTC midnight it names; 2025-02-30 and friends are refused, not rolled over. */
-export function utcDay(text: string, param: string): number {
-  const [year, month, day] = text.split('-').map(Number);
-  const ms = Date.UTC(year, month - 1, day);
-  const back = new Date(ms);
-  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day) {
-    throw new InvalidRequestError(`"${param}" is not a calendar date: ${text}`, param, 'invalid_field');
-  }
+/** A dashboard date filter → the UTC midnight it names; 2025-02-30 and friends are refused, not rolled over. */
+function utcDay(text: string, param: string): number {
+  const ms = utcMidnight(text);
+  if (ms === null) throw new InvalidRequestError(`"${param}" is not a calendar date: ${text}`, param, 'invalid_field');
   return ms;
 }

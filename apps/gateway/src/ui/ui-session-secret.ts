@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
-import { Sql } from '@tollgate/database';
+import { GatewaySettings } from '@tollgate/database';
 import { MasterKeyService } from '@tollgate/keys';
 
 const SETTING = 'ui_session_secret';
@@ -19,7 +19,7 @@ export class UiSessionSecret {
   private readonly logger = new Logger('Dashboard');
 
   constructor(
-    private readonly sql: Sql,
+    private readonly settings: GatewaySettings,
     private readonly masterKey: MasterKeyService,
   ) {}
 
@@ -40,21 +40,17 @@ export class UiSessionSecret {
   private async replace(previous: string | null): Promise<Buffer> {
     const secret = randomBytes(32);
     const value = `${this.binding(secret).toString('hex')}.${secret.toString('hex')}`;
-    if (previous === null) {
-      await this.sql.query(`INSERT INTO gateway_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, [SETTING, value]);
-    } else {
-      await this.sql.query(`UPDATE gateway_settings SET value = ? WHERE name = ? AND value = ?`, [value, SETTING, previous]);
-    }
+    if (previous === null) await this.settings.setIfAbsent(SETTING, value);
+    else await this.settings.replace(SETTING, previous, value);
     const winner = await this.read();
     return winner!.secret;
   }
 
   private async read(): Promise<{ value: string; binding: Buffer; secret: Buffer } | undefined> {
-    const result = await this.sql.query<{ value: string }>(`SELECT value FROM gateway_settings WHERE name = ?`, [SETTING]).catch((error: unknown) => {
+    const value = await this.settings.get(SETTING).catch((error: unknown) => {
       this.logger.warn(`Cannot read the session secret: ${(error as Error)?.message ?? String(error)}`);
       throw new ServiceUnavailableException('The dashboard cannot check sessions while the database is unreachable');
     });
-    const value = result.rows[0]?.value;
     if (!value) return undefined;
     const [binding, secret] = value.split('.');
     return { value, binding: Buffer.from(binding ?? '', 'hex'), secret: Buffer.from(secret ?? '', 'hex') };
