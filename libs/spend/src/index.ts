@@ -3,6 +3,7 @@ export * from './cost';
 export * from './metric-total';
 export * from './price-catalog';
 export * from './refusal-log';
+export * from './settled-reply';
 export * from './settlement-retry';
 export * from './server-tools';
 export * from './spend-ledger';

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Auth, AuthMode, callerOf } from '@tollgate/keys';
 import { type EmbeddingRequest, openAIError, ProviderRegistry, UpstreamError } from '@tollgate/providers';
-import { SpendInterceptor, SpendRecorder } from '@tollgate/spend';
+import { SettledReply, SpendInterceptor } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { abortWhenClientLeaves } from '../common/client-abort';
 import { InvalidRequestError } from '../common/invalid-request.error';
@@ -18,12 +18,11 @@ export class EmbeddingsController {
   constructor(
     private readonly calls: BudgetedRouter,
     private readonly providers: ProviderRegistry,
-    private readonly spend: SpendRecorder,
   ) {}
 
   @Post(['v1/embeddings', 'embeddings'])
   @HttpCode(200)
-  async create(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async create(@Req() req: Request, @Res() res: Response): Promise<SettledReply> {
     const request = validateEmbeddingRequest(req.body);
     const record = this.calls.beginRecord(req, callerOf(req)!, 'embedding', request);
     const signal = abortWhenClientLeaves(req, res);
@@ -37,11 +36,8 @@ export class EmbeddingsController {
     });
     // Passed on unchecked: settlement bills the input bound instead of a missing or unbelievable count.
     const promptTokens = routed.value.usage?.prompt_tokens as number;
-    record.usage = { prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens };
-    record.status = 'success';
-    await this.spend.settle(record);
-    for (const [name, value] of Object.entries({ ...routingHeaders(routed), ...this.spend.costHeaders(record) })) res.setHeader(name, value);
-    res.status(200).json(routed.value);
+    record.succeeded({ prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens });
+    return new SettledReply(routingHeaders(routed), routed.value);
   }
 }
 

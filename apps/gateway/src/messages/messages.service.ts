@@ -16,13 +16,13 @@ import {
   ProviderRegistry,
   type ServerSentEvent,
   SseParser,
-  toUpstreamError,
+  brokenStreamError,
   UpstreamError,
 } from '@tollgate/providers';
 import type { RoutedResult } from '@tollgate/routing';
-import { type CallRecord, countGeneratedBlocks, countGeneratedChoices, pricingFor } from '@tollgate/spend';
+import { type CallRecord, pricingFor } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
-import { firstThenRest } from '../calls/first-then-rest';
+import { firstThenRest } from '../streaming/first-then-rest';
 import type { AnthropicMessagesBody } from './messages-request.validation';
 
 /** The answer to a `/v1/messages` call, by the way it was produced. */
@@ -60,8 +60,8 @@ export class MessagesService {
           const text = await readBodyText(response, deployment.apiBase);
           const message = parseJsonOrNull(text);
           if (!isAnthropicMessage(message)) throw badSuccessBodyError('Anthropic', message, 'a message');
-          record.usage = anthropicChatUsage(message.usage);
-          countGeneratedBlocks(record, message.content);
+          record.countBlocks(message.content);
+          record.succeeded(anthropicChatUsage(message.usage));
           return { kind: 'native-json', text, headers };
         }
         return { kind: 'native-stream', events: await firstThenRest(sseEvents(response.body, deployment.apiBase)), headers };
@@ -71,8 +71,8 @@ export class MessagesService {
       const adapter = this.providers.adapterFor(deployment.provider);
       if (!stream) {
         const completion = await adapter.chatCompletion(deployment, request, { signal });
-        record.usage = completion.usage;
-        countGeneratedChoices(record, completion.choices);
+        record.countChoices(completion.choices);
+        record.succeeded(completion.usage);
         return { kind: 'translated-json', message: openAIToAnthropicMessage(completion, body.model) };
       }
       return { kind: 'translated-stream', chunks: await firstThenRest(await adapter.streamChatCompletion(deployment, request, { signal })) };
@@ -128,9 +128,7 @@ async function* sseEvents(body: AsyncIterable<Uint8Array>, apiBase: string): Asy
     for await (const bytes of body) yield* checked(parser.push(bytes));
     yield* checked(parser.end());
   } catch (error) {
-    if (error instanceof UpstreamError) throw error;
-    const cause = toUpstreamError(error, apiBase);
-    throw new UpstreamError('stream', cause.status, cause.body, {}, undefined, cause.detail);
+    throw brokenStreamError(error, apiBase);
   }
   if (count === 0) {
     throw new UpstreamError('stream', 502, openAIError('The upstream provider ended the stream without an event', 'api_error'), {}, undefined, `${apiBase} ended the stream without an event`);

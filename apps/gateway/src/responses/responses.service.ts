@@ -22,7 +22,7 @@ import {
 import type { RoutedResult } from '@tollgate/routing';
 import type { CallRecord } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
-import { firstThenRest } from '../calls/first-then-rest';
+import { firstThenRest } from '../streaming/first-then-rest';
 
 /** The answer to a `/v1/responses` call, by the way it was produced. */
 export type ResponsesOutcome =
@@ -65,7 +65,7 @@ export class ResponsesService {
         if (parsed === null || typeof parsed !== 'object') {
           throw new UpstreamError('http', 502, openAIError('Upstream returned a body that is not JSON', 'api_error', 'bad_upstream_response'));
         }
-        record.usage = chatUsageOfResponse(parsed.usage);
+        record.succeeded(chatUsageOfResponse(parsed.usage));
         return { kind: 'native-json', text, response: parsed };
       }
       const chat = toChatCompletionRequest(request, [...conversation.history, ...conversation.input]);
@@ -73,7 +73,7 @@ export class ResponsesService {
       const context = responseContext(request, record);
       if (!stream) {
         const completion = await adapter.chatCompletion(deployment, chat, { signal });
-        record.usage = completion.usage;
+        record.succeeded(completion.usage);
         return { kind: 'translated-json', response: toResponseObject(completion, context) };
       }
       return { kind: 'translated-stream', chunks: await firstThenRest(await adapter.streamChatCompletion(deployment, chat, { signal })), context };
