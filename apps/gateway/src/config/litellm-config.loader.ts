@@ -4,7 +4,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { Deployment, ProviderName, TokenPrices } from '@tollgate/providers';
 import type { RoutingSettings, RoutingStrategy } from '@tollgate/routing';
 import { ConfigError } from './config-error';
-import type { DatabaseTarget, GatewayConfig } from './gateway-config';
+import type { DatabaseTarget, GatewayConfig, UiCredentials } from './gateway-config';
 
 /**
  * Loads a LiteLLM proxy `config.yaml` unchanged. Field names are LiteLLM's; values are checked
@@ -20,6 +20,8 @@ export interface LoadedConfig {
   ignoredKeys: string[];
   /** `os.environ/NAME` references whose variable is not set. */
   missingEnv: string[];
+  /** Settings that are valid but probably not what was meant: reported once at start-up. */
+  warnings: string[];
 }
 
 const PROVIDER_PREFIXES: Record<string, ProviderName> = {
@@ -208,6 +210,9 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
   const databaseUrl = effectiveEnv.DATABASE_URL || checker.string(general.database_url, 'general_settings.database_url');
   const database = parseDatabaseUrl(checker, databaseUrl);
 
+  const warnings: string[] = [];
+  const uiCredentials = parseUiCredentials(effectiveEnv, warnings);
+
   if (checker.problems.length > 0) throw new ConfigError(checker.problems);
   return {
     config: {
@@ -223,10 +228,22 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
       trustForwardedFor,
       // LiteLLM's NO_DOCS=True switches the API docs off.
       docsEnabled: !/^(true|1|yes)$/i.test(effectiveEnv.NO_DOCS?.trim() ?? ''),
+      debugLogs: effectiveEnv.LITELLM_LOG?.trim().toUpperCase() === 'DEBUG',
+      uiCredentials,
     },
     ignoredKeys: checker.ignoredKeys,
     missingEnv: [...checker.missingEnv],
+    warnings,
   };
+}
+
+/** UI_USERNAME / UI_PASSWORD (LiteLLM's names). Only one of them set is ignored, loudly. */
+function parseUiCredentials(env: Env, warnings: string[]): UiCredentials | null {
+  const username = env.UI_USERNAME?.trim() ?? '';
+  const password = env.UI_PASSWORD ?? '';
+  if (username && password) return { username, password };
+  if (username || password) warnings.push(`${username ? 'UI_PASSWORD' : 'UI_USERNAME'} is not set; dashboard login falls back to the master key until both are set`);
+  return null;
 }
 
 /** LiteLLM's `environment_variables:` block provides variables, but the real environment wins. */
