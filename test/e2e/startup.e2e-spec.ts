@@ -186,6 +186,29 @@ it('starts with an unknown top-level key and warns about it exactly once', async
   }
 });
 
+it("prints a short banner instead of Nest's sixty lines of route mapping, which LITELLM_LOG=DEBUG brings back", async () => {
+  const config = writeConfig('banner.yaml', { model_list: [ollamaDeployment], general_settings: { master_key: MASTER_KEY } });
+  const sqlitePath = join(workDir, 'banner', 'tollgate.sqlite');
+  const gateway = await spawnGateway(['--config', config], { DATABASE_URL: `sqlite:${sqlitePath}` });
+  await waitUntilLive(gateway);
+  await waitForOutput(gateway, '  dashboard');
+
+  const output = gateway.stdout();
+  expect(output).toMatch(new RegExp(`Tollgate \\d+\\.\\d+\\.\\d+ listening on http://127\\.0\\.0\\.1:${gateway.port}`));
+  expect(output).toContain(`  database     sqlite (${sqlitePath})`);
+  expect(output).toContain('  deployments  1 (1 model alias)');
+  expect(output).toContain(`  API docs     ${gateway.url}/docs`);
+  expect(output).toContain(`  dashboard    ${gateway.url}/ui`);
+  expect(output).not.toContain('Mapped {');
+  expect(output.split('\n').length).toBeLessThan(15);
+  await afterEachGateway();
+
+  const verbose = await spawnGateway(['--config', config], { DATABASE_URL: `sqlite:${sqlitePath}`, LITELLM_LOG: 'DEBUG' });
+  await waitUntilLive(verbose);
+  await waitForOutput(verbose, '  dashboard');
+  expect(verbose.stdout()).toContain('Mapped {/v1/chat/completions, POST} route');
+});
+
 it('honours --port and --config, and DATABASE_URL=sqlite:<path>', async () => {
   const config = writeConfig('flags.yaml', { model_list: [ollamaDeployment], general_settings: { master_key: MASTER_KEY } });
   const sqlitePath = join(workDir, 'flags', 'tollgate.sqlite');
