@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { usdToNanos } from '@tollgate/budgets';
 import type { Deployment, ProviderName, TokenPrices } from '@tollgate/providers';
 import type { RoutingSettings, RoutingStrategy } from '@tollgate/routing';
 import { ConfigError } from './config-error';
@@ -42,7 +43,6 @@ const DEFAULT_API_KEY_ENV: Partial<Record<ProviderName, string>> = {
   openai: 'OPENAI_API_KEY',
 };
 
-const NANO_DOLLARS_PER_USD = 1e9;
 const DEFAULT_TIMEOUT_SECONDS = 600;
 
 const KNOWN_TOP_LEVEL = new Set(['model_list', 'router_settings', 'general_settings', 'litellm_settings', 'environment_variables']);
@@ -303,10 +303,10 @@ function parseModelList(check: Checker, raw: unknown, env: Env, defaultTimeoutSe
     const apiKeyEnv = DEFAULT_API_KEY_ENV[provider];
     const info = check.object(entry.model_info, `${path}.model_info`);
     const prices = compact<TokenPrices>({
-      inputPerToken: usdToNanos(check.number(params.input_cost_per_token, `${p}.input_cost_per_token`)),
-      outputPerToken: usdToNanos(check.number(params.output_cost_per_token, `${p}.output_cost_per_token`)),
-      cacheReadPerToken: usdToNanos(check.number(params.cache_read_input_token_cost, `${p}.cache_read_input_token_cost`)),
-      cacheWritePerToken: usdToNanos(check.number(params.cache_creation_input_token_cost, `${p}.cache_creation_input_token_cost`)),
+      inputPerToken: nanosOrUndefined(check.number(params.input_cost_per_token, `${p}.input_cost_per_token`)),
+      outputPerToken: nanosOrUndefined(check.number(params.output_cost_per_token, `${p}.output_cost_per_token`)),
+      cacheReadPerToken: nanosOrUndefined(check.number(params.cache_read_input_token_cost, `${p}.cache_read_input_token_cost`)),
+      cacheWritePerToken: nanosOrUndefined(check.number(params.cache_creation_input_token_cost, `${p}.cache_creation_input_token_cost`)),
     });
     deployments.push(
       compact<Deployment>({
@@ -369,9 +369,8 @@ function parseDatabaseUrl(check: Checker, url: string | undefined): DatabaseTarg
   return check.fail('DATABASE_URL', 'must start with sqlite:, postgres:// or postgresql://');
 }
 
-function usdToNanos(usd: number | undefined): number | undefined {
-  // Rounded to 1e-6 nano-dollars to undo binary noise such as 3e-6 * 1e9 = 2999.9999999999995.
-  return usd === undefined ? undefined : Math.round(usd * NANO_DOLLARS_PER_USD * 1e6) / 1e6;
+function nanosOrUndefined(usd: number | undefined): number | undefined {
+  return usd === undefined ? undefined : usdToNanos(usd);
 }
 
 function compact<T extends object>(value: { [K in keyof T]: T[K] | undefined }): T {
