@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { parseCliOptions, USAGE } from './config/cli-options';
-import { ConfigError } from './config/config-error';
+import { ConfigError } from './config/config.errors';
 import { createGateway } from './gateway.factory';
 import { loadLiteLLMConfig } from './config/litellm-config.loader';
 import { installGracefulShutdown } from './graceful-shutdown';

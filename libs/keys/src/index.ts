@@ -1,4 +1,3 @@
-export * from './admin-query.error';
 export * from './api-key';
 export * from './auth.decorator';
 export * from './auth-throttle';
@@ -13,4 +12,3 @@ export * from './keys.module';
 export * from './keys.service';
 export * from './master-key-check';
 export * from './master-key.service';
-export * from './rate-limit.guard';

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Dispatcher, Pool } from 'undici';
-import { openAIError, UpstreamError } from './upstream-error';
+import { openAIError, UpstreamError } from './upstream.errors';
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST';

@@ -4,7 +4,7 @@ import { mayCallModel, type Caller } from '@tollgate/keys';
 import type { Deployment } from '@tollgate/providers';
 import { ModelRouter, type Attempt, type RoutedResult } from '@tollgate/routing';
 import { attachCallRecord, CallRecord, hasUnmeasuredInput, inputTokensUpperBound, serverToolsIn, SpendRecorder, type CallType, type OutputLimits } from '@tollgate/spend';
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 import { requestIdOf } from '../common/request-id';
 import { sessionIdOf } from '../common/session';
 

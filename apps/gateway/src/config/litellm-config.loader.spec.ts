@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigError } from './config-error';
+import { ConfigError } from './config.errors';
 import { loadLiteLLMConfig, parseLiteLLMConfig } from './litellm-config.loader';
 
 function problemsOf(document: unknown, env: Record<string, string> = {}): string[] {

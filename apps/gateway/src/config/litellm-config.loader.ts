@@ -4,7 +4,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { usdToNanos } from '@tollgate/budgets';
 import type { Deployment, ProviderName, TokenPrices } from '@tollgate/providers';
 import type { RoutingSettings, RoutingStrategy } from '@tollgate/routing';
-import { ConfigError } from './config-error';
+import { ConfigError } from './config.errors';
 import type { DatabaseTarget, GatewayConfig, UiCredentials } from './gateway-config';
 
 /**

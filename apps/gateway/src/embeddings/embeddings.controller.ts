@@ -6,7 +6,7 @@ import { type EmbeddingRequest, openAIError, ProviderRegistry, UpstreamError } f
 import { SettledReply, SpendInterceptor } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { abortWhenClientLeaves } from '../common/client-abort';
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 import { routingHeaders } from '../common/routing-headers';
 
 /** OpenAI's `/v1/embeddings`, for OpenAI-compatible and Ollama deployments, priced and ledgered like chat. */

@@ -20,7 +20,7 @@ import { SettledReply, SpendInterceptor, type CallRecord } from '@tollgate/spend
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { abortWhenClientLeaves } from '../common/client-abort';
 import { describeError } from '../common/error-descriptor';
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 import { routingHeaders } from '../common/routing-headers';
 import { relayStream } from '../streaming/relay-stream';
 import { SseWriter } from '../streaming/sse-writer';

@@ -3,7 +3,7 @@ import { ApiCookieAuth, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nest
 import { toInt, Sql } from '@tollgate/database';
 import { apiKeyToApi, Auth, AuthMode, KeyFieldsDto, KeysService } from '@tollgate/keys';
 import { NewTeamDto, TeamFieldsDto, teamToApi, TeamsService } from '@tollgate/teams';
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 import { UI_SESSION_COOKIE } from './ui-session';
 import { CSRF_HEADER_DOC, UiSessionGuard } from './ui-session.guard';
 

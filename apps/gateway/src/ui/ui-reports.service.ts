@@ -4,7 +4,7 @@ import { Sql, toInt, toIntOrNull } from '@tollgate/database';
 import { apiKeyFromRow, MASTER_KEY_LEDGER_LABEL, type ApiKey } from '@tollgate/keys';
 import { ModelRegistry } from '@tollgate/routing';
 import { budgetResetAt, currentSpendNanos, teamFromRow, type Team } from '@tollgate/teams';
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 import { HealthService } from '../health/health.service';
 import type { UiLogsQueryDto } from './ui.dto';
 

@@ -4,7 +4,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from 
 import { anthropicDefaultMaxTokens, fitThinkingBudget, withDeploymentOutputCap } from '../output-limit';
 import type { ProviderAdapter, UpstreamCallOptions } from '../provider-adapter';
 import { SseParser } from '../stream-parsers';
-import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream-error';
+import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream.errors';
 import { brokenStreamError, parseJsonOrNull, readBodyText, relayableHeaders, UpstreamHttp } from '../upstream-http';
 import { anthropicUpstreamError } from './anthropic.errors';
 import { type AnthropicMessagesRequest, type AnthropicStreamEvent, isAnthropicMessage } from './anthropic.types';

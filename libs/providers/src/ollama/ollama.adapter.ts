@@ -5,7 +5,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Embedd
 import { withDeploymentOutputCap } from '../output-limit';
 import type { ProviderAdapter, UpstreamCallOptions } from '../provider-adapter';
 import { NdjsonParser } from '../stream-parsers';
-import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream-error';
+import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream.errors';
 import { brokenStreamError, parseJsonOrNull, readBodyText, relayableHeaders, UpstreamHttp } from '../upstream-http';
 import { toOllamaChatRequest } from './chat-request.transform';
 import { fromOllamaChatResponse } from './chat-response.transform';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import type { Deployment } from '../deployment';
 import { type ServerSentEvent, SseParser } from '../stream-parsers';
-import { openAIError, UpstreamError } from '../upstream-error';
+import { openAIError, UpstreamError } from '../upstream.errors';
 import { brokenStreamError, parseJsonOrNull, readBodyText, relayableHeaders, UpstreamHttp } from '../upstream-http';
 import { openAIUpstreamError } from './openai.errors';
 

@@ -4,7 +4,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Embedd
 import { withDeploymentOutputCap } from '../output-limit';
 import type { ProviderAdapter, UpstreamCallOptions } from '../provider-adapter';
 import { SseParser } from '../stream-parsers';
-import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream-error';
+import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream.errors';
 import { brokenStreamError, parseJsonOrNull, readBodyText, relayableHeaders, UpstreamHttp } from '../upstream-http';
 import { openAIUpstreamError } from './openai.errors';
 import { toOpenAIUpstreamRequest } from './openai.transform';

@@ -1,21 +1,8 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { RATE_LIMITER, type RateLimiter } from '@tollgate/rate-limits';
-import { NOT_RATE_LIMITED } from './auth.decorator';
-import { callerOf } from './caller';
-
-/** `rpm_limit`/`tpm_limit` of the key or its team reached; carries LiteLLM's retry hint. */
-export class RateLimitedError extends Error {
-  constructor(
-    readonly limit: 'rpm' | 'tpm',
-    readonly retryAfterSeconds: number,
-    subject: string,
-    limitValue: number,
-  ) {
-    super(`Rate limit exceeded for ${subject}: ${limit}_limit is ${limitValue}. Retry after ${retryAfterSeconds}s.`);
-    this.name = 'RateLimitedError';
-  }
-}
+import { callerOf, NOT_RATE_LIMITED } from '@tollgate/keys';
+import { RATE_LIMITER, type RateLimiter } from './rate-limiter';
+import { RateLimitedError } from './rate-limits.errors';
 
 /** Admits a request against its key's and team's rpm/tpm limits, after the caller is known. */
 @Injectable()
