@@ -15,7 +15,7 @@ import { Sql } from '@tollgate/database';
 import { hashKey } from '@tollgate/keys';
 import { OllamaFake, OpenAIFake } from '../fakes';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
-import { caught } from '../e2e/e2e-helpers';
+import { caught } from '../support/e2e-helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = resolve(__dirname, '..', '..', 'test-artifacts', 'screenshots');

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { DEFAULT_REPLY_TEXT, OpenAIFake } from '../fakes';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { collectChunks, contentOf, recordingClient } from './e2e-helpers';
+import { collectChunks, contentOf, recordingClient } from '../support/e2e-helpers';
 
 const ROOT = resolve(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'apps', 'gateway', 'src', 'main.js');
