@@ -1,4 +1,5 @@
 export * from './anthropic/anthropic-passthrough';
+export * from './anthropic/anthropic-stream-events';
 export { anthropicChatUsage, toChatUsage } from './anthropic/chat-response.transform';
 export { isAnthropicMessage } from './anthropic/anthropic.types';
 export * from './anthropic-inbound';
