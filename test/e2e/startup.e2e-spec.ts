@@ -77,7 +77,7 @@ const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 /**
  * Starts the built gateway in a clean environment: nothing inherited from the test process (no
- * JEST_WORKER_ID quieting its logs, no stray DATABASE_URL or keys), and a working directory of its
+ * stray DATABASE_URL, LITELLM_LOG or keys), and a working directory of its
  * own so no `.env` or `config.yaml` of the repository is picked up by accident.
  */
 async function spawnGateway(args: string[], env: Record<string, string> = {}): Promise<SpawnedGateway> {

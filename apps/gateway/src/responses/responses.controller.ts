@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Logger, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Auth, AuthMode, callerOf } from '@tollgate/keys';
@@ -8,7 +8,6 @@ import {
   failResponsesStream,
   finalResponse,
   finishResponsesStream,
-  inputItemsOf,
   type ChatCompletionChunk,
   type ResponseContext,
   type ResponseObject,
@@ -27,7 +26,7 @@ import { SseWriter } from '../streaming/sse-writer';
 import { ResponseStore, type StoredResponse } from './response-store';
 import { ResponsesError } from './responses.errors';
 import { validateResponsesRequest } from './responses-request.validation';
-import { type Conversation, ResponsesService } from './responses.service';
+import { ResponsesService } from './responses.service';
 
 /** Output event types whose `delta` is generated text, counted to bill a stream cut before its usage. */
 const DELTA_EVENTS = new Set(['response.output_text.delta', 'response.function_call_arguments.delta', 'response.reasoning_summary_text.delta', 'response.reasoning_text.delta']);
@@ -38,8 +37,6 @@ const TERMINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'r
 @Auth(AuthMode.VirtualKey)
 @Controller()
 export class ResponsesController {
-  private readonly logger = new Logger('Responses');
-
   constructor(
     private readonly responses: ResponsesService,
     private readonly calls: BudgetedRouter,
@@ -52,10 +49,7 @@ export class ResponsesController {
   async create(@Req() req: Request, @Res() res: Response): Promise<SettledReply | void> {
     const request = validateResponsesRequest(req.body);
     const caller = callerOf(req)!;
-    const previousId = request.previous_response_id ?? null;
-    const history = previousId ? await this.store.conversation(caller.token, previousId) : [];
-    if (!history) throw ResponsesError.previousNotFound(previousId!);
-    const conversation: Conversation = { history, input: inputItemsOf(request.input) };
+    const conversation = await this.responses.conversationOf(caller.token, request);
     const record = this.calls.beginRecord(req, caller, 'responses', {
       ...request,
       input: [...conversation.history, ...conversation.input],
@@ -64,11 +58,7 @@ export class ResponsesController {
     const signal = abortWhenClientLeaves(req, res);
     const routed = await this.responses.create(request, conversation, record, signal);
     const outcome = routed.value;
-    // The answer is paid for by now: a store that fails must not lose it, only its continuation.
-    const keep = async (response: ResponseObject | undefined) => {
-      if (request.store === false || !response) return;
-      await this.store.save(caller.token, { response, input: conversation.input, previousId }).catch((error: unknown) => this.logger.warn(`response ${response.id} not stored: ${(error as Error)?.message ?? String(error)}`));
-    };
+    const keep = (response: ResponseObject | undefined) => this.responses.keep(caller.token, request, conversation, response);
 
     if (outcome.kind === 'native-json' || outcome.kind === 'translated-json') {
       await keep(outcome.response);
