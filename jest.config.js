@@ -1,4 +1,4 @@
-/** Unit specs live beside the code; end-to-end suites under test/ boot the real app. */
+/** Unit specs live beside the code; end-to-end suites under test/ boot the real app; database suites test the stores alone. */
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.base.json');
 
@@ -13,5 +13,7 @@ module.exports = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/support/jest-e2e.setup.ts'] },
+    // The stores (budgets, responses) and migrations against the run's real database, without the app.
+    { ...shared, displayName: 'database', testMatch: ['<rootDir>/test/database/**/*.db-spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/support/jest-e2e.setup.ts'] },
   ],
 };

@@ -15,7 +15,7 @@ import { Sql } from '@tollgate/database';
 import { hashKey } from '@tollgate/keys';
 import { OllamaFake, OpenAIFake } from '../fakes';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
-import { caught } from '../e2e/e2e-helpers';
+import { caught } from '../support/e2e-helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = resolve(__dirname, '..', '..', 'test-artifacts', 'screenshots');
@@ -517,7 +517,6 @@ describe('admin dashboard in the browser', () => {
 });
 
 describe('dashboard sessions across instances and UI_USERNAME / UI_PASSWORD', () => {
-  const saved = { username: process.env.UI_USERNAME, password: process.env.UI_PASSWORD };
   let twin: TestGateway;
   let passwordGateway: TestGateway;
 
@@ -525,16 +524,7 @@ describe('dashboard sessions across instances and UI_USERNAME / UI_PASSWORD', ()
     // Same master key and database, separate process state: what a second instance behind a load
     // balancer is. The session signing secret is shared through that database.
     twin = await startTestGateway(gatewayConfig(openai, ollama), { database: gateway.database });
-    process.env.UI_USERNAME = 'ops';
-    process.env.UI_PASSWORD = 'correct horse battery staple';
-    try {
-      passwordGateway = await startTestGateway(gatewayConfig(openai, ollama));
-    } finally {
-      for (const [name, value] of [['UI_USERNAME', saved.username], ['UI_PASSWORD', saved.password]] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
+    passwordGateway = await startTestGateway(gatewayConfig(openai, ollama), { env: { UI_USERNAME: 'ops', UI_PASSWORD: 'correct horse battery staple' } });
   });
 
   afterAll(async () => {

@@ -13,7 +13,7 @@ import {
   type RecordedRequest,
 } from '../fakes';
 import { startTestGateway, type TestGateway } from '../support/test-gateway';
-import { collectChunks, contentOf, recordingClient, type RecordingClient, WEATHER_TOOL } from './e2e-helpers';
+import { collectChunks, contentOf, recordingClient, type RecordingClient, WEATHER_TOOL } from '../support/e2e-helpers';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
 const OPENAI_KEY = 'sk-openai-test';

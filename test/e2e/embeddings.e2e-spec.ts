@@ -16,7 +16,7 @@ import {
 } from '../fakes';
 import { AdminApi, sendRaw, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
-import { caught } from './e2e-helpers';
+import { caught } from '../support/e2e-helpers';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
 const OPENAI_KEY = 'sk-openai-test';

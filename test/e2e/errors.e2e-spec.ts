@@ -5,7 +5,7 @@
  */
 import { AnthropicFake, OllamaFake, OpenAIFake } from '../fakes';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
-import { looksLikeStackTrace } from './e2e-helpers';
+import { looksLikeStackTrace } from '../support/e2e-helpers';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
 const OPENAI_KEY = 'sk-openai-test';

@@ -22,7 +22,7 @@ import { parseSse, type SseRecord, textOf } from '../fixtures/anthropic-sse';
 import { AdminApi, nanosToUsd, sendRaw, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
 import { costNanos } from '../support/expected-cost';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
-import { caught } from './e2e-helpers';
+import { caught } from '../support/e2e-helpers';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
 const OPENAI_KEY = 'sk-openai-test';

@@ -10,7 +10,7 @@ import { AgentBackends, OPENAI_KEY } from '../support/agent-backends';
 import { AdminApi, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
 import { costNanos } from '../support/expected-cost';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
-import { caught, collectChunks } from './e2e-helpers';
+import { caught, collectChunks } from '../support/e2e-helpers';
 
 const backends = new AgentBackends('local');
 const { openai, anthropic, ollama } = backends;

@@ -5,7 +5,7 @@
 import OpenAI, { APIError, BadRequestError, InternalServerError, RateLimitError } from 'openai';
 import { AnthropicFake, chunkText, DEFAULT_REPLY_TEXT, OllamaFake, OpenAIFake } from '../fakes';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
-import { caught, collectChunks, contentOf, drainUntilError, plainClient } from './e2e-helpers';
+import { caught, collectChunks, contentOf, drainUntilError, plainClient } from '../support/e2e-helpers';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
 const OPENAI_KEY = 'sk-openai-test';

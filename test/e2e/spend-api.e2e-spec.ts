@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import OpenAI, { BadRequestError } from 'openai';
 import { DEFAULT_COMPLETION_TOKENS, OpenAIFake, promptTokensForOpenAI } from '../fakes';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
-import { caught } from './e2e-helpers';
+import { caught } from '../support/e2e-helpers';
 
 const OPENAI_KEY = 'sk-openai-test';
 const INPUT_NANOS = 2_500;

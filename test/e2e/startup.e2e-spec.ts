@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { DEFAULT_REPLY_TEXT, OpenAIFake } from '../fakes';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { collectChunks, contentOf, recordingClient } from './e2e-helpers';
+import { collectChunks, contentOf, recordingClient } from '../support/e2e-helpers';
 
 const ROOT = resolve(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'apps', 'gateway', 'src', 'main.js');
@@ -78,7 +78,7 @@ const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 /**
  * Starts the built gateway in a clean environment: nothing inherited from the test process (no
- * JEST_WORKER_ID quieting its logs, no stray DATABASE_URL or keys), and a working directory of its
+ * stray DATABASE_URL, LITELLM_LOG or keys), and a working directory of its
  * own so no `.env` or `config.yaml` of the repository is picked up by accident.
  */
 async function spawnGateway(args: string[], env: Record<string, string> = {}): Promise<SpawnedGateway> {
@@ -185,6 +185,29 @@ it('starts with an unknown top-level key and warns about it exactly once', async
     await afterEachGateway();
     await database.drop();
   }
+});
+
+it("prints a short banner instead of Nest's sixty lines of route mapping, which LITELLM_LOG=DEBUG brings back", async () => {
+  const config = writeConfig('banner.yaml', { model_list: [ollamaDeployment], general_settings: { master_key: MASTER_KEY } });
+  const sqlitePath = join(workDir, 'banner', 'tollgate.sqlite');
+  const gateway = await spawnGateway(['--config', config], { DATABASE_URL: `sqlite:${sqlitePath}` });
+  await waitUntilLive(gateway);
+  await waitForOutput(gateway, '  dashboard');
+
+  const output = gateway.stdout();
+  expect(output).toMatch(new RegExp(`Tollgate \\d+\\.\\d+\\.\\d+ listening on http://127\\.0\\.0\\.1:${gateway.port}`));
+  expect(output).toContain(`  database     sqlite (${sqlitePath})`);
+  expect(output).toContain('  deployments  1 (1 model alias)');
+  expect(output).toContain(`  API docs     ${gateway.url}/docs`);
+  expect(output).toContain(`  dashboard    ${gateway.url}/ui`);
+  expect(output).not.toContain('Mapped {');
+  expect(output.split('\n').length).toBeLessThan(15);
+  await afterEachGateway();
+
+  const verbose = await spawnGateway(['--config', config], { DATABASE_URL: `sqlite:${sqlitePath}`, LITELLM_LOG: 'DEBUG' });
+  await waitUntilLive(verbose);
+  await waitForOutput(verbose, '  dashboard');
+  expect(verbose.stdout()).toContain('Mapped {/v1/chat/completions, POST} route');
 });
 
 it('honours --port and --config, and DATABASE_URL=sqlite:<path>', async () => {

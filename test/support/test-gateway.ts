@@ -31,7 +31,8 @@ export async function startTestGateway(
   const { config } = parseLiteLLMConfig(withMasterKey, 'test-config.yaml', { ...options.env });
   config.database = database.target;
   options.configure?.(config);
-  const app = await createGateway(config);
+  // In a test run only problems are worth printing.
+  const app = await createGateway(config, ['error', 'warn']);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {

@@ -18,6 +18,7 @@ import type { GatewayConfig } from './config/gateway-config';
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { DatabaseModule } from './database/database.module';
 import { EmbeddingsController } from './embeddings/embeddings.controller';
+import { EmbeddingsService } from './embeddings/embeddings.service';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
 import { HealthModule } from './health/health.module';
@@ -52,6 +53,7 @@ export class AppModule {
       providers: [
         BudgetedRouter,
         ChatService,
+        EmbeddingsService,
         MessagesService,
         ResponsesService,
         ResponseStore,

@@ -1,3 +1,4 @@
+import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
@@ -5,14 +6,17 @@ import { jsonBodyParser } from './common/body-parsing';
 import { assignRequestId } from './common/request-id';
 import type { GatewayConfig } from './config/gateway-config';
 import { setUpAdminDocs } from './admin-docs';
+import { GatewayLogger, gatewayLogLevels } from './gateway-logger';
 import { OTLP_PREFIX, otlpBodyParser } from './otlp/otlp-http';
 
-/** Builds the gateway app from a validated config; main.ts and the end-to-end tests both use it. */
-export async function createGateway(config: GatewayConfig): Promise<NestExpressApplication> {
+/**
+ * Builds the gateway app from a validated config; main.ts and the end-to-end tests both use it.
+ * `logLevels` defaults to what the config asks for; a caller with other needs (a test) passes its own.
+ */
+export async function createGateway(config: GatewayConfig, logLevels: LogLevel[] = gatewayLogLevels(config.debugLogs)): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bodyParser: false,
-    // Under jest only problems are worth printing.
-    logger: process.env.JEST_WORKER_ID ? ['error', 'warn'] : ['error', 'warn', 'log'],
+    logger: new GatewayLogger(logLevels),
   });
   app.disable('x-powered-by');
   app.set('etag', false);

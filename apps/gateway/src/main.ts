@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { parseCliOptions, USAGE } from './config/cli-options';
-import { ConfigError } from './config/config-error';
+import { ConfigError } from './config/config.errors';
 import { createGateway } from './gateway.factory';
 import { loadLiteLLMConfig } from './config/litellm-config.loader';
 import { installGracefulShutdown } from './graceful-shutdown';
+import { startupBanner } from './startup-banner';
 
 const logger = new Logger('Tollgate');
 
@@ -21,14 +22,15 @@ async function main(): Promise<void> {
   } else if (existsSync('.env')) {
     process.loadEnvFile('.env');
   }
-  const { config, ignoredKeys, missingEnv } = loadLiteLLMConfig(options.configPath);
+  const { config, ignoredKeys, missingEnv, warnings } = loadLiteLLMConfig(options.configPath);
   if (ignoredKeys.length > 0) logger.warn(`Ignoring config keys Tollgate does not use: ${ignoredKeys.join(', ')}`);
   if (missingEnv.length > 0) logger.warn(`Environment variables referenced by the config are not set: ${missingEnv.join(', ')}`);
+  for (const warning of warnings) logger.warn(warning);
 
   const app = await createGateway(config);
   await app.listen(options.port, options.host);
   installGracefulShutdown(app, config.shutdownGraceMs, logger);
-  logger.log(`Listening on http://${options.host}:${options.port} (${config.deployments.length} deployments, database: ${config.database.type})`);
+  logger.log(startupBanner(config, { host: options.host, port: options.port }));
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,5 @@
+import { nanosToUsd } from './money';
+
 export type BudgetLevel = 'key' | 'team';
 
 /** A reservation would take a key or team past its `max_budget`: nothing may be sent upstream. */
@@ -26,16 +28,4 @@ export class BudgetStoreUnavailableError extends Error {
     super(`Budget store unavailable; refusing calls that would spend money (${(cause as Error)?.message ?? String(cause)})`);
     this.name = 'BudgetStoreUnavailableError';
   }
-}
-
-export const NANOS_PER_USD = 1_000_000_000;
-
-/** Nano-dollars → USD for display and APIs; exact for any amount below $9M. */
-export function nanosToUsd(nanos: number): number {
-  return nanos / NANOS_PER_USD;
-}
-
-/** USD (as users type it: 50, 0.5) → integer nano-dollars. */
-export function usdToNanos(usd: number): number {
-  return Math.round(usd * NANOS_PER_USD);
 }

@@ -6,3 +6,4 @@ export * from './budget-window';
 export * from './budget.errors';
 export * from './budget.guard';
 export * from './budgets.module';
+export * from './money';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { AuthError, AuthErrorCode } from './auth.errors';
+import { AuthError, AuthErrorCode, AuthThrottledError } from './auth.errors';
 
 /** Free failures per address and window; beyond them, guesses are slowed and answered with 429. */
 export const FAILED_AUTH_ALLOWANCE = 20;
@@ -11,14 +11,6 @@ export const THROTTLED_CHECK_SPACING_MS = 1000;
 const MAX_WAIT_MS = 10_000;
 /** Bounds the memory an attacker rotating addresses can make us spend. */
 const MAX_TRACKED_ADDRESSES = 10_000;
-
-/** Too many failed authentications from one client address: 429 with Retry-After. */
-export class AuthThrottledError extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Too many failed authentication attempts from this address; retry after ${retryAfterSeconds}s`);
-    this.name = 'AuthThrottledError';
-  }
-}
 
 interface AddressRecord {
   failures: number;

@@ -30,3 +30,11 @@ export class KeyStoreUnavailableError extends Error {
     this.name = 'KeyStoreUnavailableError';
   }
 }
+
+/** Too many failed authentications from one client address: 429 with Retry-After. */
+export class AuthThrottledError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many failed authentication attempts from this address; retry after ${retryAfterSeconds}s`);
+    this.name = 'AuthThrottledError';
+  }
+}

@@ -1,4 +1,3 @@
-export * from './admin-query.error';
 export * from './api-key';
 export * from './api-keys.repository';
 export * from './auth.decorator';
@@ -14,4 +13,3 @@ export * from './keys.module';
 export * from './keys.service';
 export * from './master-key-check';
 export * from './master-key.service';
-export * from './rate-limit.guard';

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { InvalidAdminQueryError } from './admin-query.error';
+import { InvalidAdminQueryError } from '@tollgate/teams';
 import { apiKeyToApi } from './api-key';
 import { DeleteKeysDto, KeyFieldsDto, KeyRefDto, UpdateKeyDto } from './key.dto';
 import { KeysService, type CreatedKey } from './keys.service';

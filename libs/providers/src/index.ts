@@ -1,4 +1,5 @@
 export * from './anthropic/anthropic-passthrough';
+export * from './anthropic/anthropic-stream-events';
 export { anthropicChatUsage, toChatUsage } from './anthropic/chat-response.transform';
 export { isAnthropicMessage } from './anthropic/anthropic.types';
 export * from './anthropic-inbound';
@@ -9,10 +10,10 @@ export * from './openai.types';
 export * from './output-limit';
 export * from './provider-adapter';
 export * from './provider-registry';
-export * from './provider-request-error';
+export * from './provider-request.errors';
 export * from './reasoning-models';
 export * from './providers.module';
 export * from './stream-parsers';
 export * from './token-count';
-export * from './upstream-error';
+export * from './upstream.errors';
 export * from './upstream-http';

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Dispatcher, Pool } from 'undici';
-import { openAIError, UpstreamError } from './upstream-error';
+import { openAIError, UpstreamError } from './upstream.errors';
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST';
@@ -108,6 +108,16 @@ export function toUpstreamError(error: unknown, apiBase: string): UpstreamError 
     undefined,
     `${apiBase} is unreachable: ${(error as Error)?.message ?? String(error)}`,
   );
+}
+
+/**
+ * A stream that broke while it was being read (connection reset, body timeout): a 'stream' failure,
+ * judged as one that began with a 200. Errors the stream's own checks raised pass through as they are.
+ */
+export function brokenStreamError(error: unknown, apiBase: string): UpstreamError {
+  if (error instanceof UpstreamError) return error;
+  const cause = toUpstreamError(error, apiBase);
+  return new UpstreamError('stream', cause.status, cause.body, {}, undefined, cause.detail);
 }
 
 /** Read a whole upstream body as text, mapping a broken or slow body to an UpstreamError. */

@@ -14,3 +14,16 @@ export class RateLimitStoreUnavailableError extends Error {
     this.name = 'RateLimitStoreUnavailableError';
   }
 }
+
+/** `rpm_limit`/`tpm_limit` of the key or its team reached; carries LiteLLM's retry hint. */
+export class RateLimitedError extends Error {
+  constructor(
+    readonly limit: 'rpm' | 'tpm',
+    readonly retryAfterSeconds: number,
+    subject: string,
+    limitValue: number,
+  ) {
+    super(`Rate limit exceeded for ${subject}: ${limit}_limit is ${limitValue}. Retry after ${retryAfterSeconds}s.`);
+    this.name = 'RateLimitedError';
+  }
+}

@@ -124,6 +124,26 @@ describe('ModelRouter', () => {
     expect(result.value).toBe('g#1');
   });
 
+  describe('the deployment a count_tokens question goes to', () => {
+    it('skips a deployment cooling down after failures', () => {
+      const { router, health } = setup([deployment('g', 0), deployment('g', 1, 'anthropic')], { allowedFails: 0 });
+      health.recordFailure('g#0', refused());
+      expect(router.deploymentFor('g').id).toBe('g#1');
+    });
+
+    it('asks the first deployment when every one is cooling down, rather than refusing', () => {
+      const { router, health } = setup([deployment('g', 0), deployment('g', 1)], { allowedFails: 0 });
+      health.recordFailure('g#0', refused());
+      health.recordFailure('g#1', refused());
+      expect(router.deploymentFor('g').id).toBe('g#0');
+    });
+
+    it('alias enumeration: an unknown alias is refused listing only the aliases the caller may call', () => {
+      const { router } = setup([deployment('local', 0, 'ollama'), deployment('gpt', 1)]);
+      expect(() => router.deploymentFor('nope', (alias) => alias === 'local')).toThrow('Model "nope" does not exist. Available models: local');
+    });
+  });
+
   describe('a caller limited to some aliases', () => {
     const deployments = [deployment('local', 0, 'ollama'), deployment('gpt', 1), deployment('claude', 2, 'anthropic'), deployment('mini', 3)];
     const fallbacks = { local: ['gpt', 'mini', 'claude'] };

@@ -44,6 +44,18 @@ export class ModelRouter {
     @Inject(ROUTING_SETTINGS) private readonly settings: RoutingSettings,
   ) {}
 
+  /**
+   * The deployment a question about an alias goes to when nothing is called through the router
+   * (count_tokens): the first one not cooling down, else the first. Unknown aliases are refused as
+   * `route` refuses them, listing only those the caller may use.
+   */
+  deploymentFor(alias: string, mayUse: AliasPermission = ANY_ALIAS): Deployment {
+    const deployments = this.registry.deploymentsOf(alias);
+    const deployment = deployments.find((d) => !this.health.isCoolingDown(d.id)) ?? deployments[0];
+    if (!deployment) throw unknownModelError(alias, this.registry.aliases().filter(mayUse));
+    return deployment;
+  }
+
   async route<T>(alias: string, attempt: Attempt<T>, signal?: AbortSignal, mayUse: AliasPermission = ANY_ALIAS): Promise<RoutedResult<T>> {
     if (!this.registry.has(alias) || !mayUse(alias)) {
       // Only the aliases this caller may call are listed: the others are none of its business.

@@ -5,6 +5,7 @@ export * from './metric-points.repository';
 export * from './metric-total';
 export * from './price-catalog';
 export * from './refusal-log';
+export * from './settled-reply';
 export * from './settlement-retry';
 export * from './server-tools';
 export * from './spend-ledger';

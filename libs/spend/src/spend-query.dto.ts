@@ -1,4 +1,4 @@
-import { InvalidAdminQueryError } from '@tollgate/keys';
+import { InvalidAdminQueryError } from '@tollgate/teams';
 
 export const DAY_MS = 86_400_000;
 

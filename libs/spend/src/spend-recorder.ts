@@ -9,9 +9,6 @@ import { RefusalLog } from './refusal-log';
 import { SettlementRetry } from './settlement-retry';
 import { trustedTokenCounts } from './usage-check';
 
-/** Characters per token when estimating output that never got a usage report: a low ratio over-counts, never under. */
-const CHARS_PER_TOKEN_ESTIMATE = 3;
-
 /**
  * Reserve before, settle after, for one request: the budget side of the request path.
  * `reserveForAttempt` runs before each upstream attempt (the deployment decides the price);
@@ -40,8 +37,7 @@ export class SpendRecorder {
    */
   async reserveForAttempt(record: CallRecord, deployment: Deployment, request: OutputLimits): Promise<void> {
     const pricing = pricingFor(deployment);
-    record.pricing = pricing;
-    record.deployment = deployment;
+    record.attempting(deployment, pricing);
     let outputLimit = upstreamOutputLimit(deployment, request) ?? pricing.maxOutputTokens;
     if (outputLimit > pricing.maxOutputTokens) {
       const param = request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
@@ -51,9 +47,10 @@ export class SpendRecorder {
       outputLimit = pricing.maxOutputTokens;
     }
     const choices = Math.max(1, request.n ?? 1);
-    record.bounds = { inputTokens: inputTokensBoundFor(record.inputTokensBound, record.unmeasuredInput, pricing), outputTokens: outputLimit * choices };
+    const inputTokens = inputTokensBoundFor(record.inputTokensBound, record.unmeasuredInput, pricing);
+    record.boundedBy({ inputTokens, outputTokens: outputLimit * choices });
     if (record.caller.budgetHolders.length === 0) return;
-    const amountNanos = isFree(pricing) ? 0 : costUpperBoundNanos(record.bounds.inputTokens, outputLimit, choices, pricing);
+    const amountNanos = isFree(pricing) ? 0 : costUpperBoundNanos(inputTokens, outputLimit, choices, pricing);
     const reserve = this.budgets.reserve({
       requestId: record.requestId,
       instanceId: this.instanceId,
@@ -65,41 +62,41 @@ export class SpendRecorder {
       provider: deployment.provider,
     });
     if (amountNanos > 0) {
-      record.reservation = await reserve;
+      record.reserved(await reserve);
       return;
     }
     // Fail closed only where money is at stake: a free local model is still served when the
     // budget store is down (its ledger row may then be lost, which costs nothing).
-    record.reservation = await reserve.catch((error: unknown) => {
-      if (!(error instanceof BudgetStoreUnavailableError)) throw error;
-      this.logger.warn(`Serving free ${deployment.alias} without a ledger reservation: ${error.message}`);
-      return undefined;
-    });
+    record.reserved(
+      await reserve.catch((error: unknown) => {
+        if (!(error instanceof BudgetStoreUnavailableError)) throw error;
+        this.logger.warn(`Serving free ${deployment.alias} without a ledger reservation: ${error.message}`);
+        return undefined;
+      }),
+    );
   }
 
   /** The attempt failed before spending anything: hand the reservation back at once. */
   async releaseAttempt(record: CallRecord): Promise<void> {
-    const reservation = record.reservation;
-    record.reservation = undefined;
+    const reservation = record.takeReservation();
     if (reservation) await this.budgets.release(reservation);
   }
 
-  /** Writes the ledger row and swaps the reservation for the actual cost. Idempotent per request. */
-  async settle(record: CallRecord): Promise<void> {
-    if (record.settled) return;
-    record.settled = true;
+  /**
+   * Writes the ledger row and swaps the reservation for the actual cost: once per request, by
+   * SpendInterceptor when the request is over. Returns the charge, for the answer's cost headers.
+   */
+  async settle(record: CallRecord): Promise<Charge> {
     const now = Date.now();
     const status = record.status ?? 'error';
-    const tokens = this.tokensFor(record);
+    const { tokens, estimated } = this.tokensFor(record);
     // Abandoned mid-call with nothing received: what the provider billed is unknowable, so the
     // reservation (the call's upper bound) is charged, exactly as recovery does after a crash.
-    const chargeReservation = !record.usage && record.abandonedInFlight && record.firstByteAt === undefined;
-    if (chargeReservation) record.estimated = true;
+    const chargeReservation = !record.usage && record.leftWhileInFlight && record.firstByteAt === undefined;
     const cost = chargeReservation ? (record.reservation?.amountNanos ?? 0) : record.pricing ? costNanos(tokens, record.pricing) : 0;
-    record.costNanos = cost;
     // A refusal holds no reservation, so a refusal row that is only counted loses no money.
     const refusal = status === 'budget_exceeded' && !record.reservation ? this.refusals.admit(record.caller.budgetHolders[0]?.id ?? record.caller.token, now) : null;
-    if (refusal && !refusal.write) return;
+    if (refusal && !refusal.write) return { costNanos: cost };
     const coalesced = refusal && refusal.coalesced > 0 ? { coalesced_refusals: refusal.coalesced } : {};
     const keySpendNanos = await this.settlement.settle(
       {
@@ -117,7 +114,7 @@ export class SpendRecorder {
         tokens,
         spendNanos: cost,
         unpriced: record.pricing?.unpriced ?? false,
-        estimated: record.estimated ?? false,
+        estimated: chargeReservation || estimated,
         attemptedFallbacks: record.attemptedFallbacks,
         startTime: record.startTime,
         endTime: now,
@@ -128,20 +125,11 @@ export class SpendRecorder {
       },
       record.caller.budgetHolders,
     );
-    // undefined: not landed yet; SettlementRetry keeps trying while the reservation holds the amount.
-    if (keySpendNanos !== undefined) record.keySpendNanos = keySpendNanos;
     const totalTokens = tokens.promptTokens + tokens.completionTokens;
     if (totalTokens > 0 && record.caller.rateSubjects.some((s) => s.tpmLimit !== null)) {
       await this.rateLimiter.recordTokens(record.caller.rateSubjects.map((s) => s.id), totalTokens, now).catch(() => undefined);
     }
-  }
-
-  /** Headers LiteLLM users read: cost of this call and the key's spend, in USD. */
-  costHeaders(record: CallRecord): Record<string, string> {
-    const headers: Record<string, string> = {};
-    if (record.costNanos !== undefined) headers['x-litellm-response-cost'] = String(nanosToUsd(record.costNanos));
-    if (record.keySpendNanos !== undefined && record.keySpendNanos !== null) headers['x-litellm-key-spend'] = String(nanosToUsd(record.keySpendNanos));
-    return headers;
+    return { costNanos: cost, keySpendNanos };
   }
 
   /**
@@ -149,27 +137,45 @@ export class SpendRecorder {
    * or streamed anything — a conservative estimate: the input bound plus the output actually
    * received, within the output limit. Never more than the reservation was sized by.
    */
-  private tokensFor(record: CallRecord): TokenCounts {
-    const none = tokenCountsOf(undefined);
+  private tokensFor(record: CallRecord): { tokens: TokenCounts; estimated: boolean } {
+    const none = { tokens: tokenCountsOf(undefined), estimated: false };
     const bounds = record.bounds;
     if (!bounds) return none;
-    const outputReceived = record.generatedChars > 0;
+    const outputReceived = record.outputReceived;
     const trusted = trustedTokenCounts(record.usage, {
       maxPromptTokens: Math.max(bounds.inputTokens, record.pricing?.maxInputTokens ?? 0),
       maxCompletionTokens: bounds.outputTokens,
       outputReceived,
     });
-    if (trusted) return trusted;
+    if (trusted) return { tokens: trusted, estimated: false };
     const answered = record.usage !== undefined || record.status === 'success' || record.firstByteAt !== undefined || outputReceived;
     if (!answered) return none;
-    record.estimated = true;
     return {
-      promptTokens: bounds.inputTokens,
-      completionTokens: Math.min(bounds.outputTokens, Math.max(record.generatedChunks, Math.ceil(record.generatedChars / CHARS_PER_TOKEN_ESTIMATE))),
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
+      tokens: {
+        promptTokens: bounds.inputTokens,
+        completionTokens: Math.min(bounds.outputTokens, record.generatedTokensEstimate()),
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+      },
+      estimated: true,
     };
   }
+}
+
+/**
+ * What settlement charged one call. `keySpendNanos` is undefined when the ledger row has not landed
+ * yet (SettlementRetry keeps trying while the reservation holds the amount), null for a key without spend.
+ */
+export interface Charge {
+  costNanos: number;
+  keySpendNanos?: number | null;
+}
+
+/** Headers LiteLLM users read: cost of this call and the key's spend, in USD. */
+export function costHeaders(charge: Charge): Record<string, string> {
+  const headers: Record<string, string> = { 'x-litellm-response-cost': String(nanosToUsd(charge.costNanos)) };
+  if (charge.keySpendNanos !== undefined && charge.keySpendNanos !== null) headers['x-litellm-key-spend'] = String(nanosToUsd(charge.keySpendNanos));
+  return headers;
 }
 
 /** What the budget needs to bound a call's output: the request's token caps and choice count. */

@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { InvalidAdminQueryError, tokenOf } from '@tollgate/keys';
+import { tokenOf } from '@tollgate/keys';
+import { InvalidAdminQueryError } from '@tollgate/teams';
 import { parseGroupBy, parsePagination, parsePositiveInt, parseRequiredTimeRange, parseSource, parseTimeRange, MAX_PAGE_SIZE, SPEND_SOURCES } from './spend-query.dto';
 import { SpendReportsService } from './spend-reports.service';
 

@@ -1,36 +1,41 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { BudgetExceededError } from '@tollgate/budgets';
-import { from, Observable, throwError } from 'rxjs';
-import { catchError, concatMap } from 'rxjs/operators';
+import type { Response } from 'express';
+import { from, lastValueFrom, Observable } from 'rxjs';
 import { callRecordOf } from './call-record';
-import { SpendRecorder } from './spend-recorder';
+import { SettledReply } from './settled-reply';
+import { costHeaders, SpendRecorder } from './spend-recorder';
 
 /**
- * Guarantees every model call that reached its handler is settled exactly once, whether it
- * succeeded, failed or was refused for budget. Handlers that stream await the end of their
- * stream, so this runs after the last byte.
+ * The one place a model call is settled: exactly once, after its handler is done, whether it
+ * succeeded, failed or was refused for budget. Handlers that stream await the end of their stream,
+ * so this runs after the last byte; a non-streamed answer (SettledReply) is sent from here, once
+ * its cost is known.
  */
 @Injectable()
 export class SpendInterceptor implements NestInterceptor {
   constructor(private readonly recorder: SpendRecorder) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest();
-    return next.handle().pipe(
-      concatMap((value) => from(this.settle(request).then(() => value))),
-      catchError((error: unknown) => {
-        const record = callRecordOf(request);
-        if (record && !record.settled) {
-          record.status = error instanceof BudgetExceededError ? 'budget_exceeded' : record.abandonedInFlight ? 'client_cancelled' : 'error';
-          record.error = (error as Error)?.message ?? String(error);
-        }
-        return from(this.settle(request)).pipe(concatMap(() => throwError(() => error)));
-      }),
-    );
+    const http = context.switchToHttp();
+    return from(this.settleAfter(http.getRequest(), http.getResponse<Response>(), next));
   }
 
-  private async settle(request: object): Promise<void> {
+  private async settleAfter(request: object, response: Response, next: CallHandler): Promise<unknown> {
+    let value: unknown;
+    try {
+      value = await lastValueFrom(next.handle(), { defaultValue: undefined });
+    } catch (error) {
+      // Thrown before the handler began its record (a body refused by validation): nothing to settle.
+      const record = callRecordOf(request);
+      if (record) {
+        record.failed(error);
+        await this.recorder.settle(record);
+      }
+      throw error;
+    }
     const record = callRecordOf(request);
-    if (record) await this.recorder.settle(record);
+    const charge = record ? await this.recorder.settle(record) : undefined;
+    if (value instanceof SettledReply) value.send(response, charge ? costHeaders(charge) : {});
+    return value;
   }
 }

@@ -1,4 +1,4 @@
-import { MAX_DURATION_DAYS, NANOS_PER_USD, parseBoundedDuration } from '@tollgate/budgets';
+import { MAX_DURATION_DAYS, NANOS_PER_USD, parseBoundedDuration, usdToNanos } from '@tollgate/budgets';
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 
 /**
@@ -25,6 +25,11 @@ function rule(name: string, message: string, test: (value: unknown) => boolean, 
 /** `budget_duration` / `duration`: positive and at most MAX_DURATION_DAYS. */
 export function IsBoundedDuration(options?: ValidationOptions) {
   return rule('isBoundedDuration', DURATION_MESSAGE, (value) => typeof value === 'string' && parseBoundedDuration(value) !== null, options);
+}
+
+/** `max_budget`: money is stored in whole nano-dollars, so a budget has at most nine decimals. */
+export function IsWholeNanoDollars(options?: ValidationOptions) {
+  return rule('isWholeNanoDollars', 'must be in USD with at most 9 decimal places', (value) => typeof value === 'number' && Number.isInteger(usdToNanos(value)), options);
 }
 
 /** Text that both databases store as given: no NUL, no unpaired surrogate, bounded length. */

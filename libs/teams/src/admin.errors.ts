@@ -17,3 +17,14 @@ export class AdminError extends Error {
     this.name = 'AdminError';
   }
 }
+
+/** A malformed admin query parameter (400), named so the caller can fix it. */
+export class InvalidAdminQueryError extends Error {
+  constructor(
+    message: string,
+    readonly param: string,
+  ) {
+    super(message);
+    this.name = 'InvalidAdminQueryError';
+  }
+}

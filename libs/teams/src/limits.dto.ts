@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNumber, IsOptional, Max, Min, ValidateIf } from 'class-validator';
-import { IsBoundedDuration, IsBoundedMetadata, IsStorableName, MAX_BUDGET_USD } from './admin-fields';
+import { IsBoundedDuration, IsBoundedMetadata, IsStorableName, IsWholeNanoDollars, MAX_BUDGET_USD } from './admin-fields';
 
 /** Most entries in a model allow-list. */
 const MAX_ALLOWED_MODELS = 1_000;
@@ -23,6 +23,7 @@ export class LimitsDto {
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(MAX_BUDGET_USD)
+  @IsWholeNanoDollars()
   max_budget?: number | null;
 
   @ApiPropertyOptional({ example: '1mo' })

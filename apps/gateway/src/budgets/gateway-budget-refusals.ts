@@ -41,8 +41,7 @@ export class GatewayBudgetRefusals extends BudgetRefusals {
     if (!caller || !callType) return;
     // A request the handler would reject as invalid (checked before any reservation) keeps that answer.
     const record = this.calls.beginRecord(request, caller, callType, request.body);
-    record.status = 'budget_exceeded';
-    record.error = error.message;
+    record.failed(error);
     await this.spend.settle(record);
   }
 }

@@ -3,8 +3,8 @@ import type { Request } from 'express';
 import { mayCallModel, type Caller } from '@tollgate/keys';
 import type { Deployment } from '@tollgate/providers';
 import { ModelRouter, type Attempt, type RoutedResult } from '@tollgate/routing';
-import { attachCallRecord, hasUnmeasuredInput, inputTokensUpperBound, serverToolsIn, SpendRecorder, type CallRecord, type CallType, type OutputLimits } from '@tollgate/spend';
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { attachCallRecord, CallRecord, hasUnmeasuredInput, inputTokensUpperBound, serverToolsIn, SpendRecorder, type CallType, type OutputLimits } from '@tollgate/spend';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 import { requestIdOf } from '../common/request-id';
 import { sessionIdOf } from '../common/session';
 
@@ -24,22 +24,17 @@ export class BudgetedRouter {
   beginRecord(req: Request, caller: Caller, callType: CallType, body: { model: string; user?: unknown; metadata?: unknown; messages?: unknown; input?: unknown; system?: unknown; tools?: unknown }): CallRecord {
     refuseUnboundedFees(caller, body);
     const tags = (body.metadata as { tags?: unknown } | undefined)?.tags;
-    const record: CallRecord = {
+    const record = new CallRecord({
       requestId: requestIdOf(req),
       callType,
       caller,
-      startTime: Date.now(),
       modelGroup: body.model,
       endUser: typeof body.user === 'string' ? body.user : null,
       sessionId: sessionIdOf(req, body),
       metadata: Array.isArray(tags) ? { tags } : {},
       inputTokensBound: inputTokensUpperBound(body),
       unmeasuredInput: hasUnmeasuredInput(body),
-      attemptedFallbacks: 0,
-      generatedChars: 0,
-      generatedChunks: 0,
-      settled: false,
-    };
+    });
     attachCallRecord(req, record);
     return record;
   }
@@ -55,7 +50,7 @@ export class BudgetedRouter {
           // A client that leaves while the upstream works does not stop the provider billing the
           // prompt it already has: keep the reservation and charge it, as after a crash.
           if (signal.aborted) {
-            record.abandonedInFlight = true;
+            record.abandonedInFlight();
             throw error;
           }
           await this.spend.releaseAttempt(record);
@@ -65,8 +60,7 @@ export class BudgetedRouter {
       signal,
       (fallback) => mayCallModel(record.caller, fallback),
     );
-    record.servedByAlias = routed.servedByAlias;
-    record.attemptedFallbacks = routed.attemptedFallbacks;
+    record.servedBy(routed.servedByAlias, routed.attemptedFallbacks);
     return routed;
   }
 }

@@ -1,7 +1,7 @@
 import type { ChatCompletionRequest } from '@tollgate/providers';
 import { assertContent } from '../common/content-shape';
 import { isObject, optionalBoolean, optionalInteger, optionalNumber } from '../common/field-checks';
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, type ChatUsage, type Deployment, ProviderRegistry } from '@tollgate/providers';
+import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, type Deployment, ProviderRegistry } from '@tollgate/providers';
 import type { RoutedResult } from '@tollgate/routing';
-import { type CallRecord, countGeneratedChoices } from '@tollgate/spend';
+import type { CallRecord } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
-import { firstThenRest } from '../calls/first-then-rest';
+import { firstThenRest } from '../streaming/first-then-rest';
 
 export interface OpenedStream {
   routed: RoutedResult<unknown>;
@@ -23,9 +23,8 @@ export class ChatService {
     const routed = await this.router.route(request.model, record, request, signal, (deployment) =>
       this.providers.adapterFor(deployment.provider).chatCompletion(deployment, request, { signal }),
     );
-    record.usage = routed.value.usage;
-    countGeneratedChoices(record, routed.value.choices);
-    record.status = 'success';
+    record.countChoices(routed.value.choices);
+    record.succeeded(routed.value.usage);
     return routed;
   }
 
@@ -40,13 +39,4 @@ export class ChatService {
     );
     return { routed, chunks: routed.value };
   }
-}
-
-/**
- * The usage a chunk carries. OpenAI sends it alone in a last `choices: []` chunk under include_usage,
- * but other OpenAI-compatible servers put it on the final chunk with choices, or on every chunk
- * (cumulative): whichever chunk carries it, the last one seen is the usage.
- */
-export function usageOf(chunk: ChatCompletionChunk): ChatUsage | undefined {
-  return chunk.usage ?? undefined;
 }

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from './invalid-request.error';
+import { InvalidRequestError } from './invalid-request.errors';
 
 /**
  * The shape of content parts (OpenAI) and content blocks (Anthropic), checked before anything

@@ -1,12 +1,12 @@
 import { HttpException } from '@nestjs/common';
 import { BudgetExceededError, BudgetStoreUnavailableError } from '@tollgate/budgets';
-import { AuthError, AuthThrottledError, InvalidAdminQueryError, KeyStoreUnavailableError, RateLimitedError } from '@tollgate/keys';
+import { AuthError, AuthThrottledError, KeyStoreUnavailableError } from '@tollgate/keys';
 import { ProviderRequestError, UpstreamError } from '@tollgate/providers';
-import { RateLimitStoreUnavailableError } from '@tollgate/rate-limits';
+import { RateLimitedError, RateLimitStoreUnavailableError } from '@tollgate/rate-limits';
 import { fallbacksNotPermitted, RouteFailedError, RoutingError, RoutingErrorCode } from '@tollgate/routing';
 import { isUnstorableTextError } from '@tollgate/database';
-import { AdminError, AdminErrorCode } from '@tollgate/teams';
-import { InvalidRequestError } from './invalid-request.error';
+import { AdminError, AdminErrorCode, InvalidAdminQueryError } from '@tollgate/teams';
+import { InvalidRequestError } from './invalid-request.errors';
 import { SKIPPED_FALLBACKS_HEADER } from './routing-headers';
 import { ResponsesError, ResponsesErrorCode } from '../responses/responses.errors';
 import { OtlpError, OtlpErrorCode } from '../otlp/otlp.errors';

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from './invalid-request.error';
+import { InvalidRequestError } from './invalid-request.errors';
 
 /** Envelope checks shared by the /v1 request validators: each names the offending field in its 400. */
 export function optionalBoolean(object: Record<string, unknown>, field: string, param = field): void {

@@ -1,5 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { InvalidRequestError } from './invalid-request.error';
+import { InvalidRequestError } from './invalid-request.errors';
 
 /**
  * Admin DTO validation. Unknown fields are refused (LiteLLM drops them silently and users lose

@@ -1,4 +1,4 @@
-import { ConfigError } from './config-error';
+import { ConfigError } from './config.errors';
 
 export interface CliOptions {
   configPath: string;

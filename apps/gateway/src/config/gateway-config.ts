@@ -26,6 +26,15 @@ export interface GatewayConfig {
   trustForwardedFor: boolean;
   /** /docs and /docs/openapi.json; LiteLLM's `NO_DOCS=True` turns them off. */
   docsEnabled: boolean;
+  /** LiteLLM's `LITELLM_LOG=DEBUG`: debug lines too, Nest's route mapping among them. */
+  debugLogs: boolean;
+  /** Dashboard login by UI_USERNAME / UI_PASSWORD, when both are set; the master key otherwise. */
+  uiCredentials: UiCredentials | null;
+}
+
+export interface UiCredentials {
+  username: string;
+  password: string;
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigError } from './config-error';
+import { ConfigError } from './config.errors';
 import { loadLiteLLMConfig, parseLiteLLMConfig } from './litellm-config.loader';
 
 function problemsOf(document: unknown, env: Record<string, string> = {}): string[] {
@@ -129,6 +129,21 @@ describe('LiteLLM config loader', () => {
     expect(() => parseLiteLLMConfig({ ...doc, general_settings: { use_x_forwarded_for: 'yes please' } }, 'c', {})).toThrow(/use_x_forwarded_for: must be true or false/);
     expect(parseLiteLLMConfig(doc, 'c', { NO_DOCS: 'True' }).config.docsEnabled).toBe(false);
     expect(parseLiteLLMConfig(doc, 'c', { NO_DOCS: 'False' }).config.docsEnabled).toBe(true);
+  });
+
+  it('takes dashboard credentials from UI_USERNAME and UI_PASSWORD together, and warns when only one is set', () => {
+    const doc = minimal({ model: 'openai/m' });
+    expect(parseLiteLLMConfig(doc, 'c', { UI_USERNAME: ' ops ', UI_PASSWORD: 'pw' }).config.uiCredentials).toEqual({ username: 'ops', password: 'pw' });
+    expect(parseLiteLLMConfig({ ...doc, environment_variables: { UI_USERNAME: 'ops', UI_PASSWORD: 'pw' } }, 'c', {}).config.uiCredentials).toEqual({ username: 'ops', password: 'pw' });
+    const half = parseLiteLLMConfig(doc, 'c', { UI_USERNAME: 'ops' });
+    expect(half.config.uiCredentials).toBeNull();
+    expect(half.warnings).toEqual(['UI_PASSWORD is not set; dashboard login falls back to the master key until both are set']);
+  });
+
+  it('shows debug lines (Nest route mapping among them) only with LITELLM_LOG=DEBUG', () => {
+    const doc = minimal({ model: 'openai/m' });
+    expect(parseLiteLLMConfig(doc, 'c', {}).config.debugLogs).toBe(false);
+    expect(parseLiteLLMConfig(doc, 'c', { LITELLM_LOG: 'debug' }).config.debugLogs).toBe(true);
   });
 
   it('picks the database from DATABASE_URL, then general_settings.database_url', () => {

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { usdToNanos } from '@tollgate/budgets';
 import type { Deployment, ProviderName, TokenPrices } from '@tollgate/providers';
 import type { RoutingSettings, RoutingStrategy } from '@tollgate/routing';
-import { ConfigError } from './config-error';
-import type { DatabaseTarget, GatewayConfig } from './gateway-config';
+import { ConfigError } from './config.errors';
+import type { DatabaseTarget, GatewayConfig, UiCredentials } from './gateway-config';
 
 /**
  * Loads a LiteLLM proxy `config.yaml` unchanged. Field names are LiteLLM's; values are checked
@@ -20,6 +21,8 @@ export interface LoadedConfig {
   ignoredKeys: string[];
   /** `os.environ/NAME` references whose variable is not set. */
   missingEnv: string[];
+  /** Settings that are valid but probably not what was meant: reported once at start-up. */
+  warnings: string[];
 }
 
 const PROVIDER_PREFIXES: Record<string, ProviderName> = {
@@ -40,7 +43,6 @@ const DEFAULT_API_KEY_ENV: Partial<Record<ProviderName, string>> = {
   openai: 'OPENAI_API_KEY',
 };
 
-const NANO_DOLLARS_PER_USD = 1e9;
 const DEFAULT_TIMEOUT_SECONDS = 600;
 
 const KNOWN_TOP_LEVEL = new Set(['model_list', 'router_settings', 'general_settings', 'litellm_settings', 'environment_variables']);
@@ -208,6 +210,9 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
   const databaseUrl = effectiveEnv.DATABASE_URL || checker.string(general.database_url, 'general_settings.database_url');
   const database = parseDatabaseUrl(checker, databaseUrl);
 
+  const warnings: string[] = [];
+  const uiCredentials = parseUiCredentials(effectiveEnv, warnings);
+
   if (checker.problems.length > 0) throw new ConfigError(checker.problems);
   return {
     config: {
@@ -223,10 +228,22 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
       trustForwardedFor,
       // LiteLLM's NO_DOCS=True switches the API docs off.
       docsEnabled: !/^(true|1|yes)$/i.test(effectiveEnv.NO_DOCS?.trim() ?? ''),
+      debugLogs: effectiveEnv.LITELLM_LOG?.trim().toUpperCase() === 'DEBUG',
+      uiCredentials,
     },
     ignoredKeys: checker.ignoredKeys,
     missingEnv: [...checker.missingEnv],
+    warnings,
   };
+}
+
+/** UI_USERNAME / UI_PASSWORD (LiteLLM's names). Only one of them set is ignored, loudly. */
+function parseUiCredentials(env: Env, warnings: string[]): UiCredentials | null {
+  const username = env.UI_USERNAME?.trim() ?? '';
+  const password = env.UI_PASSWORD ?? '';
+  if (username && password) return { username, password };
+  if (username || password) warnings.push(`${username ? 'UI_PASSWORD' : 'UI_USERNAME'} is not set; dashboard login falls back to the master key until both are set`);
+  return null;
 }
 
 /** LiteLLM's `environment_variables:` block provides variables, but the real environment wins. */
@@ -286,10 +303,10 @@ function parseModelList(check: Checker, raw: unknown, env: Env, defaultTimeoutSe
     const apiKeyEnv = DEFAULT_API_KEY_ENV[provider];
     const info = check.object(entry.model_info, `${path}.model_info`);
     const prices = compact<TokenPrices>({
-      inputPerToken: usdToNanos(check.number(params.input_cost_per_token, `${p}.input_cost_per_token`)),
-      outputPerToken: usdToNanos(check.number(params.output_cost_per_token, `${p}.output_cost_per_token`)),
-      cacheReadPerToken: usdToNanos(check.number(params.cache_read_input_token_cost, `${p}.cache_read_input_token_cost`)),
-      cacheWritePerToken: usdToNanos(check.number(params.cache_creation_input_token_cost, `${p}.cache_creation_input_token_cost`)),
+      inputPerToken: nanosOrUndefined(check.number(params.input_cost_per_token, `${p}.input_cost_per_token`)),
+      outputPerToken: nanosOrUndefined(check.number(params.output_cost_per_token, `${p}.output_cost_per_token`)),
+      cacheReadPerToken: nanosOrUndefined(check.number(params.cache_read_input_token_cost, `${p}.cache_read_input_token_cost`)),
+      cacheWritePerToken: nanosOrUndefined(check.number(params.cache_creation_input_token_cost, `${p}.cache_creation_input_token_cost`)),
     });
     deployments.push(
       compact<Deployment>({
@@ -352,9 +369,8 @@ function parseDatabaseUrl(check: Checker, url: string | undefined): DatabaseTarg
   return check.fail('DATABASE_URL', 'must start with sqlite:, postgres:// or postgresql://');
 }
 
-function usdToNanos(usd: number | undefined): number | undefined {
-  // Rounded to 1e-6 nano-dollars to undo binary noise such as 3e-6 * 1e9 = 2999.9999999999995.
-  return usd === undefined ? undefined : Math.round(usd * NANO_DOLLARS_PER_USD * 1e6) / 1e6;
+function nanosOrUndefined(usd: number | undefined): number | undefined {
+  return usd === undefined ? undefined : usdToNanos(usd);
 }
 
 function compact<T extends object>(value: { [K in keyof T]: T[K] | undefined }): T {

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 import { assertContent } from '../common/content-shape';
 
 export interface AnthropicMessagesBody {

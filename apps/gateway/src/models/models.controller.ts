@@ -1,7 +1,8 @@
 import { Controller, Get, Req, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Auth, AuthMode, callerOf, mayCallModel, RateLimitGuard } from '@tollgate/keys';
+import { Auth, AuthMode, callerOf, mayCallModel } from '@tollgate/keys';
+import { RateLimitGuard } from '@tollgate/rate-limits';
 import { ModelRegistry } from '@tollgate/routing';
 
 const STARTED_AT = Math.floor(Date.now() / 1000);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { inputItemsOf, ProviderRequestError, toChatCompletionRequest } from '@tollgate/providers';
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 import { validateResponsesRequest } from './responses-request.validation';
 
 /** Validation then translation, as a request to a translated deployment goes through them. */

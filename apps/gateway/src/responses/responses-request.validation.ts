@@ -1,6 +1,6 @@
 import type { ResponsesRequest } from '@tollgate/providers';
 import { optionalBoolean, optionalInteger, optionalNumber } from '../common/field-checks';
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 
 const TOOL_CHOICES = new Set(['none', 'auto', 'required']);
 const TEXT_FORMATS = new Set(['text', 'json_object', 'json_schema']);

@@ -1,15 +1,15 @@
-import { Controller, Delete, Get, HttpCode, Logger, Param, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { BudgetGuard } from '@tollgate/budgets';
-import { Auth, AuthGuard, AuthMode, callerOf, RateLimitGuard } from '@tollgate/keys';
+import { Auth, AuthGuard, AuthMode, callerOf } from '@tollgate/keys';
+import { RateLimitGuard } from '@tollgate/rate-limits';
 import {
   chatUsageOfResponse,
   createResponsesStreamState,
   failResponsesStream,
   finalResponse,
   finishResponsesStream,
-  inputItemsOf,
   type ChatCompletionChunk,
   type ResponseContext,
   type ResponseObject,
@@ -17,18 +17,18 @@ import {
   startResponsesStream,
   translateChatChunk,
 } from '@tollgate/providers';
-import { SpendInterceptor, SpendRecorder, type CallRecord } from '@tollgate/spend';
+import { SettledReply, SpendInterceptor, type CallRecord } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
-import { SseWriter } from '../chat/sse-writer';
-import { usageOf } from '../chat/chat.service';
 import { abortWhenClientLeaves } from '../common/client-abort';
 import { describeError } from '../common/error-descriptor';
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 import { routingHeaders } from '../common/routing-headers';
+import { relayStream } from '../streaming/relay-stream';
+import { SseWriter } from '../streaming/sse-writer';
 import { ResponseStore, type StoredResponse } from './response-store';
 import { ResponsesError } from './responses.errors';
 import { validateResponsesRequest } from './responses-request.validation';
-import { type Conversation, ResponsesService } from './responses.service';
+import { ResponsesService } from './responses.service';
 
 /** Output event types whose `delta` is generated text, counted to bill a stream cut before its usage. */
 const DELTA_EVENTS = new Set(['response.output_text.delta', 'response.function_call_arguments.delta', 'response.reasoning_summary_text.delta', 'response.reasoning_text.delta']);
@@ -39,12 +39,9 @@ const TERMINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'r
 @Auth(AuthMode.VirtualKey)
 @Controller()
 export class ResponsesController {
-  private readonly logger = new Logger('Responses');
-
   constructor(
     private readonly responses: ResponsesService,
     private readonly calls: BudgetedRouter,
-    private readonly spend: SpendRecorder,
     private readonly store: ResponseStore,
   ) {}
 
@@ -52,13 +49,10 @@ export class ResponsesController {
   @HttpCode(200)
   @UseGuards(AuthGuard, RateLimitGuard, BudgetGuard)
   @UseInterceptors(SpendInterceptor)
-  async create(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async create(@Req() req: Request, @Res() res: Response): Promise<SettledReply | void> {
     const request = validateResponsesRequest(req.body);
     const caller = callerOf(req)!;
-    const previousId = request.previous_response_id ?? null;
-    const history = previousId ? await this.store.conversation(caller.token, previousId) : [];
-    if (!history) throw ResponsesError.previousNotFound(previousId!);
-    const conversation: Conversation = { history, input: inputItemsOf(request.input) };
+    const conversation = await this.responses.conversationOf(caller.token, request);
     const record = this.calls.beginRecord(req, caller, 'responses', {
       ...request,
       input: [...conversation.history, ...conversation.input],
@@ -67,36 +61,21 @@ export class ResponsesController {
     const signal = abortWhenClientLeaves(req, res);
     const routed = await this.responses.create(request, conversation, record, signal);
     const outcome = routed.value;
-    // The answer is paid for by now: a store that fails must not lose it, only its continuation.
-    const keep = async (response: ResponseObject | undefined) => {
-      if (request.store === false || !response) return;
-      await this.store.save(caller.token, { response, input: conversation.input, previousId }).catch((error: unknown) => this.logger.warn(`response ${response.id} not stored: ${(error as Error)?.message ?? String(error)}`));
-    };
+    const keep = (response: ResponseObject | undefined) => this.responses.keep(caller.token, request, conversation, response);
 
     if (outcome.kind === 'native-json' || outcome.kind === 'translated-json') {
-      record.status = 'success';
       await keep(outcome.response);
-      await this.spend.settle(record);
-      for (const [name, value] of Object.entries({ ...routingHeaders(routed), ...this.spend.costHeaders(record) })) res.setHeader(name, value);
-      if (outcome.kind === 'native-json') res.status(200).type('application/json').send(outcome.text);
-      else res.status(200).json(outcome.response);
-      return;
+      return new SettledReply(routingHeaders(routed), outcome.kind === 'native-json' ? outcome.text : outcome.response);
     }
 
     const sse = new SseWriter(res);
     sse.start(routingHeaders(routed));
-    try {
-      // Undefined when the client left first. Codex closes as soon as it reads the terminal event, so
-      // a closed connection after that event is not a cancellation.
-      const served = outcome.kind === 'native-stream' ? await this.relayNative(outcome.events, record, sse) : await this.relayTranslated(outcome.chunks, outcome.context, record, sse);
-      record.status = served ? (record.status ?? 'success') : 'client_cancelled';
-      if (record.status === 'success') await keep(served);
-    } catch (error) {
-      record.status = signal.aborted ? 'client_cancelled' : 'error';
-      record.error = (error as Error)?.message ?? String(error);
-    } finally {
-      sse.end();
-    }
+    // Codex closes as soon as it reads the terminal event, so a connection closed after that event
+    // is not a cancellation. Each relay tells its own failure (`response.failed`) before throwing.
+    await relayStream(record, sse, signal, {
+      relay: () => (outcome.kind === 'native-stream' ? relayNative(outcome.events, record, sse) : relayTranslated(outcome.chunks, outcome.context, record, sse)),
+      served: keep,
+    });
   }
 
   @Get(['v1/responses/:id', 'responses/:id'])
@@ -134,75 +113,62 @@ export class ResponsesController {
     if (!stored) throw ResponsesError.notFound(id);
     return stored;
   }
+}
 
-  /** The upstream's events as they come; returns the finished response its terminal event carried, or undefined if the client left. */
-  private async relayNative(events: AsyncIterable<ServerSentEvent>, record: CallRecord, sse: SseWriter): Promise<ResponseObject | undefined> {
-    let latest: ResponseObject | undefined;
-    let sequence = 0;
-    try {
-      for await (const event of events) {
-        const parsed = safeParse(event.data);
-        const type = event.event ?? parsed.type ?? 'message';
-        if (typeof parsed.sequence_number === 'number') sequence = parsed.sequence_number;
-        if (parsed.response) latest = parsed.response;
-        if (DELTA_EVENTS.has(type) && typeof parsed.delta === 'string') countGenerated(record, parsed.delta);
-        if (TERMINAL_EVENTS.has(type)) record.usage = chatUsageOfResponse(parsed.response?.usage) ?? record.usage;
-        if (type === 'response.failed' || type === 'error') {
-          record.status = 'error';
-          record.error = event.data.slice(0, 500);
-        }
-        record.firstByteAt ??= Date.now();
-        if (sse.closed) return undefined;
-        await sse.event(type, event.data);
-        if (TERMINAL_EVENTS.has(type)) return latest;
-      }
-      return latest;
-    } catch (error) {
-      if (sse.closed) throw error;
-      const failed = { ...(latest ?? {}), status: 'failed', error: failureOf(error, record) };
-      await sse.event('response.failed', JSON.stringify({ type: 'response.failed', sequence_number: sequence + 1, response: failed }));
-      throw error;
+/** The upstream's events as they come; returns the finished response its terminal event carried, or undefined if the client left. */
+async function relayNative(events: AsyncIterable<ServerSentEvent>, record: CallRecord, sse: SseWriter): Promise<ResponseObject | undefined> {
+  let latest: ResponseObject | undefined;
+  let sequence = 0;
+  try {
+    for await (const event of events) {
+      const parsed = safeParse(event.data);
+      const type = event.event ?? parsed.type ?? 'message';
+      if (typeof parsed.sequence_number === 'number') sequence = parsed.sequence_number;
+      if (parsed.response) latest = parsed.response;
+      if (DELTA_EVENTS.has(type)) record.countDelta(parsed.delta);
+      if (TERMINAL_EVENTS.has(type)) record.usageReported(chatUsageOfResponse(parsed.response?.usage));
+      if (type === 'response.failed' || type === 'error') record.upstreamFailed(event.data);
+      record.firstByteSent();
+      if (sse.closed) return undefined;
+      await sse.event(type, event.data);
+      if (TERMINAL_EVENTS.has(type)) return latest;
     }
+    return latest;
+  } catch (error) {
+    if (sse.closed) throw error;
+    const failed = { ...(latest ?? {}), status: 'failed', error: failureOf(error, record) };
+    await sse.event('response.failed', JSON.stringify({ type: 'response.failed', sequence_number: sequence + 1, response: failed }));
+    throw error;
   }
+}
 
-  /** Chat chunks → Responses events; returns the finished response, or undefined if the client left. */
-  private async relayTranslated(chunks: AsyncIterable<ChatCompletionChunk>, context: ResponseContext, record: CallRecord, sse: SseWriter): Promise<ResponseObject | undefined> {
-    const state = createResponsesStreamState(context);
-    const send = async (events: { type: string }[]) => {
-      for (const event of events) await sse.event(event.type, JSON.stringify(event));
-    };
-    record.firstByteAt ??= Date.now();
-    await send(startResponsesStream(state));
-    try {
-      for await (const chunk of chunks) {
-        const usage = usageOf(chunk);
-        if (usage) record.usage = usage;
-        for (const choice of chunk.choices) {
-          countGenerated(record, (choice.delta.content ?? '') + (choice.delta.tool_calls ?? []).map((t) => t.function?.arguments ?? '').join(''));
-        }
-        if (sse.closed) return undefined;
-        await send(translateChatChunk(state, chunk));
-      }
-    } catch (error) {
-      if (!sse.closed) await send(failResponsesStream(state, failureOf(error, record)));
-      throw error;
+/** Chat chunks → Responses events; returns the finished response, or undefined if the client left. */
+async function relayTranslated(chunks: AsyncIterable<ChatCompletionChunk>, context: ResponseContext, record: CallRecord, sse: SseWriter): Promise<ResponseObject | undefined> {
+  const state = createResponsesStreamState(context);
+  const send = async (events: { type: string }[]) => {
+    for (const event of events) await sse.event(event.type, JSON.stringify(event));
+  };
+  record.firstByteSent();
+  await send(startResponsesStream(state));
+  try {
+    for await (const chunk of chunks) {
+      record.countChunk(chunk);
+      if (sse.closed) return undefined;
+      await send(translateChatChunk(state, chunk));
     }
-    if (sse.closed) return undefined;
-    await send(finishResponsesStream(state));
-    return finalResponse(state);
+  } catch (error) {
+    if (!sse.closed) await send(failResponsesStream(state, failureOf(error, record)));
+    throw error;
   }
+  if (sse.closed) return undefined;
+  await send(finishResponsesStream(state));
+  return finalResponse(state);
 }
 
 /** The error a failed stream reports to the client, in the dialect of `response.error`. */
 function failureOf(error: unknown, record: CallRecord): { code: string; message: string } {
   const described = describeError(error, record.requestId);
   return { code: described.code ?? described.type, message: described.message };
-}
-
-function countGenerated(record: CallRecord, text: string): void {
-  if (text.length === 0) return;
-  record.generatedChars += text.length;
-  record.generatedChunks++;
 }
 
 function safeParse(data: string): { type?: string; sequence_number?: number; delta?: unknown; response?: ResponseObject } {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import {
   type ChatCompletionChunk,
   chatUsageOfResponse,
   type Deployment,
   OpenAIResponsesPassthrough,
   ProviderRegistry,
+  inputItemsOf,
   type ResponseContext,
   type ResponseItem,
   type ResponseObject,
@@ -22,7 +23,9 @@ import {
 import type { RoutedResult } from '@tollgate/routing';
 import type { CallRecord } from '@tollgate/spend';
 import { BudgetedRouter } from '../calls/budgeted-router';
-import { firstThenRest } from '../calls/first-then-rest';
+import { firstThenRest } from '../streaming/first-then-rest';
+import { ResponseStore } from './response-store';
+import { ResponsesError } from './responses.errors';
 
 /** The answer to a `/v1/responses` call, by the way it was produced. */
 export type ResponsesOutcome =
@@ -48,11 +51,31 @@ export interface Conversation {
  */
 @Injectable()
 export class ResponsesService {
+  private readonly logger = new Logger('Responses');
+
   constructor(
     private readonly router: BudgetedRouter,
     private readonly providers: ProviderRegistry,
     private readonly passthrough: OpenAIResponsesPassthrough,
+    private readonly store: ResponseStore,
   ) {}
+
+  /** The stored turns behind `previous_response_id` (the caller's own only), then this request's input. */
+  async conversationOf(ownerToken: string, request: ResponsesRequest): Promise<Conversation> {
+    const previousId = request.previous_response_id ?? null;
+    const history = previousId ? await this.store.conversation(ownerToken, previousId) : [];
+    if (!history) throw ResponsesError.previousNotFound(previousId!);
+    return { history, input: inputItemsOf(request.input) };
+  }
+
+  /** Stores a finished answer for `previous_response_id` unless the client said `store: false`. */
+  async keep(ownerToken: string, request: ResponsesRequest, conversation: Conversation, response: ResponseObject | undefined): Promise<void> {
+    if (request.store === false || !response) return;
+    // The answer is paid for by now: a store that fails must not lose it, only its continuation.
+    await this.store
+      .save(ownerToken, { response, input: conversation.input, previousId: request.previous_response_id ?? null })
+      .catch((error: unknown) => this.logger.warn(`response ${response.id} not stored: ${(error as Error)?.message ?? String(error)}`));
+  }
 
   async create(request: ResponsesRequest, conversation: Conversation, record: CallRecord, signal: AbortSignal): Promise<RoutedResult<ResponsesOutcome>> {
     const stream = request.stream === true;
@@ -65,7 +88,7 @@ export class ResponsesService {
         if (parsed === null || typeof parsed !== 'object') {
           throw new UpstreamError('http', 502, openAIError('Upstream returned a body that is not JSON', 'api_error', 'bad_upstream_response'));
         }
-        record.usage = chatUsageOfResponse(parsed.usage);
+        record.succeeded(chatUsageOfResponse(parsed.usage));
         return { kind: 'native-json', text, response: parsed };
       }
       const chat = toChatCompletionRequest(request, [...conversation.history, ...conversation.input]);
@@ -73,7 +96,7 @@ export class ResponsesService {
       const context = responseContext(request, record);
       if (!stream) {
         const completion = await adapter.chatCompletion(deployment, chat, { signal });
-        record.usage = completion.usage;
+        record.succeeded(completion.usage);
         return { kind: 'translated-json', response: toResponseObject(completion, context) };
       }
       return { kind: 'translated-stream', chunks: await firstThenRest(await adapter.streamChatCompletion(deployment, chat, { signal })), context };

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards 
 import { ApiCookieAuth, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { apiKeyToApi, Auth, AuthMode, isKeyToken, KeyFieldsDto, KeysService } from '@tollgate/keys';
 import { NewTeamDto, TeamFieldsDto, teamToApi, TeamsService } from '@tollgate/teams';
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 import { UI_SESSION_COOKIE } from './ui-session';
 import { CSRF_HEADER_DOC, UiSessionGuard } from './ui-session.guard';
 

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Req, Res, UnauthorizedException,
 import { ApiCookieAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthMode } from '@tollgate/keys';
 import type { Request, Response } from 'express';
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 import { UiAuthService } from './ui-auth.service';
 import { clearedSessionCookie, sessionCookie, UI_SESSION_COOKIE, UI_SESSION_TTL_MS } from './ui-session';
 import { CSRF_HEADER_DOC, UiNoSession, UiSessionGuard, uiSessionOf } from './ui-session.guard';

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuthError, AuthErrorCode, AuthThrottle, clientAddress, isWrongSecret, MasterKeyCheck } from '@tollgate/keys';
 import type { Request } from 'express';
 import {
@@ -12,28 +12,13 @@ import {
   verifySession,
   type UiSession,
 } from './ui-session';
+import type { UiCredentials } from '../config/gateway-config';
 import { UiSessionSecret } from './ui-session-secret';
 
 /** How the dashboard is logged into: the master key, or UI_USERNAME/UI_PASSWORD when both are set. */
 export type UiLoginMethod = 'master_key' | 'password';
 
-export interface UiCredentials {
-  username: string;
-  password: string;
-}
-
 export const UI_CREDENTIALS = Symbol('UI_CREDENTIALS');
-
-/** Reads UI_USERNAME / UI_PASSWORD once at start-up. Only one of them set is ignored, loudly. */
-export function uiCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env, logger = new Logger('Dashboard')): UiCredentials | null {
-  const username = env.UI_USERNAME?.trim() ?? '';
-  const password = env.UI_PASSWORD ?? '';
-  if (username && password) return { username, password };
-  if (username || password) {
-    logger.warn(`${username ? 'UI_PASSWORD' : 'UI_USERNAME'} is not set; dashboard login falls back to the master key until both are set`);
-  }
-  return null;
-}
 
 export type LoginOutcome = { ok: true; session: UiSession; cookieValue: string } | { ok: false };
 

@@ -4,7 +4,7 @@ import { ApiKeysRepository, isKeyToken, MASTER_KEY_LEDGER_LABEL, type ApiKey } f
 import { ModelRegistry } from '@tollgate/routing';
 import { DAY_MS, SpendLogRepository, utcMidnight } from '@tollgate/spend';
 import { budgetResetAt, currentSpendNanos, TeamsRepository, type Team } from '@tollgate/teams';
-import { InvalidRequestError } from '../common/invalid-request.error';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 import { HealthService } from '../health/health.service';
 import type { UiLogsQueryDto } from './ui.dto';
 

@@ -4,7 +4,8 @@ import { TeamsModule } from '@tollgate/teams';
 import { HealthModule } from '../health/health.module';
 import { UiAdminController } from './ui-admin.controller';
 import { UiAuthController } from './ui-auth.controller';
-import { UI_CREDENTIALS, UiAuthService, uiCredentialsFromEnv } from './ui-auth.service';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { UI_CREDENTIALS, UiAuthService } from './ui-auth.service';
 import { UI_PUBLIC_DIR, UiPagesController } from './ui-pages.controller';
 import { UiReadController } from './ui-read.controller';
 import { UiReportsService } from './ui-reports.service';
@@ -21,7 +22,7 @@ import { resolvePublicDir, uiAssets, uiSecurityHeaders } from './ui-static';
   controllers: [UiPagesController, UiAuthController, UiReadController, UiAdminController],
   providers: [
     { provide: UI_PUBLIC_DIR, useFactory: () => resolvePublicDir() },
-    { provide: UI_CREDENTIALS, useFactory: () => uiCredentialsFromEnv() },
+    { provide: UI_CREDENTIALS, useFactory: (config: GatewayConfig) => config.uiCredentials, inject: [GATEWAY_CONFIG] },
     UiSessionSecret,
     UiAuthService,
     UiSessionGuard,

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnthropicMessageParam, AnthropicMessagesRequest, AnthropicToolChoice } from '../anthropic/anthropic.types';
 import type { ChatCompletionRequest, OpenAIMessage } from '../openai.types';
-import { ProviderRequestError } from '../provider-request-error';
+import { ProviderRequestError } from '../provider-request.errors';
 import { anthropicToOpenAIRequest, DROPPED_REQUEST_FIELDS } from './messages-request.transform';
 
 const CORPUS = join(__dirname, '../../../../test/fixtures/claude-code/corpus');

@@ -20,7 +20,7 @@ import type {
   OpenAIToolChoice,
   ReasoningEffort,
 } from '../openai.types';
-import { ProviderRequestError } from '../provider-request-error';
+import { ProviderRequestError } from '../provider-request.errors';
 
 /**
  * Anthropic Messages request (from Claude Code or the Anthropic SDK) → OpenAI chat request, for an

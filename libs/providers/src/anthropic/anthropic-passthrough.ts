@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import type { Deployment } from '../deployment';
 import { capOutputTokens, fitThinkingBudget } from '../output-limit';
-import { UpstreamError } from '../upstream-error';
+import { UpstreamError } from '../upstream.errors';
 import { parseJsonOrNull, readBodyText, relayableHeaders, UpstreamHttp } from '../upstream-http';
 import { anthropicUpstreamError } from './anthropic.errors';
 

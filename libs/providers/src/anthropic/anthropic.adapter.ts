@@ -4,8 +4,8 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from 
 import { anthropicDefaultMaxTokens, fitThinkingBudget, withDeploymentOutputCap } from '../output-limit';
 import type { ProviderAdapter, UpstreamCallOptions } from '../provider-adapter';
 import { SseParser } from '../stream-parsers';
-import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream-error';
-import { parseJsonOrNull, readBodyText, relayableHeaders, toUpstreamError, UpstreamHttp } from '../upstream-http';
+import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream.errors';
+import { brokenStreamError, parseJsonOrNull, readBodyText, relayableHeaders, UpstreamHttp } from '../upstream-http';
 import { anthropicUpstreamError } from './anthropic.errors';
 import { type AnthropicMessagesRequest, type AnthropicStreamEvent, isAnthropicMessage } from './anthropic.types';
 import { toAnthropicRequest } from './chat-request.transform';
@@ -114,9 +114,7 @@ async function* readAnthropicStream(body: AsyncIterable<Uint8Array>, apiBase: st
     }
     for (const event of parser.end()) yield* translate(state, event.event, event.data);
   } catch (error) {
-    if (error instanceof UpstreamError) throw error;
-    const cause = toUpstreamError(error, apiBase);
-    throw new UpstreamError('stream', cause.status, cause.body, {}, undefined, cause.detail);
+    throw brokenStreamError(error, apiBase);
   }
   if (!state.done) {
     throw new UpstreamError('stream', 502, openAIError('Anthropic stream ended before message_stop', 'api_error', 'upstream_stream_broken'));

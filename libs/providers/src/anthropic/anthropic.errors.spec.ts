@@ -1,4 +1,4 @@
-import { UpstreamError } from '../upstream-error';
+import { UpstreamError } from '../upstream.errors';
 import { anthropicUpstreamError } from './anthropic.errors';
 
 function describeError(error: UpstreamError): { kind: string; status: number; body: unknown; headers: Record<string, string>; retryable: boolean } {

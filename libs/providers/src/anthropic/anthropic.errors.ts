@@ -1,4 +1,4 @@
-import { openAIError, openAIErrorTypeForStatus, UpstreamError } from '../upstream-error';
+import { openAIError, openAIErrorTypeForStatus, UpstreamError } from '../upstream.errors';
 
 interface MappedErrorType {
   /** OpenAI error `type` clients see. */

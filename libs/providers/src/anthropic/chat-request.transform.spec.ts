@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatCompletionRequest, OpenAIMessage } from '../openai.types';
-import { ProviderRequestError } from '../provider-request-error';
+import { ProviderRequestError } from '../provider-request.errors';
 import type { AnthropicMessagesRequest } from './anthropic.types';
 import { type AnthropicRequestOptions, toAnthropicRequest } from './chat-request.transform';
 

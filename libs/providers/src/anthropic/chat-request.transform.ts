@@ -5,7 +5,7 @@ import type {
   OpenAITool,
   OpenAIToolChoice,
 } from '../openai.types';
-import { ProviderRequestError } from '../provider-request-error';
+import { ProviderRequestError } from '../provider-request.errors';
 import type {
   AnthropicCacheControl,
   AnthropicImageBlock,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, FinishReason } from '../openai.types';
-import { UpstreamError } from '../upstream-error';
+import { UpstreamError } from '../upstream.errors';
 import type { AnthropicStreamEvent } from './anthropic.types';
 import { createAnthropicStreamState, translateAnthropicEvent } from './chat-stream.transform';
 

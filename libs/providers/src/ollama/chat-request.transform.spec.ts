@@ -1,5 +1,5 @@
 import type { ChatCompletionRequest } from '../openai.types';
-import { ProviderRequestError } from '../provider-request-error';
+import { ProviderRequestError } from '../provider-request.errors';
 import basic from './__fixtures__/chat-request.basic.json';
 import images from './__fixtures__/chat-request.images.json';
 import toolRoundTrip from './__fixtures__/chat-request.tool-round-trip.json';

@@ -1,5 +1,5 @@
 import type { ChatCompletionRequest, OpenAIContentPart, OpenAIMessage, OpenAITool, OpenAIToolCall } from '../openai.types';
-import { ProviderRequestError } from '../provider-request-error';
+import { ProviderRequestError } from '../provider-request.errors';
 import type { OllamaChatRequest, OllamaMessage, OllamaOptions, OllamaTool, OllamaToolCall } from './ollama.types';
 
 export interface OllamaChatRequestOptions {

@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk } from '../openai.types';
-import { UpstreamError } from '../upstream-error';
+import { UpstreamError } from '../upstream.errors';
 import errorMidStream from './__fixtures__/chat-stream.error-mid-stream.json';
 import textThenTools from './__fixtures__/chat-stream.text-then-tools.json';
 import thinkingLength from './__fixtures__/chat-stream.thinking-length.json';

@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, FinishReason } from '../openai.types';
-import { openAIError, UpstreamError } from '../upstream-error';
+import { openAIError, UpstreamError } from '../upstream.errors';
 import { ollamaFinishReason, ollamaUsage, toOpenAIToolCall } from './chat-response.transform';
 import type { OllamaChatResponse, OllamaChatStreamLine } from './ollama.types';
 

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import type { EmbeddingRequest } from '../openai.types';
-import { ProviderRequestError } from '../provider-request-error';
+import { ProviderRequestError } from '../provider-request.errors';
 import fixture from './__fixtures__/embeddings.json';
 import { fromOllamaEmbedResponse, toOllamaEmbedRequest } from './embeddings.transform';
 import type { OllamaEmbedResponse } from './ollama.types';

@@ -1,5 +1,5 @@
 import type { EmbeddingRequest } from '../openai.types';
-import { ProviderRequestError } from '../provider-request-error';
+import { ProviderRequestError } from '../provider-request.errors';
 import type { OllamaEmbedRequest, OllamaEmbedResponse } from './ollama.types';
 
 /** OpenAI's `/v1/embeddings` answer. */

@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import type { Deployment } from '../deployment';
 import type { ChatCompletionChunk } from '../openai.types';
-import { UpstreamError } from '../upstream-error';
+import { UpstreamError } from '../upstream.errors';
 import { UpstreamHttp } from '../upstream-http';
 import chatResponse from './__fixtures__/chat-response.text.json';
 import textThenTools from './__fixtures__/chat-stream.text-then-tools.json';

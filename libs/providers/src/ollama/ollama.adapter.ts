@@ -5,8 +5,8 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Embedd
 import { withDeploymentOutputCap } from '../output-limit';
 import type { ProviderAdapter, UpstreamCallOptions } from '../provider-adapter';
 import { NdjsonParser } from '../stream-parsers';
-import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream-error';
-import { parseJsonOrNull, readBodyText, relayableHeaders, toUpstreamError, UpstreamHttp } from '../upstream-http';
+import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream.errors';
+import { brokenStreamError, parseJsonOrNull, readBodyText, relayableHeaders, UpstreamHttp } from '../upstream-http';
 import { toOllamaChatRequest } from './chat-request.transform';
 import { fromOllamaChatResponse } from './chat-response.transform';
 import { createOllamaStreamState, OllamaStreamState, translateOllamaLine } from './chat-stream.transform';
@@ -118,9 +118,7 @@ export async function* readOllamaStream(
     }
     for (const line of parseLines(() => parser.end())) yield* translateOllamaLine(state, line);
   } catch (error) {
-    if (error instanceof UpstreamError) throw error;
-    const cause = toUpstreamError(error, apiBase);
-    throw new UpstreamError('stream', cause.status, cause.body, {}, undefined, cause.detail);
+    throw brokenStreamError(error, apiBase);
   }
   if (!state.done) {
     throw new UpstreamError('stream', 502, openAIError('Ollama stream ended before its final line', 'api_error', 'upstream_stream_broken'));

@@ -1,4 +1,4 @@
-import { openAIError, openAIErrorTypeForStatus, UpstreamError } from '../upstream-error';
+import { openAIError, openAIErrorTypeForStatus, UpstreamError } from '../upstream.errors';
 
 /** Ollama's own wording for a model that has not been pulled: `model 'llama3' not found`. */
 const MODEL_NOT_FOUND = /model ['"]?.*['"]? not found/i;

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import type { Deployment } from '../deployment';
 import { type ServerSentEvent, SseParser } from '../stream-parsers';
-import { openAIError, UpstreamError } from '../upstream-error';
-import { parseJsonOrNull, readBodyText, relayableHeaders, toUpstreamError, UpstreamHttp } from '../upstream-http';
+import { openAIError, UpstreamError } from '../upstream.errors';
+import { brokenStreamError, parseJsonOrNull, readBodyText, relayableHeaders, UpstreamHttp } from '../upstream-http';
 import { openAIUpstreamError } from './openai.errors';
 
 /** Events after which OpenAI sends nothing more for a response. */
@@ -63,9 +63,7 @@ export async function* responsesStreamEvents(body: AsyncIterable<Uint8Array>, ap
     }
     yield* checked(parser.end());
   } catch (error) {
-    if (error instanceof UpstreamError) throw error;
-    const cause = toUpstreamError(error, apiBase);
-    throw new UpstreamError('stream', cause.status, cause.body);
+    throw brokenStreamError(error, apiBase);
   }
   if (!finished) throw new UpstreamError('stream', 502, openAIError(`Upstream ${apiBase} ended the response stream before it completed`, 'api_error', 'upstream_stream_broken'));
 }

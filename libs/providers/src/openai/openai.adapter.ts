@@ -4,8 +4,8 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Embedd
 import { withDeploymentOutputCap } from '../output-limit';
 import type { ProviderAdapter, UpstreamCallOptions } from '../provider-adapter';
 import { SseParser } from '../stream-parsers';
-import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream-error';
-import { parseJsonOrNull, readBodyText, relayableHeaders, toUpstreamError, UpstreamHttp } from '../upstream-http';
+import { badSuccessBodyError, openAIError, UpstreamError } from '../upstream.errors';
+import { brokenStreamError, parseJsonOrNull, readBodyText, relayableHeaders, UpstreamHttp } from '../upstream-http';
 import { openAIUpstreamError } from './openai.errors';
 import { toOpenAIUpstreamRequest } from './openai.transform';
 
@@ -96,9 +96,7 @@ async function* readOpenAIStream(body: AsyncIterable<Uint8Array>, apiBase: strin
       else yield parseChunk(event.data);
     }
   } catch (error) {
-    if (error instanceof UpstreamError) throw error;
-    const cause = toUpstreamError(error, apiBase);
-    throw new UpstreamError('stream', cause.status, cause.body);
+    throw brokenStreamError(error, apiBase);
   }
   if (!done) {
     throw new UpstreamError('stream', 502, openAIError('Upstream stream ended before [DONE]', 'api_error', 'upstream_stream_broken'));

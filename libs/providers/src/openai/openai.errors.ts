@@ -1,4 +1,4 @@
-import { openAIError, openAIErrorTypeForStatus, UpstreamError } from '../upstream-error';
+import { openAIError, openAIErrorTypeForStatus, UpstreamError } from '../upstream.errors';
 
 /**
  * An OpenAI-compatible upstream's non-2xx answer. Its body is already in our dialect, so it is

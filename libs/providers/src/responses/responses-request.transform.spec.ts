@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { toAnthropicRequest } from '../anthropic/chat-request.transform';
 import { toOllamaChatRequest } from '../ollama/chat-request.transform';
-import { ProviderRequestError } from '../provider-request-error';
+import { ProviderRequestError } from '../provider-request.errors';
 import { inputItemsOf, toChatCompletionRequest } from './responses-request.transform';
 import type { ResponseItem, ResponsesRequest } from './responses.types';
 

@@ -1,5 +1,5 @@
 import type { ChatCompletionRequest, OpenAIContentPart, OpenAIMessage, OpenAITool, OpenAIToolCall, OpenAIToolChoice, ReasoningEffort } from '../openai.types';
-import { ProviderRequestError } from '../provider-request-error';
+import { ProviderRequestError } from '../provider-request.errors';
 import type {
   ResponseContentPart,
   ResponseFunctionCallItem,

@@ -1,19 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { RATE_LIMITER, type RateLimiter } from '@tollgate/rate-limits';
-import { callerOf } from './caller';
-
-/** `rpm_limit`/`tpm_limit` of the key or its team reached; carries LiteLLM's retry hint. */
-export class RateLimitedError extends Error {
-  constructor(
-    readonly limit: 'rpm' | 'tpm',
-    readonly retryAfterSeconds: number,
-    subject: string,
-    limitValue: number,
-  ) {
-    super(`Rate limit exceeded for ${subject}: ${limit}_limit is ${limitValue}. Retry after ${retryAfterSeconds}s.`);
-    this.name = 'RateLimitedError';
-  }
-}
+import { callerOf } from '@tollgate/keys';
+import { RATE_LIMITER, type RateLimiter } from './rate-limiter';
+import { RateLimitedError } from './rate-limits.errors';
 
 /** Admits a request against its key's and team's rpm/tpm limits, after the caller is known. Routes that carry model traffic declare it. */
 @Injectable()

@@ -1,5 +1,5 @@
 import type { OpenAIErrorBody } from './openai.types';
-import type { ProviderRequestError } from './provider-request-error';
+import type { ProviderRequestError } from './provider-request.errors';
 
 /** Why an upstream call failed; the router decides on retries and cooldowns from this. */
 export type UpstreamFailureKind =

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { SseWriter } from '../chat/sse-writer';
+import { SseWriter } from './sse-writer';
 
 /**
  * Anthropic-style SSE to the client, with `ping` events whenever the upstream has been silent for
