@@ -5,7 +5,19 @@ import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'bench/', 'test/agents/', 'test-artifacts/', 'apps/gateway/src/ui/public/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      'bench/',
+      'test/agents/',
+      'test-artifacts/',
+      'apps/gateway/src/ui/public/',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

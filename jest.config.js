@@ -12,8 +12,18 @@ const shared = {
 module.exports = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
-    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/support/jest-e2e.setup.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/jest-e2e.setup.ts'],
+    },
     // The stores (budgets, responses) and migrations against the run's real database, without the app.
-    { ...shared, displayName: 'database', testMatch: ['<rootDir>/test/database/**/*.db-spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/support/jest-e2e.setup.ts'] },
+    {
+      ...shared,
+      displayName: 'database',
+      testMatch: ['<rootDir>/test/database/**/*.db-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/jest-e2e.setup.ts'],
+    },
   ],
 };

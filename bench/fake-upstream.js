@@ -25,7 +25,14 @@ const completionBody = Buffer.from(
     object: 'chat.completion',
     created: CREATED,
     model: MODEL,
-    choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the benchmark fake.', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: 'Hello from the benchmark fake.', refusal: null },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
     usage: USAGE,
     system_fingerprint: 'fp_bench',
   }),
@@ -53,7 +60,9 @@ for (let i = 0; i < STREAM_CHUNKS; i++) {
 const usageEvent = chunkEvent(null, null, USAGE);
 const doneEvent = 'data: [DONE]\n\n';
 
-const notFoundBody = Buffer.from(JSON.stringify({ error: { message: 'Not found', type: 'invalid_request_error', param: null, code: null } }));
+const notFoundBody = Buffer.from(
+  JSON.stringify({ error: { message: 'Not found', type: 'invalid_request_error', param: null, code: null } }),
+);
 
 /**
  * Each event is its own write, one event-loop turn apart (setImmediate), so a gateway sees a

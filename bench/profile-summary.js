@@ -22,7 +22,10 @@ function location(callFrame) {
 /** node_modules/<package>, dist/<folder>, node:<module>, or a V8 pseudo-frame such as (garbage collector). */
 function bucket(callFrame) {
   const where = location(callFrame);
-  if (!where) return ['(garbage collector)', '(program)', '(idle)'].includes(callFrame.functionName) ? callFrame.functionName : '(native: syscalls, V8 builtins)';
+  if (!where)
+    return ['(garbage collector)', '(program)', '(idle)'].includes(callFrame.functionName)
+      ? callFrame.functionName
+      : '(native: syscalls, V8 builtins)';
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where);
   if (modules) return modules[1];
   if (where.startsWith('wasm://')) return '(wasm: undici llhttp parser)';
@@ -66,7 +69,8 @@ function summarize(file, top, callersOf) {
     }
     if (callersOf && callFrame.functionName === callersOf) {
       const chain = [];
-      for (let id = parents.get(profile.samples[i]); id !== undefined && chain.length < 4; id = parents.get(id)) chain.push(frameLabel(nodes.get(id).callFrame));
+      for (let id = parents.get(profile.samples[i]); id !== undefined && chain.length < 4; id = parents.get(id))
+        chain.push(frameLabel(nodes.get(id).callFrame));
       const key = chain.join('  ←  ');
       callPaths.set(key, (callPaths.get(key) ?? 0) + ms);
     }
@@ -91,7 +95,10 @@ function summarize(file, top, callersOf) {
 }
 
 const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
-const callers = process.argv.slice(2).find((arg) => arg.startsWith('--callers='))?.slice('--callers='.length);
+const callers = process.argv
+  .slice(2)
+  .find((arg) => arg.startsWith('--callers='))
+  ?.slice('--callers='.length);
 if (positional.length < 1) {
   console.error('usage: node bench/profile-summary.js <file.cpuprofile> [top] [--callers=<function name>]');
   process.exit(2);

@@ -12,7 +12,12 @@ const upstream = new Pool(process.argv[2], { connections: 256, keepAliveTimeout:
 
 const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   upstream
-    .request({ method: req.method, path: req.url, headers: { 'content-type': req.headers['content-type'] ?? 'application/json', authorization: req.headers.authorization ?? '' }, body: req })
+    .request({
+      method: req.method,
+      path: req.url,
+      headers: { 'content-type': req.headers['content-type'] ?? 'application/json', authorization: req.headers.authorization ?? '' },
+      body: req,
+    })
     .then(({ statusCode, headers, body }) => {
       res.writeHead(statusCode, { 'content-type': headers['content-type'] ?? 'application/json' });
       body.pipe(res);

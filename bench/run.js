@@ -56,12 +56,33 @@ function parseOptions(argv) {
     if (!match) throw new Error(`${arg}: unknown argument (see the header of bench/run.js)`);
     flags.set(match[1], match[2] ?? true);
   }
-  const known = ['quick', 'smoke', 'repeats', 'duration', 'warmup', 'rates', 'stream-rates', 'scenarios', 'no-search', 'cpu-prof', 'wait-idle', 'help'];
-  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`--${name}: unknown option (known: ${known.map((k) => `--${k}`).join(' ')})`);
+  const known = [
+    'quick',
+    'smoke',
+    'repeats',
+    'duration',
+    'warmup',
+    'rates',
+    'stream-rates',
+    'scenarios',
+    'no-search',
+    'cpu-prof',
+    'wait-idle',
+    'help',
+  ];
+  for (const name of flags.keys())
+    if (!known.includes(name)) throw new Error(`--${name}: unknown option (known: ${known.map((k) => `--${k}`).join(' ')})`);
   const quick = flags.has('quick');
   const smoke = flags.has('smoke');
-  const list = (value) => String(value).split(',').map((item) => item.trim()).filter(Boolean);
-  const numbers = (value) => list(value).map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  const list = (value) =>
+    String(value)
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+  const numbers = (value) =>
+    list(value)
+      .map(Number)
+      .filter((n) => Number.isFinite(n) && n > 0);
   const options = {
     help: flags.has('help'),
     kind: smoke ? 'smoke' : quick ? 'quick' : 'full',
@@ -88,8 +109,10 @@ function parseOptions(argv) {
     // On a shared machine: before each run, wait up to this long for other work to go quiet.
     waitIdleS: flags.has('wait-idle') ? Number(flags.get('wait-idle') === true ? 120 : flags.get('wait-idle')) : 0,
   };
-  for (const name of options.scenarios) if (!ALL_SCENARIOS.includes(name)) throw new Error(`--scenarios: unknown scenario ${name} (known: ${ALL_SCENARIOS.join(', ')})`);
-  if (!(options.repeats >= 1) || !(options.durationS > 0) || !(options.warmupS >= 0)) throw new Error('--repeats, --duration and --warmup must be positive numbers');
+  for (const name of options.scenarios)
+    if (!ALL_SCENARIOS.includes(name)) throw new Error(`--scenarios: unknown scenario ${name} (known: ${ALL_SCENARIOS.join(', ')})`);
+  if (!(options.repeats >= 1) || !(options.durationS > 0) || !(options.warmupS >= 0))
+    throw new Error('--repeats, --duration and --warmup must be positive numbers');
   return options;
 }
 
@@ -99,7 +122,11 @@ function parseOptions(argv) {
 function ensureBenchDependencies() {
   if (existsSync(path.join(BENCH_DIR, 'node_modules'))) return { ok: true };
   console.log('Installing the benchmark dependencies (npm install --prefix bench)…');
-  const result = spawnSync('npm', ['install', '--prefix', BENCH_DIR, '--no-audit', '--no-fund'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
+  const result = spawnSync('npm', ['install', '--prefix', BENCH_DIR, '--no-audit', '--no-fund'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   if (result.status === 0) return { ok: true };
   // undici and pg are also the gateway's own dependencies, so the other scenarios still run.
   const detail = `${result.stderr ?? ''}${result.error?.message ?? ''}`.trim().split('\n').slice(-3).join(' | ');
@@ -138,7 +165,10 @@ function describeMachine() {
     memory_gb: Math.round(os.totalmem() / 2 ** 30),
     kernel: os.release(),
     node: process.version,
-    pinning: taskset && cores >= 2 ? `taskset: process under test on CPU ${SUT_CPU}; fake upstream + load generator on CPU ${LOAD_CPU}; PostgreSQL unpinned` : 'none (taskset missing or fewer than 2 cores)',
+    pinning:
+      taskset && cores >= 2
+        ? `taskset: process under test on CPU ${SUT_CPU}; fake upstream + load generator on CPU ${LOAD_CPU}; PostgreSQL unpinned`
+        : 'none (taskset missing or fewer than 2 cores)',
     pinned: taskset && cores >= 2,
     load_average_at_start: os.loadavg().map((n) => Math.round(n * 100) / 100),
   };
@@ -156,8 +186,19 @@ function pinned(cpu, command, args) {
 
 function childEnv(extra) {
   const env = {};
-  const dropped = new Set(['DATABASE_URL', 'REDIS_URL', 'NODE_ENV', 'NODE_OPTIONS', 'LITELLM_MASTER_KEY', 'PORT', 'HOST', 'CONFIG_FILE_PATH', 'ENV_FILE']);
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !dropped.has(name) && !name.startsWith('npm_')) env[name] = value;
+  const dropped = new Set([
+    'DATABASE_URL',
+    'REDIS_URL',
+    'NODE_ENV',
+    'NODE_OPTIONS',
+    'LITELLM_MASTER_KEY',
+    'PORT',
+    'HOST',
+    'CONFIG_FILE_PATH',
+    'ENV_FILE',
+  ]);
+  for (const [name, value] of Object.entries(process.env))
+    if (value !== undefined && !dropped.has(name) && !name.startsWith('npm_')) env[name] = value;
   return { ...env, ...extra };
 }
 
@@ -190,7 +231,9 @@ async function startService({ name, cpu, args, env, cwd, readyPath, port, timeou
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let exitCode;
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => ((exitCode = code ?? signal), children.delete(child), resolve())));
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => ((exitCode = code ?? signal), children.delete(child), resolve())),
+  );
 
   const deadline = Date.now() + timeoutMs;
   let listenPort = port;
@@ -373,15 +416,29 @@ async function findMaxRate(target, fixedRows, options, log) {
     if (probes.length >= options.searchMaxProbes) return null;
     const row = await measure(target, 'json', rate, options.searchDurationS, options.searchWarmupS);
     const ok = sustains(row);
-    probes.push({ rate, pass: ok, p50_ms: round(row.p50_ms, 3), p99_ms: round(row.p99_ms, 3), achieved_rps: round(row.achieved_rps, 1), errors: row.errors, other_cpu_pct: row.other_cpu_pct });
-    log(`  probe ${rate}/s: ${ok ? 'sustained' : 'not sustained'} (p50 ${fmt(row.p50_ms)} ms, ${fmt(row.achieved_rps, 0)}/s delivered, ${row.errors} errors)`);
+    probes.push({
+      rate,
+      pass: ok,
+      p50_ms: round(row.p50_ms, 3),
+      p99_ms: round(row.p99_ms, 3),
+      achieved_rps: round(row.achieved_rps, 1),
+      errors: row.errors,
+      other_cpu_pct: row.other_cpu_pct,
+    });
+    log(
+      `  probe ${rate}/s: ${ok ? 'sustained' : 'not sustained'} (p50 ${fmt(row.p50_ms)} ms, ${fmt(row.achieved_rps, 0)}/s delivered, ${row.errors} errors)`,
+    );
     // Let a gateway that fell behind drain its backlog before the next step.
     if (!ok) await sleep(options.settleMs);
     return ok;
   };
   if (best === 0) {
     // Not even the lowest fixed rate held: step down, but not below 10/s.
-    for (let rate = roundRate(Math.min(...failed) / options.searchFactor); rate >= 10 && rate < limit; rate = roundRate(rate / options.searchFactor)) {
+    for (
+      let rate = roundRate(Math.min(...failed) / options.searchFactor);
+      rate >= 10 && rate < limit;
+      rate = roundRate(rate / options.searchFactor)
+    ) {
       const ok = await probe(rate);
       if (ok === null) break;
       if (ok) {
@@ -456,7 +513,10 @@ async function startTollgate(kind, context) {
     const url = new URL(POSTGRES_ADMIN_URL);
     url.pathname = `/${name}`;
     databaseUrl = url.toString();
-    dropDatabase = () => withPostgres((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch((error) => console.warn(`could not drop ${name}: ${error.message}`));
+    dropDatabase = () =>
+      withPostgres((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch((error) =>
+        console.warn(`could not drop ${name}: ${error.message}`),
+      );
     context.cleanups.add(dropDatabase);
   }
   const configPath = path.join(workDir, 'config.yaml');
@@ -517,7 +577,10 @@ async function startTollgate(kind, context) {
 }
 
 async function startPortkey(context) {
-  if (!existsSync(PORTKEY_ENTRY)) throw new SkipScenario(context.depsProblem ?? `@portkey-ai/gateway is not installed (${path.relative(REPO_ROOT, PORTKEY_ENTRY)} missing)`);
+  if (!existsSync(PORTKEY_ENTRY))
+    throw new SkipScenario(
+      context.depsProblem ?? `@portkey-ai/gateway is not installed (${path.relative(REPO_ROOT, PORTKEY_ENTRY)} missing)`,
+    );
   const port = await freePort();
   const service = await startService({
     name: 'portkey',
@@ -544,7 +607,11 @@ async function startPortkey(context) {
 }
 
 async function startFloor(context) {
-  const service = await startService({ name: 'raw-node-floor', cpu: SUT_CPU, args: [path.join(BENCH_DIR, 'raw-floor.js'), context.fake.url, '0'] });
+  const service = await startService({
+    name: 'raw-node-floor',
+    cpu: SUT_CPU,
+    args: [path.join(BENCH_DIR, 'raw-floor.js'), context.fake.url, '0'],
+  });
   return {
     url: service.url,
     pid: service.pid,
@@ -560,7 +627,14 @@ async function startTarget(name, context) {
   switch (name) {
     case 'direct':
       // The process "under test" is the fake itself; its RSS and CPU are reported for reference.
-      target = { url: context.fake.url, pid: context.fake.pid, model: 'gpt-4o-mini', headers: { 'content-type': 'application/json', authorization: 'Bearer x' }, output: context.fake.output, stop: async () => undefined };
+      target = {
+        url: context.fake.url,
+        pid: context.fake.pid,
+        model: 'gpt-4o-mini',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
+        output: context.fake.output,
+        stop: async () => undefined,
+      };
       break;
     case 'raw-node-floor':
       target = await startFloor(context);
@@ -590,13 +664,19 @@ async function startTarget(name, context) {
 /** One plain and one streaming request, checked by hand before any load, so a broken set-up fails loudly. */
 async function checkAnswers(target) {
   for (const mode of ['json', 'stream']) {
-    const response = await fetch(`${target.url}/v1/chat/completions`, { method: 'POST', headers: target.headers, body: requestBody(target.model, mode), signal: AbortSignal.timeout(15_000) });
+    const response = await fetch(`${target.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: target.headers,
+      body: requestBody(target.model, mode),
+      signal: AbortSignal.timeout(15_000),
+    });
     const text = await response.text();
     if (response.status !== 200) throw new Error(`${mode} check answered ${response.status}: ${text.slice(0, 500)}`);
     if (mode === 'json' && !JSON.parse(text).choices) throw new Error(`json check: no choices in ${text.slice(0, 300)}`);
     if (mode === 'stream') {
       const events = (text.match(/^data:/gm) ?? []).length;
-      if (!text.includes('[DONE]') || events < 50) throw new Error(`stream check: ${events} events, [DONE] ${text.includes('[DONE]') ? 'present' : 'missing'}`);
+      if (!text.includes('[DONE]') || events < 50)
+        throw new Error(`stream check: ${events} events, [DONE] ${text.includes('[DONE]') ? 'present' : 'missing'}`);
     }
   }
 }
@@ -688,31 +768,77 @@ function evaluateTargets(rows, scenarios) {
   const scenario = (name) => scenarios.find((s) => s.name === name);
   const targets = [];
   const add = (id, description, measured, pass, unit = 'ms') =>
-    targets.push({ id, target: description, measured: measured === null || measured === undefined ? null : measured, unit, pass: measured === null || measured === undefined ? null : pass });
+    targets.push({
+      id,
+      target: description,
+      measured: measured === null || measured === undefined ? null : measured,
+      unit,
+      pass: measured === null || measured === undefined ? null : pass,
+    });
 
   const sqlite500 = find('tollgate-sqlite', 'json', 500);
   const floor500 = find('raw-node-floor', 'json', 500);
   const pg500 = find('tollgate-postgres', 'json', 500);
-  add('sqlite_overhead_p50_500', 'Tollgate SQLite @500/s: overhead p50 ≤ 1 ms', sqlite500?.overhead_p50_ms, sqlite500?.overhead_p50_ms <= 1);
-  const floorRatio = sqlite500 && floor500 && floor500.overhead_p50_ms > 0 ? round(sqlite500.overhead_p50_ms / floor500.overhead_p50_ms, 2) : null;
-  add('sqlite_vs_floor_p50_500', 'Tollgate SQLite @500/s: overhead p50 within 2× of the raw-Node floor', floorRatio, floorRatio !== null && floorRatio <= 2, '×');
-  add('sqlite_overhead_p99_500', 'Tollgate SQLite @500/s: overhead p99 ≤ 5 ms', sqlite500?.overhead_p99_ms, sqlite500?.overhead_p99_ms <= 5);
-  add('postgres_overhead_p50_500', 'Tollgate PostgreSQL @500/s: overhead p50 ≤ 1.5 ms', pg500?.overhead_p50_ms, pg500?.overhead_p50_ms <= 1.5);
+  add(
+    'sqlite_overhead_p50_500',
+    'Tollgate SQLite @500/s: overhead p50 ≤ 1 ms',
+    sqlite500?.overhead_p50_ms,
+    sqlite500?.overhead_p50_ms <= 1,
+  );
+  const floorRatio =
+    sqlite500 && floor500 && floor500.overhead_p50_ms > 0 ? round(sqlite500.overhead_p50_ms / floor500.overhead_p50_ms, 2) : null;
+  add(
+    'sqlite_vs_floor_p50_500',
+    'Tollgate SQLite @500/s: overhead p50 within 2× of the raw-Node floor',
+    floorRatio,
+    floorRatio !== null && floorRatio <= 2,
+    '×',
+  );
+  add(
+    'sqlite_overhead_p99_500',
+    'Tollgate SQLite @500/s: overhead p99 ≤ 5 ms',
+    sqlite500?.overhead_p99_ms,
+    sqlite500?.overhead_p99_ms <= 5,
+  );
+  add(
+    'postgres_overhead_p50_500',
+    'Tollgate PostgreSQL @500/s: overhead p50 ≤ 1.5 ms',
+    pg500?.overhead_p50_ms,
+    pg500?.overhead_p50_ms <= 1.5,
+  );
 
   const portkeyMax = scenario('portkey')?.max_sustained_rps;
   for (const name of ['tollgate-sqlite', 'tollgate-postgres']) {
     const max = scenario(name)?.max_sustained_rps;
     if (portkeyMax === 0) {
       // No ratio to take: Portkey held none of the (few, in --quick) rates tried. Inconclusive, not a pass.
-      targets.push({ id: `${name}_max_rate_vs_portkey`, target: `${name}: highest sustained rate ≥ 3× Portkey's`, measured: null, unit: '×', pass: null, note: `inconclusive: Portkey sustained none of the rates tried; ${name} sustained ${max ?? 0}/s` });
+      targets.push({
+        id: `${name}_max_rate_vs_portkey`,
+        target: `${name}: highest sustained rate ≥ 3× Portkey's`,
+        measured: null,
+        unit: '×',
+        pass: null,
+        note: `inconclusive: Portkey sustained none of the rates tried; ${name} sustained ${max ?? 0}/s`,
+      });
       continue;
     }
     const ratio = max !== null && max !== undefined && portkeyMax ? round(max / portkeyMax, 2) : null;
-    add(`${name}_max_rate_vs_portkey`, `${name}: highest sustained rate ≥ 3× Portkey's (${max ?? '–'}/s vs ${portkeyMax ?? '–'}/s)`, ratio, ratio !== null && ratio >= 3, '×');
+    add(
+      `${name}_max_rate_vs_portkey`,
+      `${name}: highest sustained rate ≥ 3× Portkey's (${max ?? '–'}/s vs ${portkeyMax ?? '–'}/s)`,
+      ratio,
+      ratio !== null && ratio >= 3,
+      '×',
+    );
   }
   for (const name of ['tollgate-sqlite', 'tollgate-postgres']) {
     const stream = rows.filter((row) => row.name === name && row.mode === 'stream').sort((a, b) => a.rate - b.rate)[0];
-    add(`${name}_stream_ttfb_overhead`, `${name}: streaming TTFB overhead p50 ≤ 1 ms${stream ? ` (@${stream.rate}/s)` : ''}`, stream?.overhead_ttfb_p50_ms, stream?.overhead_ttfb_p50_ms <= 1);
+    add(
+      `${name}_stream_ttfb_overhead`,
+      `${name}: streaming TTFB overhead p50 ≤ 1 ms${stream ? ` (@${stream.rate}/s)` : ''}`,
+      stream?.overhead_ttfb_p50_ms,
+      stream?.overhead_ttfb_p50_ms <= 1,
+    );
   }
   for (const name of ['tollgate-sqlite', 'tollgate-postgres']) {
     const rss = scenario(name)?.rss_at_sustained_mb;
@@ -732,14 +858,44 @@ function table(headers, lines) {
 function printReport(report) {
   const { machine, results: rows, scenarios, targets } = report;
   console.log('');
-  console.log(`Tollgate benchmark (${report.kind}, ${report.settings.repeats} repeat(s), medians) — ${machine.cpu_model}, ${machine.cores} cores, Node ${machine.node}`);
+  console.log(
+    `Tollgate benchmark (${report.kind}, ${report.settings.repeats} repeat(s), medians) — ${machine.cpu_model}, ${machine.cores} cores, Node ${machine.node}`,
+  );
   console.log(`Pinning: ${machine.pinning}`);
   console.log('');
   const json = rows.filter((row) => row.mode === 'json');
   console.log(
     table(
-      ['scenario', 'mode', 'rate/s', 'p50 ms', 'p90 ms', 'p99 ms', 'done/s', 'errors', 'RSS MB', 'ovh p50', 'ovh p99', 'cpu µs/req', 'other cpu%'],
-      json.map((r) => [r.name, r.mode, r.rate, fmt(r.p50_ms), fmt(r.p90_ms), fmt(r.p99_ms), fmt(r.achieved_rps, 0), r.errors, fmt(r.rss_mb, 0), fmt(r.overhead_p50_ms), fmt(r.overhead_p99_ms), r.cpu_us_per_req ?? '–', fmt(r.other_cpu_pct, 0)]),
+      [
+        'scenario',
+        'mode',
+        'rate/s',
+        'p50 ms',
+        'p90 ms',
+        'p99 ms',
+        'done/s',
+        'errors',
+        'RSS MB',
+        'ovh p50',
+        'ovh p99',
+        'cpu µs/req',
+        'other cpu%',
+      ],
+      json.map((r) => [
+        r.name,
+        r.mode,
+        r.rate,
+        fmt(r.p50_ms),
+        fmt(r.p90_ms),
+        fmt(r.p99_ms),
+        fmt(r.achieved_rps, 0),
+        r.errors,
+        fmt(r.rss_mb, 0),
+        fmt(r.overhead_p50_ms),
+        fmt(r.overhead_p99_ms),
+        r.cpu_us_per_req ?? '–',
+        fmt(r.other_cpu_pct, 0),
+      ]),
     ),
   );
   const stream = rows.filter((row) => row.mode === 'stream');
@@ -747,8 +903,36 @@ function printReport(report) {
     console.log('');
     console.log(
       table(
-        ['scenario', 'mode', 'rate/s', 'TTFB p50', 'TTFB p99', 'ovh TTFB p50', 'ovh TTFB p99', 'gap mean ms', 'ovh gap', 'total p50', 'total p99', 'errors', 'RSS MB'],
-        stream.map((r) => [r.name, r.mode, r.rate, fmt(r.ttfb_p50_ms), fmt(r.ttfb_p99_ms), fmt(r.overhead_ttfb_p50_ms), fmt(r.overhead_ttfb_p99_ms), fmt(r.interchunk_mean_ms, 3), fmt(r.overhead_interchunk_mean_ms, 3), fmt(r.p50_ms), fmt(r.p99_ms), r.errors, fmt(r.rss_mb, 0)]),
+        [
+          'scenario',
+          'mode',
+          'rate/s',
+          'TTFB p50',
+          'TTFB p99',
+          'ovh TTFB p50',
+          'ovh TTFB p99',
+          'gap mean ms',
+          'ovh gap',
+          'total p50',
+          'total p99',
+          'errors',
+          'RSS MB',
+        ],
+        stream.map((r) => [
+          r.name,
+          r.mode,
+          r.rate,
+          fmt(r.ttfb_p50_ms),
+          fmt(r.ttfb_p99_ms),
+          fmt(r.overhead_ttfb_p50_ms),
+          fmt(r.overhead_ttfb_p99_ms),
+          fmt(r.interchunk_mean_ms, 3),
+          fmt(r.overhead_interchunk_mean_ms, 3),
+          fmt(r.p50_ms),
+          fmt(r.p99_ms),
+          r.errors,
+          fmt(r.rss_mb, 0),
+        ]),
       ),
     );
   }
@@ -756,17 +940,30 @@ function printReport(report) {
   console.log(
     table(
       ['scenario', 'status', 'max sustained/s', 'first failing/s', 'RSS MB sustained', 'peak RSS MB', 'incl. search'],
-      scenarios.map((s) => [s.name, s.status === 'ok' ? 'ok' : `skipped: ${s.reason.split('\n')[0].slice(0, 100)}`, s.max_sustained_rps ?? '–', s.first_unsustained_rps ?? '–', fmt(s.rss_at_sustained_mb, 0), fmt(s.peak_rss_mb, 0), fmt(s.peak_rss_with_overload_mb, 0)]),
+      scenarios.map((s) => [
+        s.name,
+        s.status === 'ok' ? 'ok' : `skipped: ${s.reason.split('\n')[0].slice(0, 100)}`,
+        s.max_sustained_rps ?? '–',
+        s.first_unsustained_rps ?? '–',
+        fmt(s.rss_at_sustained_mb, 0),
+        fmt(s.peak_rss_mb, 0),
+        fmt(s.peak_rss_with_overload_mb, 0),
+      ]),
     ),
   );
   if (targets.length) {
     console.log('');
-    for (const t of targets) console.log(`${t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'MISS'}  ${t.target}: ${t.note ?? (t.measured === null ? 'not measured' : `${t.measured} ${t.unit}`)}`);
+    for (const t of targets)
+      console.log(
+        `${t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'MISS'}  ${t.target}: ${t.note ?? (t.measured === null ? 'not measured' : `${t.measured} ${t.unit}`)}`,
+      );
   }
   const disturbed = rows.filter((row) => row.other_cpu_pct > 15 && row.name !== 'tollgate-postgres');
   if (disturbed.length) {
     console.log('');
-    console.log(`Note: other processes used > 15% of a core during ${disturbed.length} run(s) (column "other cpu%"); those numbers are noisier.`);
+    console.log(
+      `Note: other processes used > 15% of a core during ${disturbed.length} run(s) (column "other cpu%"); those numbers are noisier.`,
+    );
   }
 }
 
@@ -787,7 +984,9 @@ async function main() {
   await sleep(1000);
   machine.busy_cores_before_start = round(machineBusyS() - busyBefore, 2);
   if (machine.busy_cores_before_start > 0.1) {
-    console.warn(`Warning: the machine is already busy (${machine.busy_cores_before_start} cores in use before the benchmark started); expect noisy numbers.`);
+    console.warn(
+      `Warning: the machine is already busy (${machine.busy_cores_before_start} cores in use before the benchmark started); expect noisy numbers.`,
+    );
   }
   pinningEnabled = machine.pinned;
   measure.waitIdleS = options.waitIdleS;
@@ -807,10 +1006,17 @@ async function main() {
   const started = Date.now();
   const log = (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
   context.fake = await startService({ name: 'fake-upstream', cpu: LOAD_CPU, args: [path.join(BENCH_DIR, 'fake-upstream.js'), '0'] });
-  log(`fake upstream on ${context.fake.url} (CPU ${LOAD_CPU}); ${machine.cpu_model}, ${machine.cores} cores; load average ${machine.load_average_at_start.join(' ')}`);
+  log(
+    `fake upstream on ${context.fake.url} (CPU ${LOAD_CPU}); ${machine.cpu_model}, ${machine.cores} cores; load average ${machine.load_average_at_start.join(' ')}`,
+  );
 
   const runs = [];
-  const scenarioState = new Map(options.scenarios.map((name) => [name, { name, description: SCENARIO_LABELS[name], status: 'ok', reason: undefined, searches: [], peakRss: [], peakRssOverload: [] }]));
+  const scenarioState = new Map(
+    options.scenarios.map((name) => [
+      name,
+      { name, description: SCENARIO_LABELS[name], status: 'ok', reason: undefined, searches: [], peakRss: [], peakRssOverload: [] },
+    ]),
+  );
   try {
     for (let repeat = 1; repeat <= options.repeats; repeat++) {
       context.repeat = repeat;
@@ -835,13 +1041,17 @@ async function main() {
             if (options.streamRates.length && options.kind === 'full') await measure(target, 'stream', 50, 1, 0);
           }
           const fixed = [];
-          for (const [mode, rates] of [['json', options.jsonRates], ['stream', options.streamRates]]) {
+          for (const [mode, rates] of [
+            ['json', options.jsonRates],
+            ['stream', options.streamRates],
+          ]) {
             for (const rate of rates) {
               const row = await measure(target, mode, rate, options.durationS, options.warmupS);
               Object.assign(row, { name, mode, rate, repeat });
               runs.push(row);
               if (mode === 'json') fixed.push(row);
-              const streamPart = mode === 'stream' ? `, TTFB p50 ${fmt(row.ttfb_p50_ms)} ms, gap mean ${fmt(row.interchunk_mean_ms, 3)} ms` : '';
+              const streamPart =
+                mode === 'stream' ? `, TTFB p50 ${fmt(row.ttfb_p50_ms)} ms, gap mean ${fmt(row.interchunk_mean_ms, 3)} ms` : '';
               log(
                 `  ${name} ${mode} ${rate}/s: p50 ${fmt(row.p50_ms)} p90 ${fmt(row.p90_ms)} p99 ${fmt(row.p99_ms)} ms, ${fmt(row.achieved_rps, 0)}/s done, ${row.errors} errors${streamPart}, ${row.cpu_us_per_req} µs CPU/req, other CPU ${row.other_cpu_pct}%` +
                   (row.errors ? ` ${JSON.stringify(row.error_kinds)}` : ''),
@@ -904,7 +1114,14 @@ async function main() {
       stream_rates: options.streamRates,
       stream_chunks: 50,
       sustained_means: `errors = 0, delivered ≥ ${SUSTAIN_DELIVERED * 100}% of offered, p50 ≤ ${SUSTAIN_P50_MS} ms`,
-      search: options.search ? { duration_s: options.searchDurationS, warmup_s: options.searchWarmupS, factor: options.searchFactor, bisections: options.searchBisections } : null,
+      search: options.search
+        ? {
+            duration_s: options.searchDurationS,
+            warmup_s: options.searchWarmupS,
+            factor: options.searchFactor,
+            bisections: options.searchBisections,
+          }
+        : null,
       latency_from: 'scheduled send time (open loop)',
     },
     versions: {
@@ -927,11 +1144,15 @@ async function main() {
     const skipped = scenarios.find((s) => s.status !== 'ok');
     const failures = smoke.filter((run) => run.errors > 0 || run.ok !== run.sent);
     if (skipped || smoke.length === 0 || failures.length > 0) {
-      console.error(`bench smoke: FAILED — ${skipped ? skipped.reason : failures.map((run) => `${run.errors} errors ${JSON.stringify(run.error_kinds)}, ${run.ok}/${run.sent} ok`).join('; ') || 'no run'}`);
+      console.error(
+        `bench smoke: FAILED — ${skipped ? skipped.reason : failures.map((run) => `${run.errors} errors ${JSON.stringify(run.error_kinds)}, ${run.ok}/${run.sent} ok`).join('; ') || 'no run'}`,
+      );
       return 1;
     }
     const run = smoke[0];
-    console.log(`bench smoke: ok — Tollgate on SQLite, ${run.rate} req/s for ${run.duration_s} s: ${run.ok}/${run.sent} answered, 0 errors, p50 ${fmt(run.p50_ms)} ms, p99 ${fmt(run.p99_ms)} ms`);
+    console.log(
+      `bench smoke: ok — Tollgate on SQLite, ${run.rate} req/s for ${run.duration_s} s: ${run.ok}/${run.sent} answered, 0 errors, p50 ${fmt(run.p50_ms)} ms, p99 ${fmt(run.p99_ms)} ms`,
+    );
     return 0;
   }
 

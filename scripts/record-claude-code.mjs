@@ -40,13 +40,23 @@ function answer(body) {
   const prompt = blocks.map((b) => b.text ?? '').join(' ');
   const tools = (body.tools ?? []).map((t) => t.name);
   if (!answered && prompt.includes('RUN_BASH') && tools.includes('Bash')) {
-    return [{ type: 'tool_use', id: 'toolu_01RecordedBash000000000001', name: 'Bash', input: { command: 'echo hi', description: 'Say hi' } }];
+    return [
+      { type: 'tool_use', id: 'toolu_01RecordedBash000000000001', name: 'Bash', input: { command: 'echo hi', description: 'Say hi' } },
+    ];
   }
   if (!answered && prompt.includes('RUN_TASK') && tools.includes('Agent')) {
-    return [{ type: 'tool_use', id: 'toolu_01RecordedAgent00000000001', name: 'Agent', input: { description: 'Say hi', prompt: 'Reply with the word hi', subagent_type: 'general-purpose' } }];
+    return [
+      {
+        type: 'tool_use',
+        id: 'toolu_01RecordedAgent00000000001',
+        name: 'Agent',
+        input: { description: 'Say hi', prompt: 'Reply with the word hi', subagent_type: 'general-purpose' },
+      },
+    ];
   }
   if (body.output_config?.format?.type === 'json_schema') return [{ type: 'text', text: '{"title":"Fix the login bug"}' }];
-  if (prompt.includes('create a detailed summary')) return [{ type: 'text', text: '<analysis>Short.</analysis>\n<summary>The user asked for a subagent to say hi.</summary>' }];
+  if (prompt.includes('create a detailed summary'))
+    return [{ type: 'text', text: '<analysis>Short.</analysis>\n<summary>The user asked for a subagent to say hi.</summary>' }];
   return [{ type: 'text', text: answered ? 'Done.' : 'hi' }];
 }
 
@@ -69,7 +79,16 @@ function serve(req, res, raw) {
   const blocks = answer(body);
   const stop = blocks[0].type === 'tool_use' ? 'tool_use' : 'end_turn';
   const usage = { input_tokens: 30, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
-  const message = { id: `msg_rec${recorded.length}`, type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage };
+  const message = {
+    id: `msg_rec${recorded.length}`,
+    type: 'message',
+    role: 'assistant',
+    model: body.model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage,
+  };
   if (!body.stream) {
     res.writeHead(200, { 'content-type': 'application/json' });
     return res.end(JSON.stringify({ ...message, content: blocks, stop_reason: stop, usage: { ...usage, output_tokens: 5 } }));
@@ -77,7 +96,10 @@ function serve(req, res, raw) {
   const events = [['message_start', { type: 'message_start', message }]];
   blocks.forEach((block, index) => {
     const start = block.type === 'text' ? { type: 'text', text: '' } : { ...block, input: {} };
-    const delta = block.type === 'text' ? { type: 'text_delta', text: block.text } : { type: 'input_json_delta', partial_json: JSON.stringify(block.input) };
+    const delta =
+      block.type === 'text'
+        ? { type: 'text_delta', text: block.text }
+        : { type: 'input_json_delta', partial_json: JSON.stringify(block.input) };
     events.push(['content_block_start', { type: 'content_block_start', index, content_block: start }]);
     events.push(['content_block_delta', { type: 'content_block_delta', index, delta }]);
     events.push(['content_block_stop', { type: 'content_block_stop', index }]);
@@ -100,7 +122,10 @@ const baseUrl = `http://127.0.0.1:${server.address().port}`;
 const home = realpathSync(mkdtempSync(join(tmpdir(), 'cc-home-')));
 const project = realpathSync(mkdtempSync(join(tmpdir(), 'cc-project-')));
 // The interactive run would otherwise stop at the first-run theme picker and the folder-trust prompt.
-writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, theme: 'dark', projects: { [project]: { hasTrustDialogAccepted: true } } }));
+writeFileSync(
+  join(home, '.claude.json'),
+  JSON.stringify({ hasCompletedOnboarding: true, theme: 'dark', projects: { [project]: { hasTrustDialogAccepted: true } } }),
+);
 const env = {
   PATH: process.env.PATH,
   TERM: 'xterm',
@@ -117,7 +142,9 @@ const env = {
 /** Asynchronous: the fake answers from this same event loop. */
 function run(command, args, { allowFailure = false } = {}) {
   return new Promise((done, fail) => {
-    execFile(command, args, { cwd: project, env, timeout: 120_000 }, (error, stdout) => (error && !allowFailure ? fail(error) : done(stdout)));
+    execFile(command, args, { cwd: project, env, timeout: 120_000 }, (error, stdout) =>
+      error && !allowFailure ? fail(error) : done(stdout),
+    );
   });
 }
 
@@ -182,7 +209,10 @@ mkdirSync(OUT, { recursive: true });
 for (const [name, request] of Object.entries(corpus)) {
   if (!request) throw new Error(`Claude Code sent no ${name} request; the scenario needs updating`);
   const version = execFileSync(CLAUDE, ['--version'], { env }).toString().trim();
-  writeFileSync(join(OUT, `${name}.json`), `${JSON.stringify({ claudeCode: version, placeholders: PLACEHOLDER, request: sanitize(request) }, null, 1)}\n`);
+  writeFileSync(
+    join(OUT, `${name}.json`),
+    `${JSON.stringify({ claudeCode: version, placeholders: PLACEHOLDER, request: sanitize(request) }, null, 1)}\n`,
+  );
 }
 rmSync(home, { recursive: true, force: true });
 rmSync(project, { recursive: true, force: true });

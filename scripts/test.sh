@@ -10,6 +10,10 @@ bash scripts/ensure-test-services.sh
 echo "── build"
 npm run --silent build
 
+echo "── lint and format"
+npx eslint .
+npx prettier --check . >/dev/null
+
 echo "── unit"
 npx jest --selectProjects unit --silent
 

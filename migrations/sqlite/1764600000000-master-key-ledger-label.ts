@@ -11,7 +11,9 @@ export class MasterKeyLedgerLabel1764600000000 implements MigrationInterface {
   name = 'MasterKeyLedgerLabel1764600000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`UPDATE spend_logs SET api_key = 'master-key' WHERE api_key IN (SELECT value FROM gateway_settings WHERE name = 'master_key_hash')`);
+    await q.query(
+      `UPDATE spend_logs SET api_key = 'master-key' WHERE api_key IN (SELECT value FROM gateway_settings WHERE name = 'master_key_hash')`,
+    );
   }
 
   /** The hash is not recoverable from the label, and nothing needs it back: sessions now use their own secret. */

@@ -9,13 +9,15 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import OpenAI, { APIError, AuthenticationError, RateLimitError } from 'openai';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
 import { Sql } from '@tollgate/database';
 import { hashKey } from '@tollgate/keys';
+import OpenAI, { type APIError, AuthenticationError, RateLimitError } from 'openai';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
 import { OllamaFake, OpenAIFake } from '../fakes';
-import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 import { caught } from '../support/e2e-helpers';
+import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = resolve(__dirname, '..', '..', 'test-artifacts', 'screenshots');
@@ -33,7 +35,8 @@ const TEAM_BUDGET_NANOS = 1_000_000;
 // not believed, and would be billed as an estimate.
 const FIRST_CALL = { promptTokens: 120, completionTokens: 10 };
 const SECOND_CALL = { promptTokens: 200, completionTokens: 10 };
-const costOf = (call: { promptTokens: number; completionTokens: number }) => call.promptTokens * INPUT_NANOS + call.completionTokens * OUTPUT_NANOS;
+const costOf = (call: { promptTokens: number; completionTokens: number }) =>
+  call.promptTokens * INPUT_NANOS + call.completionTokens * OUTPUT_NANOS;
 
 function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -80,7 +83,10 @@ async function pageSecretsCheck(page: Page): Promise<{ html: string; storage: { 
   return { html, storage };
 }
 
-async function loginWithFetch(gateway: TestGateway, body: Record<string, unknown>): Promise<{ status: number; cookie: string | null; json: any }> {
+async function loginWithFetch(
+  gateway: TestGateway,
+  body: Record<string, unknown>,
+): Promise<{ status: number; cookie: string | null; json: any }> {
   const response = await fetch(`${gateway.url}/ui/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...CSRF },
@@ -121,7 +127,8 @@ describe('admin dashboard in the browser', () => {
     context.on('page', (opened) => {
       opened.on('pageerror', (error) => pageProblems.push(`${opened.url()}: ${error.message}`));
       opened.on('console', (message) => {
-        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageProblems.push(`${opened.url()}: ${message.text()}`);
+        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+          pageProblems.push(`${opened.url()}: ${message.text()}`);
       });
     });
     page = await context.newPage();
@@ -257,7 +264,16 @@ describe('admin dashboard in the browser', () => {
     const details = page.locator('#log-details');
     await details.waitFor();
     const text = (await details.textContent())!;
-    for (const expected of ['Prompt tokens120', 'Completion tokens10', 'Total tokens130', 'Cache read tokens0', 'Cost$0.0004', 'Provideropenai', 'Model groupgpt-4o', 'Attempted fallbacks0']) {
+    for (const expected of [
+      'Prompt tokens120',
+      'Completion tokens10',
+      'Total tokens130',
+      'Cache read tokens0',
+      'Cost$0.0004',
+      'Provideropenai',
+      'Model groupgpt-4o',
+      'Attempted fallbacks0',
+    ]) {
       expect(text).toContain(expected);
     }
     expect(text).toMatch(/Deploymentgpt-4o#\d/);
@@ -277,7 +293,9 @@ describe('admin dashboard in the browser', () => {
     await sdkClient(gateway, aliceKey).chat.completions.create({ model: 'gpt-4o', messages: hi, max_tokens: 10 });
     expect(costOf(FIRST_CALL) + costOf(SECOND_CALL)).toBe(TEAM_BUDGET_NANOS);
 
-    const refused = (await caught(() => sdkClient(gateway, aliceKey).chat.completions.create({ model: 'gpt-4o', messages: hi, max_tokens: 10 }))) as APIError;
+    const refused = (await caught(() =>
+      sdkClient(gateway, aliceKey).chat.completions.create({ model: 'gpt-4o', messages: hi, max_tokens: 10 }),
+    )) as APIError;
     expect(refused).toBeInstanceOf(RateLimitError);
     expect(refused.error).toMatchObject({ type: 'budget_exceeded' });
     // Refused before anything was sent upstream.
@@ -379,7 +397,9 @@ describe('admin dashboard in the browser', () => {
     await rows.nth(129).waitFor();
     expect(await rows.count()).toBe(130);
     expect(await page.locator('#load-more').isHidden()).toBe(true);
-    expect(await rows.evaluateAll((nodes) => nodes.map((node) => (node as unknown as { dataset: { requestId: string } }).dataset.requestId))).toEqual(expected);
+    expect(
+      await rows.evaluateAll((nodes) => nodes.map((node) => (node as unknown as { dataset: { requestId: string } }).dataset.requestId)),
+    ).toEqual(expected);
   });
 
   it('blocks a key: its next API call is refused with 401; deleting it asks first', async () => {
@@ -441,7 +461,10 @@ describe('admin dashboard in the browser', () => {
     // A recorded Claude Code export (Claude Code 2.1.197 against the Anthropic fake), without a tollgate.client: the key's team.
     const recording = readFileSync(resolve(__dirname, '../../apps/gateway/src/otlp/__fixtures__/claude-code-logs.json'), 'utf8');
     const metrics = readFileSync(resolve(__dirname, '../../apps/gateway/src/otlp/__fixtures__/claude-code-metrics.json'), 'utf8');
-    for (const [signal, body] of [['logs', recording], ['metrics', metrics]]) {
+    for (const [signal, body] of [
+      ['logs', recording],
+      ['metrics', metrics],
+    ]) {
       const exported = await fetch(`${gateway.url}/otlp/v1/${signal}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${aliceKey}` },
@@ -491,7 +514,9 @@ describe('admin dashboard in the browser', () => {
       await narrow.goto(path);
       await narrow.locator('.page-head h1').waitFor();
       await narrow.locator('.card').first().waitFor();
-      expect(await narrow.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      expect(await narrow.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        375,
+      );
     }
     await narrow.goto('/ui');
     await narrow.locator('svg.chart').waitFor();
@@ -524,7 +549,9 @@ describe('dashboard sessions across instances and UI_USERNAME / UI_PASSWORD', ()
     // Same master key and database, separate process state: what a second instance behind a load
     // balancer is. The session signing secret is shared through that database.
     twin = await startTestGateway(gatewayConfig(openai, ollama), { database: gateway.database });
-    passwordGateway = await startTestGateway(gatewayConfig(openai, ollama), { env: { UI_USERNAME: 'ops', UI_PASSWORD: 'correct horse battery staple' } });
+    passwordGateway = await startTestGateway(gatewayConfig(openai, ollama), {
+      env: { UI_USERNAME: 'ops', UI_PASSWORD: 'correct horse battery staple' },
+    });
   });
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
-import { DataSource } from 'typeorm';
-import { BudgetAccounts, budgetStoreFor, BudgetExceededError, type BudgetHolder } from '@tollgate/budgets';
+import { BudgetAccounts, BudgetExceededError, type BudgetHolder, budgetStoreFor } from '@tollgate/budgets';
 import { Sql } from '@tollgate/database';
+import { DataSource } from 'typeorm';
+
 import { dataSourceOptions } from '../../apps/gateway/src/database/data-source-options';
 import { settleWithRecord } from '../support/ledger-settlement';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -30,16 +31,16 @@ describe('BudgetAccounts', () => {
 
   async function seed(teamId: string, teamMax: number | null, keyMax: number | null): Promise<BudgetHolder[]> {
     const now = Date.now();
-    await sql.query(`INSERT INTO teams (team_id, max_budget_nanos, created_at, updated_at) VALUES (?, ?, ?, ?)`, [teamId, teamMax, now, now]);
-    await sql.query(`INSERT INTO api_keys (key_id, token, key_name, team_id, max_budget_nanos, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
-      `tok-${teamId}`,
-      `tok-${teamId}`,
-      'sk-...test',
+    await sql.query(`INSERT INTO teams (team_id, max_budget_nanos, created_at, updated_at) VALUES (?, ?, ?, ?)`, [
       teamId,
-      keyMax,
+      teamMax,
       now,
       now,
     ]);
+    await sql.query(
+      `INSERT INTO api_keys (key_id, token, key_name, team_id, max_budget_nanos, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [`tok-${teamId}`, `tok-${teamId}`, 'sk-...test', teamId, keyMax, now, now],
+    );
     return [
       { level: 'key', id: `tok-${teamId}`, label: 'sk-...test', budgetDuration: null },
       { level: 'team', id: teamId, label: teamId, budgetDuration: null },
@@ -47,8 +48,14 @@ describe('BudgetAccounts', () => {
   }
 
   async function balances(teamId: string) {
-    const team = await sql.query<{ spend_nanos: unknown; reserved_nanos: unknown }>(`SELECT spend_nanos, reserved_nanos FROM teams WHERE team_id = ?`, [teamId]);
-    const key = await sql.query<{ spend_nanos: unknown; reserved_nanos: unknown }>(`SELECT spend_nanos, reserved_nanos FROM api_keys WHERE token = ?`, [`tok-${teamId}`]);
+    const team = await sql.query<{ spend_nanos: unknown; reserved_nanos: unknown }>(
+      `SELECT spend_nanos, reserved_nanos FROM teams WHERE team_id = ?`,
+      [teamId],
+    );
+    const key = await sql.query<{ spend_nanos: unknown; reserved_nanos: unknown }>(
+      `SELECT spend_nanos, reserved_nanos FROM api_keys WHERE token = ?`,
+      [`tok-${teamId}`],
+    );
     return {
       team: { spend: Number(team.rows[0].spend_nanos), reserved: Number(team.rows[0].reserved_nanos) },
       key: { spend: Number(key.rows[0].spend_nanos), reserved: Number(key.rows[0].reserved_nanos) },
@@ -97,7 +104,10 @@ describe('BudgetAccounts', () => {
     const settled = await settleWithRecord(sql, budgets, ledgerRow('settle-1'), 'settle-1', holders, 1_234);
     expect(settled).toEqual({ recorded: true, keySpendNanos: 1_234 });
     // Settling the same request again changes nothing.
-    expect(await settleWithRecord(sql, budgets, ledgerRow('settle-1'), 'settle-1', holders, 1_234)).toEqual({ recorded: false, keySpendNanos: null });
+    expect(await settleWithRecord(sql, budgets, ledgerRow('settle-1'), 'settle-1', holders, 1_234)).toEqual({
+      recorded: false,
+      keySpendNanos: null,
+    });
     await budgets.release({ requestId: 'settle-2', holders, amountNanos: 4_000 });
     expect(await balances('settle')).toEqual({ team: { spend: 1_234, reserved: 0 }, key: { spend: 1_234, reserved: 0 } });
   });

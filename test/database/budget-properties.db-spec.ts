@@ -8,15 +8,16 @@
  * spend. When the traffic stops, nothing stays reserved.
  */
 import { Logger } from '@nestjs/common';
-import fc from 'fast-check';
-import { DataSource } from 'typeorm';
-import { BudgetAccounts, budgetStoreFor, BudgetExceededError, type BudgetHolder, type Reservation } from '@tollgate/budgets';
+import { BudgetAccounts, BudgetExceededError, type BudgetHolder, budgetStoreFor, type Reservation } from '@tollgate/budgets';
 import { AccessEpoch, Sql } from '@tollgate/database';
 import { ApiKeysRepository, KeysService } from '@tollgate/keys';
-import { SpendLedger, SpendLogRepository, UnsettledRecovery, type LedgerEntry } from '@tollgate/spend';
+import { type LedgerEntry, SpendLedger, SpendLogRepository, UnsettledRecovery } from '@tollgate/spend';
 import { TeamsRepository, TeamsService } from '@tollgate/teams';
+import fc from 'fast-check';
+import { DataSource } from 'typeorm';
+
 import { dataSourceOptions } from '../../apps/gateway/src/database/data-source-options';
-import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/test-database';
+import { createTestDatabase, type TestDatabase, testDatabaseKind } from '../support/test-database';
 
 /** Property runs and the longest operation sequence per run (TOLLGATE_PROPERTY_RUNS overrides). */
 const RUNS = Number(process.env.TOLLGATE_PROPERTY_RUNS ?? 150);
@@ -32,7 +33,14 @@ type Op =
   | { kind: 'crash' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('reserve' as const), key: fc.integer({ min: 0, max: 1 }), amount: fc.integer({ min: 1, max: 4_000 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('reserve' as const),
+      key: fc.integer({ min: 0, max: 1 }),
+      amount: fc.integer({ min: 1, max: 4_000 }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(), percent: fc.integer({ min: 0, max: 100 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('regenerate' as const), key: fc.integer({ min: 0, max: 1 }) }) },
@@ -99,7 +107,9 @@ describe(`budget store properties (${testDatabaseKind()})`, () => {
     const teamId = `prop-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     await teams.create({ team_id: teamId, max_budget: teamMax === null ? null : teamMax / 1e9 });
     const team: Account = { max: teamMax, spend: 0, reserved: 0, overLowered: false };
-    const created = await Promise.all(keyMaxes.map((max) => keys.generate({ team_id: teamId, max_budget: max === null ? null : max / 1e9 })));
+    const created = await Promise.all(
+      keyMaxes.map((max) => keys.generate({ team_id: teamId, max_budget: max === null ? null : max / 1e9 })),
+    );
     const accounts = created.map((k, i) => ({
       keyId: k.record.keyId,
       token: k.record.token,
@@ -151,19 +161,31 @@ describe(`budget store properties (${testDatabaseKind()})`, () => {
 
     async function checkInvariants(): Promise<void> {
       volume.invariantChecks++;
-      const teamRow = await sql.query<{ spend_nanos: unknown; reserved_nanos: unknown }>(`SELECT spend_nanos, reserved_nanos FROM teams WHERE team_id = ?`, [teamId]);
+      const teamRow = await sql.query<{ spend_nanos: unknown; reserved_nanos: unknown }>(
+        `SELECT spend_nanos, reserved_nanos FROM teams WHERE team_id = ?`,
+        [teamId],
+      );
       const checks: [Account, { spend_nanos: unknown; reserved_nanos: unknown }][] = [[team, teamRow.rows[0]]];
       for (const account of accounts) {
         if (account.deleted) continue;
-        const row = await sql.query<{ spend_nanos: unknown; reserved_nanos: unknown }>(`SELECT spend_nanos, reserved_nanos FROM api_keys WHERE key_id = ?`, [account.keyId]);
+        const row = await sql.query<{ spend_nanos: unknown; reserved_nanos: unknown }>(
+          `SELECT spend_nanos, reserved_nanos FROM api_keys WHERE key_id = ?`,
+          [account.keyId],
+        );
         checks.push([account.model, row.rows[0]]);
       }
       for (const [model, row] of checks) {
-        expect({ spend: Number(row.spend_nanos), reserved: Number(row.reserved_nanos) }).toEqual({ spend: model.spend, reserved: model.reserved });
+        expect({ spend: Number(row.spend_nanos), reserved: Number(row.reserved_nanos) }).toEqual({
+          spend: model.spend,
+          reserved: model.reserved,
+        });
         if (model.max !== null && model.spend + model.reserved <= model.max) model.overLowered = false;
         if (model.max !== null && !model.overLowered) expect(model.spend + model.reserved).toBeLessThanOrEqual(model.max);
       }
-      const rows = await sql.query<{ request_id: string; spend_nanos: unknown }>(`SELECT request_id, spend_nanos FROM spend_logs WHERE team_id = ?`, [teamId]);
+      const rows = await sql.query<{ request_id: string; spend_nanos: unknown }>(
+        `SELECT request_id, spend_nanos FROM spend_logs WHERE team_id = ?`,
+        [teamId],
+      );
       const sums = [0, 0];
       let teamSum = 0;
       for (const row of rows.rows) {
@@ -185,7 +207,16 @@ describe(`budget store properties (${testDatabaseKind()})`, () => {
           const requestId = `${teamId}-r${runIndex++}`;
           const expected = !account.deleted && fits(account.model, op.amount) && fits(team, op.amount);
           const outcome = await budgets
-            .reserve({ requestId, instanceId: instance, apiKey: account.token, holders: holdersOf(op.key), amountNanos: op.amount, modelGroup: 'm', deploymentId: 'm#0', provider: 'openai' })
+            .reserve({
+              requestId,
+              instanceId: instance,
+              apiKey: account.token,
+              holders: holdersOf(op.key),
+              amountNanos: op.amount,
+              modelGroup: 'm',
+              deploymentId: 'm#0',
+              provider: 'openai',
+            })
             .catch((error: unknown) => error);
           if (expected) {
             expect(outcome).not.toBeInstanceOf(Error);
@@ -262,8 +293,11 @@ describe(`budget store properties (${testDatabaseKind()})`, () => {
   it(`spend + reserved <= max after every step, ledger == spend, reserved back to 0 when quiet (${RUNS} runs × up to ${MAX_STEPS} steps)`, async () => {
     const maxArb = fc.option(fc.integer({ min: 0, max: 12_000 }), { nil: null, freq: 4 });
     await fc.assert(
-      fc.asyncProperty(maxArb, fc.tuple(maxArb, maxArb), fc.array(opArb, { minLength: 5, maxLength: MAX_STEPS }), (teamMax, keyMaxes, ops) =>
-        runScenario(teamMax, keyMaxes, ops),
+      fc.asyncProperty(
+        maxArb,
+        fc.tuple(maxArb, maxArb),
+        fc.array(opArb, { minLength: 5, maxLength: MAX_STEPS }),
+        (teamMax, keyMaxes, ops) => runScenario(teamMax, keyMaxes, ops),
       ),
       { numRuns: RUNS },
     );

@@ -1,6 +1,7 @@
-import { DataSource } from 'typeorm';
 import { Sql } from '@tollgate/database';
 import type { ResponseObject } from '@tollgate/providers';
+import { DataSource } from 'typeorm';
+
 import { dataSourceOptions } from '../../apps/gateway/src/database/data-source-options';
 import { RESPONSE_TTL_MS, ResponseStore } from '../../apps/gateway/src/responses/response-store';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -31,8 +32,13 @@ describe('ResponseStore', () => {
 
   const DAY = 24 * 60 * 60 * 1000;
   const said = (text: string) => ({ type: 'message' as const, role: 'user' as const, content: text });
-  const response = (id: string, reply = `reply to ${id}`) => ({ id, object: 'response', output: [{ type: 'message', role: 'assistant', content: reply }] }) as unknown as ResponseObject;
-  const turn = (id: string, previousId: string | null, text = `input of ${id}`) => ({ response: response(id), input: [said(text)], previousId });
+  const response = (id: string, reply = `reply to ${id}`) =>
+    ({ id, object: 'response', output: [{ type: 'message', role: 'assistant', content: reply }] }) as unknown as ResponseObject;
+  const turn = (id: string, previousId: string | null, text = `input of ${id}`) => ({
+    response: response(id),
+    input: [said(text)],
+    previousId,
+  });
 
   it('gives a response back to its owner only, and deletes it only for its owner', async () => {
     await store.save('owner', turn('resp_a', null, 'ünïcödé 🚀'), 1_000);
@@ -53,7 +59,12 @@ describe('ResponseStore', () => {
     const items = await store.conversation('owner', 'resp_c3', 4_000);
 
     expect(items?.map((item) => (item as { content: string }).content)).toEqual([
-      'input of resp_c1', 'reply to resp_c1', 'input of resp_c2', 'reply to resp_c2', 'input of resp_c3', 'reply to resp_c3',
+      'input of resp_c1',
+      'reply to resp_c1',
+      'input of resp_c2',
+      'reply to resp_c2',
+      'input of resp_c3',
+      'reply to resp_c3',
     ]);
     const stored = await sql.query<{ input_items: string }>(`SELECT input_items FROM stored_responses WHERE id = ?`, ['resp_c3']);
     expect(JSON.parse(stored.rows[0].input_items)).toEqual([said('input of resp_c3')]);
@@ -90,7 +101,7 @@ describe('ResponseStore', () => {
     expect(rows.rows).toEqual([]);
   });
 
-  it('keeps the first copy when an upstream repeats a response id, so no key can take over another key\'s response', async () => {
+  it("keeps the first copy when an upstream repeats a response id, so no key can take over another key's response", async () => {
     await store.save('owner', turn('resp_dup', null, 'mine'), 1_000);
     await store.save('intruder', turn('resp_dup', null, 'theirs'), 1_001);
 

@@ -5,9 +5,11 @@
  * /health and /docs. Each test asserts the refusal and that nothing was spent or sent upstream.
  */
 import { createHash, createHmac } from 'node:crypto';
+
 import { Logger } from '@nestjs/common';
+
 import { AnthropicFake, OllamaFake, OpenAIFake } from '../fakes';
-import { AdminApi, sendRaw, waitFor, type RawResponse } from '../support/admin-api';
+import { AdminApi, type RawResponse, sendRaw, waitFor } from '../support/admin-api';
 import { LedgerDb } from '../support/ledger-db';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
@@ -72,7 +74,7 @@ function hostPort(url: string): string {
   return new URL(url).host;
 }
 
-describe('fallback escape: a key is never served by a model outside its own and its team\'s lists', () => {
+describe("fallback escape: a key is never served by a model outside its own and its team's lists", () => {
   async function expectLocalOnlyRefused(key: string): Promise<void> {
     await ollama.stop();
     const response = await chat(key, 'local');
@@ -103,7 +105,7 @@ describe('fallback escape: a key is never served by a model outside its own and 
     await expectLocalOnlyRefused(key);
   });
 
-  it('an Anthropic-dialect client gets the same refusal, in Anthropic\'s error shape', async () => {
+  it("an Anthropic-dialect client gets the same refusal, in Anthropic's error shape", async () => {
     const { key } = await admin.generateKey({ models: ['local'] });
     await ollama.stop();
     const response = await messages(key, 'local');
@@ -146,18 +148,22 @@ describe('session forgery: the dashboard cookie cannot be minted from anything t
     return `${payload}.${createHmac('sha256', signingKey).update(payload).digest('base64url')}`;
   }
 
-  it('a cookie forged the old way from the master key\'s hash is refused, and cannot create keys', async () => {
+  it("a cookie forged the old way from the master key's hash is refused, and cannot create keys", async () => {
     const forged = forgeOldSchemeCookie(createHash('sha256').update(TEST_MASTER_KEY).digest('hex'));
 
     expect((await session(gateway, forged)).status).toBe(401);
-    const create = await sendRaw(gateway.url, '/ui/api/keys', { key: null, headers: { ...CSRF, cookie: `tollgate_ui_session=${forged}` }, body: { key_alias: 'forged' } });
+    const create = await sendRaw(gateway.url, '/ui/api/keys', {
+      key: null,
+      headers: { ...CSRF, cookie: `tollgate_ui_session=${forged}` },
+      body: { key_alias: 'forged' },
+    });
     expect(create.status).toBe(401);
     expect((await admin.send('/key/list?key_alias=forged')).json.keys).toEqual([]);
     // A real login still works, so the refusal is about the forgery.
     expect((await session(gateway, await login(gateway))).status).toBe(200);
   });
 
-  it('the ledger shows a label for master-key calls, never the master key\'s hash', async () => {
+  it("the ledger shows a label for master-key calls, never the master key's hash", async () => {
     const call = await chat(TEST_MASTER_KEY, 'local');
     expect(call.status).toBe(200);
     const masterHash = createHash('sha256').update(TEST_MASTER_KEY).digest('hex');
@@ -166,7 +172,10 @@ describe('session forgery: the dashboard cookie cannot be minted from anything t
       const shown = await admin.send('/spend/logs');
       return shown.json.some((row: { api_key: string }) => row.api_key === 'master-key') ? shown : undefined;
     });
-    const uiLogs = await sendRaw(gateway.url, '/ui/api/logs', { key: null, headers: { cookie: `tollgate_ui_session=${await login(gateway)}` } });
+    const uiLogs = await sendRaw(gateway.url, '/ui/api/logs', {
+      key: null,
+      headers: { cookie: `tollgate_ui_session=${await login(gateway)}` },
+    });
     const keys = await admin.send('/global/spend/keys');
     for (const shown of [logs, uiLogs, keys]) {
       expect(shown.status).toBe(200);
@@ -174,7 +183,7 @@ describe('session forgery: the dashboard cookie cannot be minted from anything t
     }
   });
 
-  it('ledger rows written under the old scheme lose the master key\'s hash at the next start', async () => {
+  it("ledger rows written under the old scheme lose the master key's hash at the next start", async () => {
     const masterHash = createHash('sha256').update(TEST_MASTER_KEY).digest('hex');
     const db = await LedgerDb.open(gateway.database);
     try {
@@ -184,7 +193,9 @@ describe('session forgery: the dashboard cookie cannot be minted from anything t
       );
       const restarted = await startTestGateway(config(), { database: gateway.database });
       await restarted.close();
-      expect(await db.query(`SELECT api_key FROM spend_logs WHERE request_id = ?`, ['old-scheme-row'])).toEqual([{ api_key: 'master-key' }]);
+      expect(await db.query(`SELECT api_key FROM spend_logs WHERE request_id = ?`, ['old-scheme-row'])).toEqual([
+        { api_key: 'master-key' },
+      ]);
       expect(await db.query(`SELECT request_id FROM spend_logs WHERE api_key = ?`, [masterHash])).toEqual([]);
     } finally {
       await db.close();
@@ -209,7 +220,11 @@ describe('session forgery: the dashboard cookie cannot be minted from anything t
       expect((await session(second, first)).status).toBe(200);
       expect((await session(gateway, other)).status).toBe(200);
 
-      const out = await sendRaw(gateway.url, '/ui/api/logout-all', { key: null, headers: { ...CSRF, cookie: `tollgate_ui_session=${first}` }, body: {} });
+      const out = await sendRaw(gateway.url, '/ui/api/logout-all', {
+        key: null,
+        headers: { ...CSRF, cookie: `tollgate_ui_session=${first}` },
+        body: {},
+      });
       expect(out.status).toBe(200);
 
       for (const target of [gateway, second]) {
@@ -221,14 +236,19 @@ describe('session forgery: the dashboard cookie cannot be minted from anything t
     it('logout-all without a session, or without the CSRF header, is refused', async () => {
       const cookie = await login(gateway);
       expect((await sendRaw(gateway.url, '/ui/api/logout-all', { key: null, headers: CSRF, body: {} })).status).toBe(401);
-      expect((await sendRaw(gateway.url, '/ui/api/logout-all', { key: null, headers: { cookie: `tollgate_ui_session=${cookie}` }, body: {} })).status).toBe(403);
+      expect(
+        (await sendRaw(gateway.url, '/ui/api/logout-all', { key: null, headers: { cookie: `tollgate_ui_session=${cookie}` }, body: {} }))
+          .status,
+      ).toBe(403);
       expect((await session(gateway, cookie)).status).toBe(200);
     });
   });
 
   it('a session from before the master key changed is refused', async () => {
     const cookie = await login(gateway);
-    const rotated = await startTestGateway(config({ master_key: 'sk-a-new-master-key-after-rotation-000' }), { database: gateway.database });
+    const rotated = await startTestGateway(config({ master_key: 'sk-a-new-master-key-after-rotation-000' }), {
+      database: gateway.database,
+    });
     try {
       expect((await session(rotated, cookie)).status).toBe(401);
       expect((await session(rotated, await login(rotated, 'sk-a-new-master-key-after-rotation-000'))).status).toBe(200);
@@ -248,7 +268,11 @@ describe('master key guessing: failures are throttled per client address, the va
     ['/spend/logs', (from) => sendRaw(gateway.url, '/spend/logs', { key: WRONG, headers: { 'x-forwarded-for': from } })],
     ['/global/spend/keys', (from) => sendRaw(gateway.url, '/global/spend/keys', { key: WRONG, headers: { 'x-forwarded-for': from } })],
     ['/health with a key', (from) => sendRaw(gateway.url, '/health', { key: WRONG, headers: { 'x-forwarded-for': from } })],
-    ['/ui/api/login', (from) => sendRaw(gateway.url, '/ui/api/login', { key: null, headers: { ...CSRF, 'x-forwarded-for': from }, body: { master_key: WRONG } })],
+    [
+      '/ui/api/login',
+      (from) =>
+        sendRaw(gateway.url, '/ui/api/login', { key: null, headers: { ...CSRF, 'x-forwarded-for': from }, body: { master_key: WRONG } }),
+    ],
     ['/v1/chat/completions', (from) => chat(WRONG, 'local', { 'x-forwarded-for': from })],
   ];
 
@@ -272,7 +296,7 @@ describe('master key guessing: failures are throttled per client address, the va
     expect((await guesses[0][1]('203.0.113.11')).status).toBe(401);
   });
 
-  it('a client cannot choose its address by writing its own X-Forwarded-For entries before the proxy\'s', async () => {
+  it("a client cannot choose its address by writing its own X-Forwarded-For entries before the proxy's", async () => {
     const attacker = '203.0.113.20';
     for (let i = 0; i < FAILED_AUTH_ALLOWANCE; i++) await guesses[0][1](attacker);
     const spoofed = await sendRaw(gateway.url, '/key/list', { key: WRONG, headers: { 'x-forwarded-for': `198.51.100.1, ${attacker}` } });
@@ -283,7 +307,9 @@ describe('master key guessing: failures are throttled per client address, the va
     const direct = await startTestGateway(config(), { env: { NO_DOCS: 'True' } });
     try {
       for (let i = 0; i < FAILED_AUTH_ALLOWANCE; i++) {
-        expect((await sendRaw(direct.url, '/key/list', { key: WRONG, headers: { 'x-forwarded-for': `198.51.100.${i}` } })).status).toBe(401);
+        expect((await sendRaw(direct.url, '/key/list', { key: WRONG, headers: { 'x-forwarded-for': `198.51.100.${i}` } })).status).toBe(
+          401,
+        );
       }
       const next = await sendRaw(direct.url, '/key/list', { key: WRONG, headers: { 'x-forwarded-for': '198.51.100.250' } });
       expect(next.status).toBe(429);
@@ -297,7 +323,7 @@ describe('master key guessing: failures are throttled per client address, the va
     }
   });
 
-  it('LiteLLM\'s example master key sk-1234 still loads, with a warning that it is short', async () => {
+  it("LiteLLM's example master key sk-1234 still loads, with a warning that it is short", async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn');
     const weak = await startTestGateway(config({ master_key: 'sk-1234' }));
     try {
@@ -310,7 +336,7 @@ describe('master key guessing: failures are throttled per client address, the va
 });
 
 describe('what key holders could learn', () => {
-  it('upstream address: an unreachable upstream is not named in a virtual key\'s error body, only in the log', async () => {
+  it("upstream address: an unreachable upstream is not named in a virtual key's error body, only in the log", async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn');
     const { key } = await admin.generateKey({ models: ['local'] });
     await ollama.stop();

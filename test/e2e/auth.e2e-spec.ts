@@ -4,11 +4,19 @@
  * block that reaches every gateway process within a second.
  */
 import { createHash } from 'node:crypto';
+
 import OpenAI from 'openai';
+
 import { AnthropicFake, OllamaFake, OpenAIFake } from '../fakes';
-import { AdminApi, sendRaw, uniqueId, waitFor, type RawResponse } from '../support/admin-api';
-import { PROCESS_MASTER_KEY, spawnGateway, writeGatewayConfig, type GatewayConfigFile, type GatewayProcess } from '../support/gateway-process';
-import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/test-database';
+import { AdminApi, type RawResponse, sendRaw, uniqueId, waitFor } from '../support/admin-api';
+import {
+  type GatewayConfigFile,
+  type GatewayProcess,
+  PROCESS_MASTER_KEY,
+  spawnGateway,
+  writeGatewayConfig,
+} from '../support/gateway-process';
+import { createTestDatabase, type TestDatabase, testDatabaseKind } from '../support/test-database';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
@@ -52,7 +60,11 @@ function upstreamCalls(): number {
 }
 
 /** OpenAI's error envelope, exactly its four fields. */
-function expectError(response: RawResponse, status: number, error: { type: string; code: string | null; param?: string | null; message?: string | RegExp }): void {
+function expectError(
+  response: RawResponse,
+  status: number,
+  error: { type: string; code: string | null; param?: string | null; message?: string | RegExp },
+): void {
   expect(response.status).toBe(status);
   expect(Object.keys(response.json)).toEqual(['error']);
   expect(Object.keys(response.json.error).sort()).toEqual(['code', 'message', 'param', 'type']);
@@ -137,12 +149,18 @@ describe('what the key may call (403)', () => {
   it("a model outside the key's models list", async () => {
     const { key, key_name } = await admin.generateKey({ models: ['local'] });
     const response = await chat('gpt', { key });
-    expectError(response, 403, { type: 'permission_error', code: 'model_not_allowed', message: `Key ${key_name} is not allowed to call model "gpt"` });
+    expectError(response, 403, {
+      type: 'permission_error',
+      code: 'model_not_allowed',
+      message: `Key ${key_name} is not allowed to call model "gpt"`,
+    });
     expect(upstreamCalls()).toBe(0);
 
     // The SDK maps it to its PermissionDeniedError.
     const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    const error = await client.chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    const error = await client.chat.completions
+      .create({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
   });
 
@@ -191,7 +209,12 @@ describe('how often (429)', () => {
 describe('admin API errors', () => {
   it('/key/generate refuses an unknown field, naming it', async () => {
     const response = await admin.send('/key/generate', { body: { max_budget: 1, bogus_field: true } });
-    expectError(response, 400, { type: 'invalid_request_error', code: 'unknown_field', param: 'bogus_field', message: 'Unknown field "bogus_field"' });
+    expectError(response, 400, {
+      type: 'invalid_request_error',
+      code: 'unknown_field',
+      param: 'bogus_field',
+      message: 'Unknown field "bogus_field"',
+    });
   });
 
   it('/key/info for an unknown key is 404', async () => {
@@ -214,7 +237,11 @@ describe('the raw key is shown once', () => {
     expect(created.token).toBe(createHash('sha256').update(raw).digest('hex'));
     expect(created.key_name).toBe(`sk-...${raw.slice(-4)}`);
 
-    for (const path of ['/key/list', '/key/list?return_full_object=true', `/key/list?key_alias=${created.key_alias}&return_full_object=true`]) {
+    for (const path of [
+      '/key/list',
+      '/key/list?return_full_object=true',
+      `/key/list?key_alias=${created.key_alias}&return_full_object=true`,
+    ]) {
       const list = await admin.send(path);
       expect(list.status).toBe(200);
       expect(list.text).not.toContain(raw);

@@ -4,12 +4,19 @@
  * PostgreSQL database — settled spend plus what is reserved in flight never exceeds max_budget.
  */
 import OpenAI from 'openai';
+
 import { OllamaFake, OpenAIFake } from '../fakes';
 import { AdminApi, nanosToUsd, sendRaw, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
 import { costNanos, inputTokensBound, reservationNanos } from '../support/expected-cost';
-import { PROCESS_MASTER_KEY, spawnGateway, writeGatewayConfig, type GatewayConfigFile, type GatewayProcess } from '../support/gateway-process';
+import {
+  type GatewayConfigFile,
+  type GatewayProcess,
+  PROCESS_MASTER_KEY,
+  spawnGateway,
+  writeGatewayConfig,
+} from '../support/gateway-process';
 import { LedgerDb } from '../support/ledger-db';
-import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/test-database';
+import { createTestDatabase, type TestDatabase, testDatabaseKind } from '../support/test-database';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
 const OPENAI_KEY = 'sk-openai-test';
@@ -198,7 +205,10 @@ describe('early refusal by the budget guard', () => {
 
     expect(response.status).toBe(429);
     expect(response.headers.get('x-should-retry')).toBe('false');
-    expect(response.json).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringMatching(/^Budget has been exceeded! Team=/) } });
+    expect(response.json).toMatchObject({
+      type: 'error',
+      error: { type: 'rate_limit_error', message: expect.stringMatching(/^Budget has been exceeded! Team=/) },
+    });
     expect(openai.requests).toHaveLength(0);
     expect(await refusalRows(teamId)).toBe(2);
   });
@@ -270,7 +280,15 @@ async function race(targets: RaceTarget[], teamId: string, count: number): Promi
 }
 
 /** The invariant, checked at every sample and at the end against the ledger rows. */
-async function expectBudgetHeld(outcome: RaceOutcome, count: number, fit: number, budget: number, teamId: string, admins: AdminApi[], db: LedgerDb) {
+async function expectBudgetHeld(
+  outcome: RaceOutcome,
+  count: number,
+  fit: number,
+  budget: number,
+  teamId: string,
+  admins: AdminApi[],
+  db: LedgerDb,
+) {
   expect(outcome.otherFailures).toEqual([]);
   // Each success costs exactly one reservation, so exactly `fit` calls get through.
   expect(outcome.successes).toBe(fit);

@@ -3,6 +3,7 @@
  * client. Every case checks both ends: what the SDK got back, and what the upstream received.
  */
 import type OpenAI from 'openai';
+
 import {
   AnthropicFake,
   DEFAULT_REPLY_TEXT,
@@ -12,8 +13,8 @@ import {
   OpenAIFake,
   type RecordedRequest,
 } from '../fakes';
+import { collectChunks, contentOf, type RecordingClient, recordingClient, WEATHER_TOOL } from '../support/e2e-helpers';
 import { startTestGateway, type TestGateway } from '../support/test-gateway';
-import { collectChunks, contentOf, recordingClient, type RecordingClient, WEATHER_TOOL } from '../support/e2e-helpers';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
 const OPENAI_KEY = 'sk-openai-test';

@@ -12,9 +12,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'undici';
+
 import { validateAnthropicEventSequence } from '@tollgate/providers';
-import { AnthropicFake, OllamaFake, OpenAIFake, type FakeUpstream } from '../fakes';
+import { request } from 'undici';
+
+import { AnthropicFake, type FakeUpstream, OllamaFake, OpenAIFake } from '../fakes';
 import { inputJsonOf, parseSse, type SseRecord, textOf } from '../fixtures/anthropic-sse';
 import recording from '../fixtures/claude-code/session-two-turns.json';
 import { AdminApi, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
@@ -36,7 +38,10 @@ beforeAll(async () => {
   gateway = await startTestGateway({
     model_list: [
       // Claude Code asks for the model by its own name unless ANTHROPIC_MODEL says otherwise.
-      { model_name: 'claude-sonnet-4-6', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
+      {
+        model_name: 'claude-sonnet-4-6',
+        litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY },
+      },
       // ANTHROPIC_MODEL=coder-gpt: the same session, served by OpenAI through the translation.
       { model_name: 'coder-gpt', litellm_params: { model: 'openai/gpt-4o', api_base: openai.apiBase, api_key: OPENAI_KEY } },
       { model_name: 'coder-o4', litellm_params: { model: 'openai/o4-mini', api_base: openai.apiBase, api_key: OPENAI_KEY } },
@@ -142,7 +147,14 @@ const targets: Target[] = [
         cacheReadInputTokens: 0,
         outputTokens: 40,
       });
-      anthropic.enqueue({ kind: 'reply', text: turn2.model.text!, inputTokens: 25, cacheReadInputTokens: 1800, cacheCreationInputTokens: 60, outputTokens: 12 });
+      anthropic.enqueue({
+        kind: 'reply',
+        text: turn2.model.text!,
+        inputTokens: 25,
+        cacheReadInputTokens: 1800,
+        cacheCreationInputTokens: 60,
+        outputTokens: 12,
+      });
       return {
         toolUseId,
         costs: [
@@ -177,7 +189,10 @@ const targets: Target[] = [
       openai.enqueue({ kind: 'reply', text: turn2.model.text!, promptTokens: 1950, cachedTokens: 1792, completionTokens: 8 });
       return {
         toolUseId,
-        costs: [costNanos('gpt-4o', { freshInput: 1900, output: 30 }), costNanos('gpt-4o', { freshInput: 1950 - 1792, cacheRead: 1792, output: 8 })],
+        costs: [
+          costNanos('gpt-4o', { freshInput: 1900, output: 30 }),
+          costNanos('gpt-4o', { freshInput: 1950 - 1792, cacheRead: 1792, output: 8 }),
+        ],
       };
     },
     expectSecondTurnReceived: (sent, toolUseId) => {
@@ -195,7 +210,13 @@ const targets: Target[] = [
         {
           role: 'assistant',
           content: null,
-          tool_calls: [{ id: toolUseId, type: 'function', function: { name: 'Bash', arguments: JSON.stringify(JSON.parse(turn1.model.toolCall!.argumentsJson)) } }],
+          tool_calls: [
+            {
+              id: toolUseId,
+              type: 'function',
+              function: { name: 'Bash', arguments: JSON.stringify(JSON.parse(turn1.model.toolCall!.argumentsJson)) },
+            },
+          ],
         },
         { role: 'tool', tool_call_id: toolUseId, content: ' M src/cart.ts\n?? src/cart.spec.ts' },
       ]);
@@ -233,7 +254,13 @@ describe.each(targets)('Claude Code session against $name', (target) => {
     expect(rows).toHaveLength(2);
     expect(rows.map((row) => usdToNanos(row.spend)).sort((a, b) => a - b)).toEqual([...costs].sort((a, b) => a - b));
     for (const row of rows) {
-      expect(row).toMatchObject({ session_id: sessionId, team_id: teamId, call_type: 'messages', status: 'success', model_group: target.alias });
+      expect(row).toMatchObject({
+        session_id: sessionId,
+        team_id: teamId,
+        call_type: 'messages',
+        status: 'success',
+        model_group: target.alias,
+      });
       expect(row.spend).toBeGreaterThan(0);
     }
 
@@ -257,9 +284,13 @@ describe('session attribution from metadata.user_id alone', () => {
   it.each([
     {
       form: 'JSON',
-      userId: (sessionId: string) => JSON.stringify({ device_id: recording.recorded.deviceId, account_uuid: recording.recorded.accountUuid, session_id: sessionId }),
+      userId: (sessionId: string) =>
+        JSON.stringify({ device_id: recording.recorded.deviceId, account_uuid: recording.recorded.accountUuid, session_id: sessionId }),
     },
-    { form: 'legacy user_…_account_…_session_…', userId: (sessionId: string) => recording.legacyUserId.replace(recording.recorded.sessionId, sessionId) },
+    {
+      form: 'legacy user_…_account_…_session_…',
+      userId: (sessionId: string) => recording.legacyUserId.replace(recording.recorded.sessionId, sessionId),
+    },
   ])('attributes the call to the session in the $form form', async ({ userId }) => {
     const { key } = await teamKey();
     const sessionId = randomUUID();
@@ -282,11 +313,19 @@ interface CorpusRequest {
 
 const CORPUS_DIR = join(__dirname, '../fixtures/claude-code/corpus');
 const corpus: Record<string, CorpusRequest> = Object.fromEntries(
-  readdirSync(CORPUS_DIR).map((file) => [file.replace(/\.json$/, ''), JSON.parse(readFileSync(join(CORPUS_DIR, file), 'utf8')) as CorpusRequest]),
+  readdirSync(CORPUS_DIR).map((file) => [
+    file.replace(/\.json$/, ''),
+    JSON.parse(readFileSync(join(CORPUS_DIR, file), 'utf8')) as CorpusRequest,
+  ]),
 );
 
 /** A corpus request as the CLI would send it to the gateway with `key`, for `alias`. */
-async function replayCorpus(name: string, alias: string, key: string, edit: (body: Record<string, any>) => void = () => {}): Promise<Replayed & { text: string }> {
+async function replayCorpus(
+  name: string,
+  alias: string,
+  key: string,
+  edit: (body: Record<string, any>) => void = () => {},
+): Promise<Replayed & { text: string }> {
   const recorded = corpus[name];
   const headers = { ...recorded.request.headers, authorization: `Bearer ${key}` };
   const body = structuredClone(recorded.request.body);
@@ -337,7 +376,10 @@ describe('the recorded Claude Code 2.1.197 corpus', () => {
     expectAcceptedByClaudeCode(await replayCorpus('first-turn', 'coder-gpt', key));
     const sent = openai.requestsTo('/v1/chat/completions')[0].body as Record<string, any>;
     const recorded = corpus['first-turn'].request.body;
-    expect(sent.messages.map((m: { role: string }) => m.role)).toEqual(['system', ...recorded.messages.map((m: { role: string }) => m.role)]);
+    expect(sent.messages.map((m: { role: string }) => m.role)).toEqual([
+      'system',
+      ...recorded.messages.map((m: { role: string }) => m.role),
+    ]);
     expect(sent.messages[2]).toEqual({ role: 'system', content: recorded.messages[1].content });
     expect(JSON.stringify(sent)).not.toContain('x-anthropic-billing-header');
     expect(sent).not.toHaveProperty('reasoning_effort');
@@ -351,7 +393,11 @@ describe('the recorded Claude Code 2.1.197 corpus', () => {
     const { key } = await teamKey();
     expectAcceptedByClaudeCode(await replayCorpus('first-turn', 'coder-o4', key));
     const sent = openai.requestsTo('/v1/chat/completions')[0].body as Record<string, any>;
-    expect(sent).toMatchObject({ model: 'o4-mini', reasoning_effort: 'high', max_completion_tokens: corpus['first-turn'].request.body.max_tokens });
+    expect(sent).toMatchObject({
+      model: 'o4-mini',
+      reasoning_effort: 'high',
+      max_completion_tokens: corpus['first-turn'].request.body.max_tokens,
+    });
     expect(sent).not.toHaveProperty('max_tokens');
   });
 
@@ -372,7 +418,10 @@ describe('the recorded Claude Code 2.1.197 corpus', () => {
     openai.enqueue({ kind: 'reply', text: '{"title":"Fix the login bug"}' });
     const replayed = await replayCorpus('title', 'coder-gpt', key);
     expect(textOf(replayed.records)).toBe('{"title":"Fix the login bug"}');
-    expect((openai.requestsTo('/v1/chat/completions')[0].body as Record<string, any>).response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema } });
+    expect((openai.requestsTo('/v1/chat/completions')[0].body as Record<string, any>).response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'output', schema },
+    });
     expectAcceptedByClaudeCode(await replayCorpus('title', 'local-coding', key));
     expect((ollama.requestsTo('/api/chat')[0].body as Record<string, any>).format).toEqual(schema);
   });
@@ -391,7 +440,8 @@ describe('the recorded Claude Code 2.1.197 corpus', () => {
   it('falls back to Claude when the local model cannot represent the request, and answers 400 naming the field when nothing can', async () => {
     const { key } = await teamKey();
     // Ollama cannot fetch an image by URL; Anthropic can.
-    const withImageUrl = (body: Record<string, any>) => body.messages[0].content.push({ type: 'image', source: { type: 'url', url: 'https://example.com/screenshot.png' } });
+    const withImageUrl = (body: Record<string, any>) =>
+      body.messages[0].content.push({ type: 'image', source: { type: 'url', url: 'https://example.com/screenshot.png' } });
     const replayed = await replayCorpus('first-turn', 'local-then-claude', key, withImageUrl);
     expectAcceptedByClaudeCode(replayed);
     expect(replayed.headers['x-litellm-attempted-fallbacks']).toBe('1');

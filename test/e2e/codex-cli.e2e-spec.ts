@@ -9,9 +9,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import type { AnthropicFake, OllamaFake, OpenAIFake, RecordedRequest } from '../fakes';
-import { AgentBackends, OPENAI_KEY } from '../support/agent-backends';
 import { AdminApi, uniqueId, waitFor } from '../support/admin-api';
+import { AgentBackends, OPENAI_KEY } from '../support/agent-backends';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
 const CODEX = resolve(__dirname, '../agents/node_modules/.bin/codex');
@@ -126,14 +127,24 @@ it('succeeds pointed straight at the OpenAI fake, which is therefore faithful en
 });
 
 describe.each([
-  { name: 'an OpenAI alias (relayed)', alias: 'gpt', fake: () => openai as OpenAIFake | AnthropicFake | OllamaFake, path: '/v1/responses', callRef: 'call_codex_1' },
+  {
+    name: 'an OpenAI alias (relayed)',
+    alias: 'gpt',
+    fake: () => openai as OpenAIFake | AnthropicFake | OllamaFake,
+    path: '/v1/responses',
+    callRef: 'call_codex_1',
+  },
   { name: 'an Anthropic alias (translated)', alias: 'claude', fake: () => anthropic, path: '/v1/messages', callRef: 'call_codex_1' },
   { name: 'an Ollama alias (translated)', alias: 'local-coding', fake: () => ollama, path: '/api/chat', callRef: 'exec_command' },
 ])('Codex on $name', ({ alias, fake, path, callRef }) => {
   it('runs a tool loop: the model asks for a shell command, Codex runs it and the output reaches the model', async () => {
     const key = await gatewayKey();
     const upstream = fake();
-    upstream.enqueue({ kind: 'reply', text: '', toolCalls: [{ id: 'call_codex_1', name: 'exec_command', arguments: { cmd: COMMAND } }] } as never);
+    upstream.enqueue({
+      kind: 'reply',
+      text: '',
+      toolCalls: [{ id: 'call_codex_1', name: 'exec_command', arguments: { cmd: COMMAND } }],
+    } as never);
     upstream.enqueue({ kind: 'reply', text: 'The command printed tollgate-42.' } as never);
 
     const run = await codexExec('run the command and tell me what it printed', { baseUrl: `${gateway.url}/v1`, model: alias, apiKey: key });

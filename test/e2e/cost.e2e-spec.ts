@@ -5,8 +5,9 @@
  * streams the client walks away from.
  */
 import OpenAI from 'openai';
-import { AnthropicFake, OllamaFake, OpenAIFake, type FakeUpstream } from '../fakes';
-import { AdminApi, nanosToUsd, usdToNanos, waitFor, type GeneratedKey } from '../support/admin-api';
+
+import { AnthropicFake, type FakeUpstream, OllamaFake, OpenAIFake } from '../fakes';
+import { AdminApi, type GeneratedKey, nanosToUsd, usdToNanos, waitFor } from '../support/admin-api';
 import { costNanos, reservationNanos } from '../support/expected-cost';
 import { LedgerDb, type LedgerRow } from '../support/ledger-db';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
@@ -33,7 +34,10 @@ beforeAll(async () => {
       { model_name: 'claude', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
       { model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o', api_base: openai.apiBase, api_key: OPENAI_KEY } },
       { model_name: 'local', litellm_params: { model: 'ollama_chat/llama3.2', api_base: ollama.url } },
-      { model_name: 'claude-slow', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: slowAnthropic.url, api_key: ANTHROPIC_KEY } },
+      {
+        model_name: 'claude-slow',
+        litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: slowAnthropic.url, api_key: ANTHROPIC_KEY },
+      },
       { model_name: 'gpt-slow', litellm_params: { model: 'openai/gpt-4o', api_base: slowOpenai.apiBase, api_key: OPENAI_KEY } },
     ],
   });
@@ -63,10 +67,15 @@ async function freshKey(): Promise<{ key: GeneratedKey; client: OpenAI }> {
 
 /** The key's single ledger row, once its request has settled (a stream settles after its last byte). */
 async function settledRow(token: string): Promise<LedgerRow> {
-  const rows = await waitFor(async () => {
-    const found = await ledger.ledgerOfKey(token);
-    return found.length > 0 ? found : undefined;
-  }, 5_000, 20, 'the ledger row');
+  const rows = await waitFor(
+    async () => {
+      const found = await ledger.ledgerOfKey(token);
+      return found.length > 0 ? found : undefined;
+    },
+    5_000,
+    20,
+    'the ledger row',
+  );
   expect(rows).toHaveLength(1);
   return rows[0];
 }
@@ -85,7 +94,8 @@ const cases: CostCase[] = [
   {
     name: 'Anthropic claude-sonnet-4-6 with cache reads and cache writes',
     alias: 'claude',
-    script: () => anthropic.enqueue({ kind: 'reply', inputTokens: 100, cacheReadInputTokens: 300, cacheCreationInputTokens: 50, outputTokens: 20 }),
+    script: () =>
+      anthropic.enqueue({ kind: 'reply', inputTokens: 100, cacheReadInputTokens: 300, cacheCreationInputTokens: 50, outputTokens: 20 }),
     usage: { prompt_tokens: 450, completion_tokens: 20, cached_tokens: 300 },
     ledger: { prompt_tokens: 450, completion_tokens: 20, cache_read_tokens: 300, cache_write_tokens: 50 },
     // 100 × 3000 + 300 × 300 + 50 × 3750 + 20 × 15000
@@ -126,7 +136,9 @@ describe.each(cases)('$name', (testCase) => {
   it('non-streaming: ledger, key spend and x-litellm-response-cost are the exact cost', async () => {
     const { key, client } = await freshKey();
     testCase.script();
-    const { data, response } = await client.chat.completions.create({ model: testCase.alias, messages: MESSAGES, max_tokens: MAX_TOKENS }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: testCase.alias, messages: MESSAGES, max_tokens: MAX_TOKENS })
+      .withResponse();
 
     expect(data.usage).toMatchObject({ prompt_tokens: testCase.usage.prompt_tokens, completion_tokens: testCase.usage.completion_tokens });
     expect(data.usage?.prompt_tokens_details?.cached_tokens ?? 0).toBe(testCase.usage.cached_tokens);
@@ -152,7 +164,10 @@ describe.each(cases)('$name', (testCase) => {
     if (includeUsage) {
       expect(withUsage).toHaveLength(1);
       expect(withUsage[0].choices).toEqual([]);
-      expect(withUsage[0].usage).toMatchObject({ prompt_tokens: testCase.usage.prompt_tokens, completion_tokens: testCase.usage.completion_tokens });
+      expect(withUsage[0].usage).toMatchObject({
+        prompt_tokens: testCase.usage.prompt_tokens,
+        completion_tokens: testCase.usage.completion_tokens,
+      });
     } else {
       // The gateway asks upstream for usage anyway (to price the call) but must not pass it on.
       expect(withUsage).toEqual([]);
@@ -180,18 +195,21 @@ describe('a client that disconnects mid-stream', () => {
     { model: 'gpt-4o' as const, alias: 'gpt-slow', fake: slowOpenai, path: '/v1/chat/completions' },
   ];
 
-  it.each(cut)('$alias: after the first text the key is still charged, within its reservation, and nothing stays reserved', async ({ model, alias, fake, path }) => {
-    const key = await streamThenLeave(alias, (chunk) => Boolean(chunk.choices[0]?.delta?.content));
+  it.each(cut)(
+    '$alias: after the first text the key is still charged, within its reservation, and nothing stays reserved',
+    async ({ model, alias, fake, path }) => {
+      const key = await streamThenLeave(alias, (chunk) => Boolean(chunk.choices[0]?.delta?.content));
 
-    const row = await settledRow(key.token);
-    expect(row.status).toBe('client_cancelled');
-    expect(row.spend_nanos).toBeGreaterThan(0);
-    expect(row.spend_nanos).toBeLessThanOrEqual(reservationNanos(model, MESSAGES, MAX_TOKENS));
-    const info = await admin.keySettled(key.key);
-    expect(usdToNanos(info.spend)).toBe(row.spend_nanos);
-    // The gateway hung up on the provider too, instead of paying for a stream nobody reads.
-    await waitFor(() => (fake.requestsTo(path)[0]?.aborted ? true : undefined), 3_000, 20, 'the upstream request to be aborted');
-  });
+      const row = await settledRow(key.token);
+      expect(row.status).toBe('client_cancelled');
+      expect(row.spend_nanos).toBeGreaterThan(0);
+      expect(row.spend_nanos).toBeLessThanOrEqual(reservationNanos(model, MESSAGES, MAX_TOKENS));
+      const info = await admin.keySettled(key.key);
+      expect(usdToNanos(info.spend)).toBe(row.spend_nanos);
+      // The gateway hung up on the provider too, instead of paying for a stream nobody reads.
+      await waitFor(() => (fake.requestsTo(path)[0]?.aborted ? true : undefined), 3_000, 20, 'the upstream request to be aborted');
+    },
+  );
 
   // Anthropic's message_start (relayed as the role chunk) means it already bills the input.
   it('claude-slow: leaving right after the role chunk (before any text) is still charged for the input', async () => {

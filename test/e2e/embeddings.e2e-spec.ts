@@ -5,18 +5,19 @@
  * checked against the fakes' deterministic vectors, and every call's ledger row is checked exactly.
  */
 import OpenAI, { BadRequestError } from 'openai';
+
 import {
   AnthropicFake,
   fakeEmbedding,
+  type FakeUpstream,
   OllamaFake,
   OpenAIFake,
   promptTokensForOllamaEmbed,
   promptTokensForOpenAIEmbeddings,
-  type FakeUpstream,
 } from '../fakes';
 import { AdminApi, sendRaw, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
-import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 import { caught } from '../support/e2e-helpers';
+import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
 const OPENAI_KEY = 'sk-openai-test';
@@ -38,7 +39,10 @@ beforeAll(async () => {
   await Promise.all(fakes.map((fake) => fake.start()));
   gateway = await startTestGateway({
     model_list: [
-      { model_name: 'embed-small', litellm_params: { model: 'openai/text-embedding-3-small', api_base: openai.apiBase, api_key: OPENAI_KEY } },
+      {
+        model_name: 'embed-small',
+        litellm_params: { model: 'openai/text-embedding-3-small', api_base: openai.apiBase, api_key: OPENAI_KEY },
+      },
       { model_name: 'local-embed', litellm_params: { model: 'ollama/nomic-embed-text', api_base: ollama.url } },
       { model_name: 'claude', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
     ],
@@ -92,7 +96,15 @@ const cases: EmbeddingCase[] = [
     promptTokens: promptTokensForOpenAIEmbeddings,
     nanosPerToken: EMBEDDING_SMALL_NANOS_PER_TOKEN,
   },
-  { provider: 'ollama', alias: 'local-embed', fake: ollama, path: '/api/embed', upstreamModel: 'nomic-embed-text', promptTokens: promptTokensForOllamaEmbed, nanosPerToken: 0 },
+  {
+    provider: 'ollama',
+    alias: 'local-embed',
+    fake: ollama,
+    path: '/api/embed',
+    upstreamModel: 'nomic-embed-text',
+    promptTokens: promptTokensForOllamaEmbed,
+    nanosPerToken: 0,
+  },
 ];
 
 describe.each(cases)('embeddings from $provider (alias $alias)', (testCase) => {
@@ -119,7 +131,13 @@ describe.each(cases)('embeddings from $provider (alias $alias)', (testCase) => {
     const expectedNanos = tokens * testCase.nanosPerToken;
     expect(usdToNanos(Number(response.headers.get('x-litellm-response-cost')))).toBe(expectedNanos);
     const row = await ledgerRow(response.headers.get('x-litellm-call-id')!);
-    expect(row).toMatchObject({ call_type: 'embedding', status: 'success', model_group: alias, prompt_tokens: tokens, completion_tokens: 0 });
+    expect(row).toMatchObject({
+      call_type: 'embedding',
+      status: 'success',
+      model_group: alias,
+      prompt_tokens: tokens,
+      completion_tokens: 0,
+    });
     expect(usdToNanos(row.spend)).toBe(expectedNanos);
   });
 

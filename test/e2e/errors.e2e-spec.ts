@@ -4,8 +4,8 @@
  * (stack traces, upstream addresses, upstream keys).
  */
 import { AnthropicFake, OllamaFake, OpenAIFake } from '../fakes';
-import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 import { looksLikeStackTrace } from '../support/e2e-helpers';
+import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
 const OPENAI_KEY = 'sk-openai-test';
@@ -49,7 +49,11 @@ async function send(path: string, init: { method?: string; body?: string | Buffe
   const headers: Record<string, string> = {};
   if (init.key !== null) headers.authorization = `Bearer ${init.key ?? TEST_MASTER_KEY}`;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${gateway.url}${path}`, { method: init.method ?? (init.body === undefined ? 'GET' : 'POST'), headers, body: init.body });
+  const response = await fetch(`${gateway.url}${path}`, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers,
+    body: init.body,
+  });
   const text = await response.text();
   let json: unknown;
   try {
@@ -173,7 +177,13 @@ describe('/health', () => {
     const unhealthy = response.json.unhealthy_endpoints as Array<Record<string, unknown>>;
     const healthy = response.json.healthy_endpoints as Array<Record<string, unknown>>;
     expect(unhealthy.map((d) => d.model_name)).toEqual(['local-down']);
-    expect(unhealthy[0]).toMatchObject({ provider: 'ollama', model: 'llama3.2', api_base: stoppedOllama.url, state: 'unhealthy', probed: true });
+    expect(unhealthy[0]).toMatchObject({
+      provider: 'ollama',
+      model: 'llama3.2',
+      api_base: stoppedOllama.url,
+      state: 'unhealthy',
+      probed: true,
+    });
     expect(typeof unhealthy[0].error).toBe('string');
     expect(healthy.map((d) => d.model_name).sort()).toEqual(['claude', 'gpt', 'local-coding']);
     expect(healthy.find((d) => d.model_name === 'local-coding')).toMatchObject({ state: 'healthy', probed: true, api_base: ollama.url });

@@ -7,8 +7,9 @@
  * every listing still answers.
  */
 import fc from 'fast-check';
+
 import { OpenAIFake } from '../fakes';
-import { AdminApi, sendRaw, uniqueId, usdToNanos, waitFor, type RawResponse } from '../support/admin-api';
+import { AdminApi, type RawResponse, sendRaw, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
 import { LedgerDb } from '../support/ledger-db';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
@@ -58,7 +59,11 @@ const hostileString = fc.oneof(
   { weight: 3, arbitrary: nasty },
   { weight: 1, arbitrary: fc.integer({ min: 1_000, max: 12_000 }).map((n) => 'x'.repeat(n) + '\u0000') },
 );
-const hostileNumber = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, 2 ** 53, 2 ** 63, 1e308, -1e308, 0.5, Number.MAX_SAFE_INTEGER + 2));
+const hostileNumber = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(0, -1, 2 ** 53, 2 ** 63, 1e308, -1e308, 0.5, Number.MAX_SAFE_INTEGER + 2),
+);
 
 /** Any JSON value, with hostile strings as keys and leaves. */
 const { json: hostileJson } = fc.letrec<{ json: unknown }>((tie) => ({
@@ -82,10 +87,30 @@ const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq
 /** Content parts and blocks of every type either dialect knows, each field sometimes of the wrong type. */
 const typedPart = fc.record(
   {
-    type: fc.constantFrom('text', 'image_url', 'input_audio', 'file', 'image', 'document', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'),
+    type: fc.constantFrom(
+      'text',
+      'image_url',
+      'input_audio',
+      'file',
+      'image',
+      'document',
+      'tool_use',
+      'tool_result',
+      'thinking',
+      'redacted_thinking',
+    ),
     text: fc.oneof(hostileString, hostileJson),
-    image_url: fc.oneof(hostileJson, fc.record({ url: fc.oneof(hostileJson, fc.constantFrom('data:image/png;base64,AAAA', 'https://example.com/a.png')), detail: hostileJson })),
-    source: fc.oneof(hostileJson, fc.record({ type: fc.constantFrom('url', 'base64', 'file', 'text'), url: hostileJson, data: hostileJson, media_type: hostileJson })),
+    image_url: fc.oneof(
+      hostileJson,
+      fc.record({
+        url: fc.oneof(hostileJson, fc.constantFrom('data:image/png;base64,AAAA', 'https://example.com/a.png')),
+        detail: hostileJson,
+      }),
+    ),
+    source: fc.oneof(
+      hostileJson,
+      fc.record({ type: fc.constantFrom('url', 'base64', 'file', 'text'), url: hostileJson, data: hostileJson, media_type: hostileJson }),
+    ),
     id: hostileJson,
     name: hostileJson,
     input: hostileJson,
@@ -99,7 +124,15 @@ const typedPart = fc.record(
 const part = fc.oneof(hostileJson, typedPart, typedPart);
 const content = fc.oneof(hostileString, fc.array(part, { maxLength: 4 }), hostileJson);
 const chatMessage = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ role: fc.constantFrom('user', 'assistant', 'system', 'tool', 'developer'), content, tool_call_id: maybe(hostileString), tool_calls: maybe(hostileJson) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      role: fc.constantFrom('user', 'assistant', 'system', 'tool', 'developer'),
+      content,
+      tool_call_id: maybe(hostileString),
+      tool_calls: maybe(hostileJson),
+    }),
+  },
   { weight: 1, arbitrary: hostileJson },
 );
 const modelName = fc.oneof({ weight: 4, arbitrary: fc.constant('gpt') }, { weight: 1, arbitrary: hostileString });
@@ -107,7 +140,16 @@ const modelName = fc.oneof({ weight: 4, arbitrary: fc.constant('gpt') }, { weigh
 /** Valid in shape, hostile in every value a client controls: these reach the upstream and the ledger. */
 const plausibleChatBody = fc.record({
   model: fc.constant('gpt'),
-  messages: fc.array(fc.record({ role: fc.constant('user'), content: fc.oneof(hostileString, fc.array(fc.record({ type: fc.constant('text'), text: hostileString }), { minLength: 1, maxLength: 3 })) }), { minLength: 1, maxLength: 3 }),
+  messages: fc.array(
+    fc.record({
+      role: fc.constant('user'),
+      content: fc.oneof(
+        hostileString,
+        fc.array(fc.record({ type: fc.constant('text'), text: hostileString }), { minLength: 1, maxLength: 3 }),
+      ),
+    }),
+    { minLength: 1, maxLength: 3 },
+  ),
   max_tokens: fc.integer({ min: 1, max: 64 }),
   user: hostileString,
   metadata: fc.record({ tags: fc.array(hostileString, { maxLength: 60 }), user_id: hostileString }),
@@ -117,7 +159,10 @@ const plausibleChatBody = fc.record({
 const wildChatBody = fc.record(
   {
     model: modelName,
-    messages: fc.oneof({ weight: 4, arbitrary: fc.array(chatMessage, { minLength: 1, maxLength: 4 }) }, { weight: 1, arbitrary: hostileJson }),
+    messages: fc.oneof(
+      { weight: 4, arbitrary: fc.array(chatMessage, { minLength: 1, maxLength: 4 }) },
+      { weight: 1, arbitrary: hostileJson },
+    ),
     max_tokens: fc.oneof(fc.integer({ min: 1, max: 64 }), hostileNumber, hostileJson),
     user: fc.oneof(hostileString, hostileJson),
     metadata: fc.oneof(fc.record({ tags: fc.array(hostileString, { maxLength: 50 }), user_id: hostileString }), hostileJson),
@@ -133,7 +178,15 @@ const wildMessagesChatBody = fc.record({
   model: fc.constant('gpt'),
   messages: fc.array(chatMessage, { minLength: 1, maxLength: 4 }),
   max_tokens: fc.integer({ min: 1, max: 64 }),
-  tools: maybe(fc.array(fc.oneof(hostileJson, fc.record({ type: fc.constant('function'), function: fc.record({ name: fc.constant('f'), parameters: hostileJson }) })), { maxLength: 3 })),
+  tools: maybe(
+    fc.array(
+      fc.oneof(
+        hostileJson,
+        fc.record({ type: fc.constant('function'), function: fc.record({ name: fc.constant('f'), parameters: hostileJson }) }),
+      ),
+      { maxLength: 3 },
+    ),
+  ),
 });
 const chatBody = fc.oneof(plausibleChatBody, wildMessagesChatBody, wildChatBody);
 
@@ -142,7 +195,12 @@ const plausibleMessagesBody = fc.record({
   max_tokens: fc.integer({ min: 1, max: 64 }),
   messages: fc.array(fc.record({ role: fc.constant('user'), content: hostileString }), { minLength: 1, maxLength: 3 }),
   system: hostileString,
-  metadata: fc.record({ user_id: fc.oneof(hostileString, hostileString.map((session_id) => JSON.stringify({ session_id }))) }),
+  metadata: fc.record({
+    user_id: fc.oneof(
+      hostileString,
+      hostileString.map((session_id) => JSON.stringify({ session_id })),
+    ),
+  }),
   stream: fc.boolean(),
 });
 
@@ -150,7 +208,10 @@ const wildMessagesBody = fc.record(
   {
     model: modelName,
     max_tokens: fc.oneof(fc.integer({ min: 1, max: 64 }), hostileNumber),
-    messages: fc.oneof({ weight: 4, arbitrary: fc.array(fc.record({ role: fc.constantFrom('user', 'assistant', 'system'), content }), { maxLength: 4 }) }, { weight: 1, arbitrary: hostileJson }),
+    messages: fc.oneof(
+      { weight: 4, arbitrary: fc.array(fc.record({ role: fc.constantFrom('user', 'assistant', 'system'), content }), { maxLength: 4 }) },
+      { weight: 1, arbitrary: hostileJson },
+    ),
     system: fc.oneof(hostileString, fc.array(part, { maxLength: 3 }), hostileJson),
     metadata: fc.oneof(fc.record({ user_id: hostileString }), hostileJson),
     tools: hostileJson,
@@ -170,14 +231,23 @@ const messagesBody = fc.oneof(plausibleMessagesBody, wildContentMessagesBody, wi
 const embeddingsBody = fc.record(
   {
     model: fc.oneof(fc.constant('embed'), hostileString),
-    input: fc.oneof(hostileString, fc.array(hostileString, { maxLength: 4 }), fc.array(fc.integer({ min: -5, max: 100_000 }), { maxLength: 8 }), hostileJson),
+    input: fc.oneof(
+      hostileString,
+      fc.array(hostileString, { maxLength: 4 }),
+      fc.array(fc.integer({ min: -5, max: 100_000 }), { maxLength: 8 }),
+      hostileJson,
+    ),
     encoding_format: fc.oneof(fc.constantFrom('float', 'base64'), hostileJson),
     user: hostileString,
   },
   { requiredKeys: ['model', 'input'] },
 );
 
-const limitValue = fc.oneof(hostileJson, hostileNumber, fc.constantFrom('0d', '0s', '-1d', '99999999999999999999d', '3650d', '1mo', '30d', '1h', '7d', ' 5 m '));
+const limitValue = fc.oneof(
+  hostileJson,
+  hostileNumber,
+  fc.constantFrom('0d', '0s', '-1d', '99999999999999999999d', '3650d', '1mo', '30d', '1h', '7d', ' 5 m '),
+);
 const adminFields = fc.record(
   {
     team_alias: hostileJson,
@@ -207,7 +277,8 @@ function expectHandled(path: string, response: RawResponse): void {
   expect([path, response.status]).not.toEqual([path, 500]);
   expect(response.text).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
   if (response.status < 400) return;
-  if (path.startsWith('/v1/messages')) expect(response.json).toEqual({ type: 'error', error: { type: expect.any(String), message: expect.any(String) } });
+  if (path.startsWith('/v1/messages'))
+    expect(response.json).toEqual({ type: 'error', error: { type: expect.any(String), message: expect.any(String) } });
   else expect(response.json?.error).toEqual(expect.objectContaining({ message: expect.any(String), type: expect.any(String) }));
 }
 
@@ -227,15 +298,24 @@ describe('fuzzing the API', () => {
   jest.setTimeout(120_000);
 
   it(`/v1/chat/completions answers every random body without a 500 (${RUNS} cases)`, async () => {
-    await fc.assert(fc.asyncProperty(chatBody, pickKey, (body, k) => send('chat', '/v1/chat/completions', body, traffic[k].key)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(chatBody, pickKey, (body, k) => send('chat', '/v1/chat/completions', body, traffic[k].key)),
+      { numRuns: RUNS },
+    );
   });
 
   it(`/v1/messages answers every random body without a 500 (${RUNS} cases)`, async () => {
-    await fc.assert(fc.asyncProperty(messagesBody, pickKey, (body, k) => send('messages', '/v1/messages', body, traffic[k].key)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(messagesBody, pickKey, (body, k) => send('messages', '/v1/messages', body, traffic[k].key)),
+      { numRuns: RUNS },
+    );
   });
 
   it(`/v1/embeddings answers every random body without a 500 (${RUNS} cases)`, async () => {
-    await fc.assert(fc.asyncProperty(embeddingsBody, pickKey, (body, k) => send('embeddings', '/v1/embeddings', body, traffic[k].key)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(embeddingsBody, pickKey, (body, k) => send('embeddings', '/v1/embeddings', body, traffic[k].key)),
+      { numRuns: RUNS },
+    );
   });
 
   it('every route answers bodies nested up to 200,000 deep, and non-JSON bodies, with a 400 (60 cases)', async () => {
@@ -243,7 +323,15 @@ describe('fuzzing the API', () => {
     const body = fc.oneof(
       deepText.map((deep) => `{"model":"gpt","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"metadata":${deep}}`),
       deepText,
-      fc.constantFrom('{', '{"model":', 'null', '"\\ud800"', '[]', '{"model":"gpt","messages":[{"role":"user","content":"\\u0000"}]', '\u0000'),
+      fc.constantFrom(
+        '{',
+        '{"model":',
+        'null',
+        '"\\ud800"',
+        '[]',
+        '{"model":"gpt","messages":[{"role":"user","content":"\\u0000"}]',
+        '\u0000',
+      ),
     );
     await fc.assert(
       fc.asyncProperty(paths, body, pickKey, async (path, text, k) => {
@@ -282,11 +370,19 @@ describe('fuzzing the API', () => {
     });
     for (const { token, teamId } of traffic) {
       const key = accounts.find((row) => row.token === token)!;
-      const [team] = await ledger.query<{ spend_nanos: string; reserved_nanos: string; max_budget_nanos: string }>(`SELECT * FROM teams WHERE team_id = ?`, [teamId]);
+      const [team] = await ledger.query<{ spend_nanos: string; reserved_nanos: string; max_budget_nanos: string }>(
+        `SELECT * FROM teams WHERE team_id = ?`,
+        [teamId],
+      );
       expect(Number(key.spend_nanos)).toBeLessThanOrEqual(Number(key.max_budget_nanos));
       expect([Number(team.reserved_nanos), Number(team.spend_nanos) <= Number(team.max_budget_nanos)]).toEqual([0, true]);
-      const keyLedger = await ledger.query<{ total: number | null }>(`SELECT SUM(spend_nanos) AS total FROM spend_logs WHERE api_key = ?`, [token]);
-      const teamLedger = await ledger.query<{ total: number | null }>(`SELECT SUM(spend_nanos) AS total FROM spend_logs WHERE team_id = ?`, [teamId]);
+      const keyLedger = await ledger.query<{ total: number | null }>(`SELECT SUM(spend_nanos) AS total FROM spend_logs WHERE api_key = ?`, [
+        token,
+      ]);
+      const teamLedger = await ledger.query<{ total: number | null }>(
+        `SELECT SUM(spend_nanos) AS total FROM spend_logs WHERE team_id = ?`,
+        [teamId],
+      );
       expect(Number(keyLedger[0].total ?? 0)).toBe(Number(key.spend_nanos));
       expect(Number(teamLedger[0].total ?? 0)).toBe(Number(team.spend_nanos));
       const info = await admin.keyInfo(token);

@@ -5,11 +5,13 @@
  * attack it proves harmless; money is asserted to the nano-dollar.
  */
 import { createHash } from 'node:crypto';
-import OpenAI from 'openai';
+
+import { REFUSAL_ROWS_PER_KEY_MINUTE } from '@tollgate/spend';
+import type OpenAI from 'openai';
+
 import { OpenAIFake } from '../fakes';
 import { AdminApi, nanosToUsd, sendRaw, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
 import { costNanos, reservationNanos } from '../support/expected-cost';
-import { REFUSAL_ROWS_PER_KEY_MINUTE } from '@tollgate/spend';
 import { LedgerDb } from '../support/ledger-db';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
@@ -30,7 +32,9 @@ let ledger: LedgerDb;
 
 beforeAll(async () => {
   await openai.start();
-  gateway = await startTestGateway({ model_list: [{ model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o', api_base: openai.apiBase, api_key: OPENAI_KEY } }] });
+  gateway = await startTestGateway({
+    model_list: [{ model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o', api_base: openai.apiBase, api_key: OPENAI_KEY } }],
+  });
   admin = new AdminApi(gateway.url, TEST_MASTER_KEY);
   ledger = await LedgerDb.open(gateway.database);
 });
@@ -53,7 +57,10 @@ async function teamWithKey(extra: { team?: Record<string, unknown>; key?: Record
 /** Spend and reserved of a key and its team, in nano-dollars. */
 async function balances(key: string, teamId: string) {
   const [k, t] = await Promise.all([admin.keyInfo(key), admin.teamInfo(teamId)]);
-  return { key: { spend: usdToNanos(k.spend), reserved: usdToNanos(k.reserved_spend) }, team: { spend: usdToNanos(t.spend), reserved: usdToNanos(t.reserved_spend) } };
+  return {
+    key: { spend: usdToNanos(k.spend), reserved: usdToNanos(k.reserved_spend) },
+    team: { spend: usdToNanos(t.spend), reserved: usdToNanos(t.reserved_spend) },
+  };
 }
 
 /** Balances once nothing is reserved any more on the key or its team. */
@@ -126,7 +133,12 @@ describe('class 1: client values that the database cannot store as sent', () => 
     const response = await sendRaw(gateway.url, '/v1/messages', {
       key: null,
       headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01' },
-      body: { model: 'gpt', max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: 'Count to three.' }], metadata: { user_id: userId } },
+      body: {
+        model: 'gpt',
+        max_tokens: MAX_TOKENS,
+        messages: [{ role: 'user', content: 'Count to three.' }],
+        metadata: { user_id: userId },
+      },
     });
     expect(response.status).toBe(200);
     const row = await ledgerRow(response.headers.get('x-litellm-call-id')!);
@@ -138,7 +150,9 @@ describe('class 1: client values that the database cannot store as sent', () => 
     const { key, token } = await teamWithKey({ key: { max_budget: nanosToUsd(RESERVATION - 1) } });
     const statuses: number[] = [];
     for (let batch = 0; batch < 5; batch++) {
-      const answers = await Promise.all(Array.from({ length: 40 }, () => sendRaw(gateway.url, '/v1/chat/completions', { key, body: chatBody })));
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, () => sendRaw(gateway.url, '/v1/chat/completions', { key, body: chatBody })),
+      );
       statuses.push(...answers.map((r) => r.status));
     }
     expect(statuses.filter((status) => status === 429)).toHaveLength(200);
@@ -183,13 +197,17 @@ describe('class 4: admin input that passes validation and breaks things later', 
     expect(await counts()).toEqual(before);
   });
 
-  it.each(['/team/info?team_id=a%00b', '/key/list?team_id=a%00b', '/key/list?key_alias=%ED%A0%80', '/spend/logs?team_id=a%00b', '/spend/logs?user=a%00b', '/spend/keys?key=a%00b'])(
-    'a lookup by a value with NUL or a lone surrogate (%s) is never a 500',
-    async (path) => {
-      const response = await admin.send(path);
-      expect(response.status).toBeLessThan(500);
-    },
-  );
+  it.each([
+    '/team/info?team_id=a%00b',
+    '/key/list?team_id=a%00b',
+    '/key/list?key_alias=%ED%A0%80',
+    '/spend/logs?team_id=a%00b',
+    '/spend/logs?user=a%00b',
+    '/spend/keys?key=a%00b',
+  ])('a lookup by a value with NUL or a lone surrogate (%s) is never a 500', async (path) => {
+    const response = await admin.send(path);
+    expect(response.status).toBeLessThan(500);
+  });
 
   it.each([
     ['/team/delete', { team_ids: ['a\u0000b'] }],
@@ -219,9 +237,20 @@ describe('class 4: admin input that passes validation and breaks things later', 
        VALUES (?, ?, 'sk-...bad', ?, '[1,', '0d', '[]', ?, ?, ?)`,
       [badToken, badToken, teamId, 9e18, now, now],
     );
-    const login = await sendRaw(gateway.url, '/ui/api/login', { key: null, body: { master_key: TEST_MASTER_KEY }, headers: { 'x-requested-with': 'tollgate-ui' } });
+    const login = await sendRaw(gateway.url, '/ui/api/login', {
+      key: null,
+      body: { master_key: TEST_MASTER_KEY },
+      headers: { 'x-requested-with': 'tollgate-ui' },
+    });
     const cookie = login.headers.get('set-cookie')!.split(';')[0];
-    for (const path of ['/spend/keys', '/spend/teams', '/team/list', '/key/list', '/key/list?return_full_object=true', `/team/info?team_id=${teamId}`]) {
+    for (const path of [
+      '/spend/keys',
+      '/spend/teams',
+      '/team/list',
+      '/key/list',
+      '/key/list?return_full_object=true',
+      `/team/info?team_id=${teamId}`,
+    ]) {
       const response = await admin.send(path);
       expect([path, response.status]).toEqual([path, 200]);
     }
@@ -239,7 +268,10 @@ describe('class 5: the key and team change while a call is in flight', () => {
   async function inFlight(key: string) {
     openai.enqueue({ kind: 'slowFirstByte', delayMs: 400, ...USAGE });
     const call = sendRaw(gateway.url, '/v1/chat/completions', { key, body: chatBody });
-    await Promise.race([openai.waitForRequests(1), call.then((r) => Promise.reject(new Error(`answered before reaching upstream: ${r.status} ${r.text}`)))]);
+    await Promise.race([
+      openai.waitForRequests(1),
+      call.then((r) => Promise.reject(new Error(`answered before reaching upstream: ${r.status} ${r.text}`))),
+    ]);
     // Wrapped: an async function returning the bare promise would wait for the answer itself.
     return { answer: call };
   }
@@ -310,12 +342,42 @@ describe('class 6: input shapes that crashed the estimator', () => {
   const anthropicHeaders = { 'anthropic-version': '2023-06-01' };
 
   it.each([
-    ['"content": [null] on /v1/chat/completions', '/v1/chat/completions', { model: 'gpt', messages: [{ role: 'user', content: [null] }] }, 'messages[0].content[0]'],
-    ['"content": [7] on /v1/chat/completions', '/v1/chat/completions', { model: 'gpt', messages: [{ role: 'user', content: [7] }] }, 'messages[0].content[0]'],
-    ['"tool_calls": [null] on /v1/chat/completions', '/v1/chat/completions', { model: 'gpt', messages: [{ role: 'assistant', tool_calls: [null] }] }, 'messages[0].tool_calls'],
-    ['"image_url": {"url": {}} on /v1/chat/completions', '/v1/chat/completions', { model: 'gpt', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: {} } }] }] }, 'messages[0].content[0].image_url'],
-    ['"text": 5 on /v1/chat/completions', '/v1/chat/completions', { model: 'gpt', messages: [{ role: 'user', content: [{ type: 'text', text: 5 }] }] }, 'messages[0].content[0].text'],
-    ['"tools": [{"function": "x"}] on /v1/chat/completions', '/v1/chat/completions', { model: 'gpt', messages: MESSAGES, tools: [{ function: 'x' }] }, 'tools[0].function.name'],
+    [
+      '"content": [null] on /v1/chat/completions',
+      '/v1/chat/completions',
+      { model: 'gpt', messages: [{ role: 'user', content: [null] }] },
+      'messages[0].content[0]',
+    ],
+    [
+      '"content": [7] on /v1/chat/completions',
+      '/v1/chat/completions',
+      { model: 'gpt', messages: [{ role: 'user', content: [7] }] },
+      'messages[0].content[0]',
+    ],
+    [
+      '"tool_calls": [null] on /v1/chat/completions',
+      '/v1/chat/completions',
+      { model: 'gpt', messages: [{ role: 'assistant', tool_calls: [null] }] },
+      'messages[0].tool_calls',
+    ],
+    [
+      '"image_url": {"url": {}} on /v1/chat/completions',
+      '/v1/chat/completions',
+      { model: 'gpt', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: {} } }] }] },
+      'messages[0].content[0].image_url',
+    ],
+    [
+      '"text": 5 on /v1/chat/completions',
+      '/v1/chat/completions',
+      { model: 'gpt', messages: [{ role: 'user', content: [{ type: 'text', text: 5 }] }] },
+      'messages[0].content[0].text',
+    ],
+    [
+      '"tools": [{"function": "x"}] on /v1/chat/completions',
+      '/v1/chat/completions',
+      { model: 'gpt', messages: MESSAGES, tools: [{ function: 'x' }] },
+      'tools[0].function.name',
+    ],
   ])('%s is a 400 in OpenAI shape', async (_attack, path, body, param) => {
     const { key } = await teamWithKey();
     const response = await sendRaw(gateway.url, path, { key, body });
@@ -329,24 +391,46 @@ describe('class 6: input shapes that crashed the estimator', () => {
     ['"messages": [null]', { messages: [null] }],
     ['"system": [null]', { system: [null], messages: MESSAGES }],
     ['an image block whose source is a number', { messages: [{ role: 'user', content: [{ type: 'image', source: 5 }] }] }],
-    ['a tool_use block whose input is a string', { messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: '{}' }] }] }],
-    ['a tool_result whose content is [null]', { messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [null] }] }] }],
+    [
+      'a tool_use block whose input is a string',
+      { messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: '{}' }] }] },
+    ],
+    [
+      'a tool_result whose content is [null]',
+      { messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [null] }] }] },
+    ],
   ])('%s on /v1/messages is a 400 in Anthropic shape', async (_attack, body) => {
     const { key } = await teamWithKey();
-    const response = await sendRaw(gateway.url, '/v1/messages', { key: null, headers: { ...anthropicHeaders, 'x-api-key': key }, body: { model: 'gpt', max_tokens: 10, ...body } });
+    const response = await sendRaw(gateway.url, '/v1/messages', {
+      key: null,
+      headers: { ...anthropicHeaders, 'x-api-key': key },
+      body: { model: 'gpt', max_tokens: 10, ...body },
+    });
     expect(response.status).toBe(400);
     expect(response.json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.any(String) } });
   });
 
   it.each([
-    ['tools nested 200,000 deep on /v1/chat/completions', '/v1/chat/completions', `{"model":"gpt","messages":[{"role":"user","content":"hi"}],"tools":${deep(200_000)}}`],
-    ['metadata nested 200,000 deep on /v1/messages', '/v1/messages', `{"model":"gpt","max_tokens":5,"messages":[],"metadata":{"x":${deep(200_000)}}}`],
+    [
+      'tools nested 200,000 deep on /v1/chat/completions',
+      '/v1/chat/completions',
+      `{"model":"gpt","messages":[{"role":"user","content":"hi"}],"tools":${deep(200_000)}}`,
+    ],
+    [
+      'metadata nested 200,000 deep on /v1/messages',
+      '/v1/messages',
+      `{"model":"gpt","max_tokens":5,"messages":[],"metadata":{"x":${deep(200_000)}}}`,
+    ],
     ['input nested 200,000 deep on /v1/embeddings', '/v1/embeddings', `{"model":"gpt","input":${deep(200_000)}}`],
     ['metadata nested 200,000 deep on /key/generate', '/key/generate', `{"metadata":{"x":${deep(200_000)}}}`],
   ])('%s is a 400 and the gateway stays up', async (_attack, path, raw) => {
     const { key } = await teamWithKey();
     const auth = path === '/key/generate' ? TEST_MASTER_KEY : key;
-    const response = await sendRaw(gateway.url, path, { key: null, headers: { 'x-api-key': auth, authorization: `Bearer ${auth}`, ...anthropicHeaders }, body: raw });
+    const response = await sendRaw(gateway.url, path, {
+      key: null,
+      headers: { 'x-api-key': auth, authorization: `Bearer ${auth}`, ...anthropicHeaders },
+      body: raw,
+    });
     expect(response.status).toBe(400);
     expect(response.text).toContain('nested deeper than 64 levels');
     expect((await sendRaw(gateway.url, '/health/liveliness', { key: null })).status).toBe(200);

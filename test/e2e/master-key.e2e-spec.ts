@@ -1,5 +1,5 @@
+import { type GatewayConfigFile, type GatewayProcess, spawnGateway, writeGatewayConfig } from '../support/gateway-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { spawnGateway, writeGatewayConfig, type GatewayConfigFile, type GatewayProcess } from '../support/gateway-process';
 
 /**
  * The gateway never runs open by accident: without a configured master key it generates one on
@@ -12,7 +12,9 @@ describe('a gateway started without a master key', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    config = writeGatewayConfig({ model_list: [{ model_name: 'm', litellm_params: { model: 'openai/m', api_base: 'http://127.0.0.1:9/v1' } }] });
+    config = writeGatewayConfig({
+      model_list: [{ model_name: 'm', litellm_params: { model: 'openai/m', api_base: 'http://127.0.0.1:9/v1' } }],
+    });
   });
 
   afterAll(async () => {
@@ -21,7 +23,8 @@ describe('a gateway started without a master key', () => {
     await database.drop();
   });
 
-  const keyList = (url: string, key: string) => fetch(`${url}/key/list`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+  const keyList = (url: string, key: string) =>
+    fetch(`${url}/key/list`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
 
   it('generates a strong key, prints it once, and keeps it across restarts', async () => {
     gateway = await spawnGateway({ config, databaseUrl: database.url, masterKey: '' });

@@ -6,6 +6,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { validateAnthropicEventSequence } from '@tollgate/providers';
+
 import {
   AnthropicFake,
   chunkText,
@@ -20,9 +21,9 @@ import {
 } from '../fakes';
 import { parseSse, type SseRecord, textOf } from '../fixtures/anthropic-sse';
 import { AdminApi, nanosToUsd, sendRaw, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
+import { caught } from '../support/e2e-helpers';
 import { costNanos } from '../support/expected-cost';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
-import { caught } from '../support/e2e-helpers';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
 const OPENAI_KEY = 'sk-openai-test';
@@ -46,11 +47,17 @@ beforeAll(async () => {
     model_list: [
       { model_name: 'claude', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
       // Same upstream, own alias (and so own cooldown): the error tests fail it on purpose.
-      { model_name: 'claude-errors', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
+      {
+        model_name: 'claude-errors',
+        litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY },
+      },
       { model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o', api_base: openai.apiBase, api_key: OPENAI_KEY } },
       { model_name: 'local', litellm_params: { model: 'ollama_chat/llama3.2', api_base: ollama.url } },
       { model_name: 'local-coding', litellm_params: { model: 'ollama_chat/llama3.2', api_base: stoppedOllama.url } },
-      { model_name: 'claude-then-gpt', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
+      {
+        model_name: 'claude-then-gpt',
+        litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY },
+      },
     ],
     // No cooldowns: the error tests fail claude-errors on purpose, over and over.
     router_settings: { fallbacks: [{ 'local-coding': ['claude'] }, { 'claude-then-gpt': ['gpt'] }], allowed_fails: 1000 },
@@ -180,12 +187,17 @@ const cases: ProviderCase[] = [
         {
           role: 'assistant',
           content: null,
-          tool_calls: [{ id: 'call_weather_openai_1', type: 'function', function: { name: 'get_weather', arguments: JSON.stringify(WEATHER_INPUT) } }],
+          tool_calls: [
+            { id: 'call_weather_openai_1', type: 'function', function: { name: 'get_weather', arguments: JSON.stringify(WEATHER_INPUT) } },
+          ],
         },
         { role: 'tool', tool_call_id: 'call_weather_openai_1', content: TOOL_RESULT_TEXT },
       ]);
       expect((request.body as { tools: unknown }).tools).toEqual([
-        { type: 'function', function: { name: 'get_weather', description: WEATHER_TOOL.description, parameters: WEATHER_TOOL.input_schema } },
+        {
+          type: 'function',
+          function: { name: 'get_weather', description: WEATHER_TOOL.description, parameters: WEATHER_TOOL.input_schema },
+        },
       ]);
     },
   },
@@ -203,7 +215,10 @@ const cases: ProviderCase[] = [
     expectToolResultReceived: (request) => {
       const messages = (request.body as { messages: Record<string, unknown>[] }).messages;
       expect(messages).toHaveLength(3);
-      expect(messages[1]).toMatchObject({ role: 'assistant', tool_calls: [{ function: { name: 'get_weather', arguments: WEATHER_INPUT } }] });
+      expect(messages[1]).toMatchObject({
+        role: 'assistant',
+        tool_calls: [{ function: { name: 'get_weather', arguments: WEATHER_INPUT } }],
+      });
       // Ollama matches a result to its call by the tool's name.
       expect(messages[2]).toEqual({ role: 'tool', content: TOOL_RESULT_TEXT, tool_name: 'get_weather' });
     },
@@ -307,8 +322,16 @@ describe.each(cases)('/v1/messages to $provider (alias $alias)', (testCase) => {
 });
 
 describe.each([
-  { provider: 'openai', alias: 'gpt', fail: () => openai.enqueue({ kind: 'midStreamError', afterEvents: 3, message: 'The server had an error' }) },
-  { provider: 'ollama', alias: 'local', fail: () => ollama.enqueue({ kind: 'midStreamError', afterEvents: 2, message: 'llama runner process has terminated' }) },
+  {
+    provider: 'openai',
+    alias: 'gpt',
+    fail: () => openai.enqueue({ kind: 'midStreamError', afterEvents: 3, message: 'The server had an error' }),
+  },
+  {
+    provider: 'ollama',
+    alias: 'local',
+    fail: () => ollama.enqueue({ kind: 'midStreamError', afterEvents: 2, message: 'llama runner process has terminated' }),
+  },
 ])('a translated $provider stream that fails after the 200', ({ alias, fail }) => {
   it('ends with an Anthropic error event after whole blocks, and the ledger says error', async () => {
     fail();
@@ -382,7 +405,12 @@ describe('passthrough fidelity to an Anthropic deployment', () => {
   it('accepts ?beta=true (the SDK beta resource, as Claude Code calls it)', async () => {
     const { client } = anthropicClient(gateway.url, virtualKey);
 
-    const message = await client.beta.messages.create({ model: 'claude', max_tokens: 64, messages: question, betas: ['interleaved-thinking-2025-05-14'] });
+    const message = await client.beta.messages.create({
+      model: 'claude',
+      max_tokens: 64,
+      messages: question,
+      betas: ['interleaved-thinking-2025-05-14'],
+    });
 
     expect(message.content).toEqual([{ type: 'text', text: DEFAULT_REPLY_TEXT }]);
     const received = onlyRequest(anthropic, '/v1/messages');
@@ -398,13 +426,24 @@ describe('passthrough fidelity to an Anthropic deployment', () => {
     expectValidSequence(records);
     const deltas = chunkText(DEFAULT_REPLY_TEXT).map(() => 'content_block_delta');
     // Exactly the fake's sequence: Anthropic's documented ping right after the first block opens.
-    expect(records.map((r) => r.event)).toEqual(['message_start', 'content_block_start', 'ping', ...deltas, 'content_block_stop', 'message_delta', 'message_stop']);
+    expect(records.map((r) => r.event)).toEqual([
+      'message_start',
+      'content_block_start',
+      'ping',
+      ...deltas,
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
     expect(records[2].data).toEqual({ type: 'ping' });
     expect(records.find((r) => r.event === 'message_delta')!.data.usage.output_tokens).toBe(DEFAULT_COMPLETION_TOKENS);
   });
 
   it('relays request-id and anthropic-ratelimit-* headers of a successful answer', async () => {
-    anthropic.enqueue({ kind: 'reply', headers: { 'request-id': 'req_011CfakeRelayedOk', 'anthropic-ratelimit-requests-remaining': '41' } });
+    anthropic.enqueue({
+      kind: 'reply',
+      headers: { 'request-id': 'req_011CfakeRelayedOk', 'anthropic-ratelimit-requests-remaining': '41' },
+    });
     const { client } = anthropicClient(gateway.url, virtualKey);
 
     const { request_id, response } = await client.messages.create({ model: 'claude', max_tokens: 64, messages: question }).withResponse();
@@ -417,7 +456,9 @@ describe('passthrough fidelity to an Anthropic deployment', () => {
     anthropic.enqueue({ kind: 'midStreamError', afterEvents: 4, errorType: 'overloaded_error', message: 'Overloaded' });
     const recording = anthropicClient(gateway.url, virtualKey);
 
-    const error = await caught(() => recording.client.messages.stream({ model: 'claude', max_tokens: 64, messages: question }).finalMessage());
+    const error = await caught(() =>
+      recording.client.messages.stream({ model: 'claude', max_tokens: 64, messages: question }).finalMessage(),
+    );
     const records = parseSse(await recording.lastRawBody());
 
     expect(error).toBeInstanceOf(Anthropic.APIError);
@@ -450,7 +491,12 @@ describe('passthrough fidelity to an Anthropic deployment', () => {
   describe.each([
     { status: 529, type: 'overloaded_error', message: 'Overloaded', stream: false },
     { status: 529, type: 'overloaded_error', message: 'Overloaded', stream: true },
-    { status: 400, type: 'invalid_request_error', message: 'messages.0.content.0.text: text content blocks must be non-empty', stream: false },
+    {
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'messages.0.content.0.text: text content blocks must be non-empty',
+      stream: false,
+    },
     { status: 429, type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit', stream: true },
   ])('an upstream $status (stream: $stream)', ({ status, type, message, stream }) => {
     const requestId = `req_011Cfake${status}native`;
@@ -487,7 +533,9 @@ describe('passthrough fidelity to an Anthropic deployment', () => {
     anthropic.enqueue({ kind: 'error', status: 529 });
     const { client } = anthropicClient(gateway.url, virtualKey);
 
-    const error = (await caught(() => client.messages.create({ model: 'claude-errors', max_tokens: 64, messages: question }))) as InstanceType<typeof Anthropic.APIError>;
+    const error = (await caught(() =>
+      client.messages.create({ model: 'claude-errors', max_tokens: 64, messages: question }),
+    )) as InstanceType<typeof Anthropic.APIError>;
 
     expect(error).toBeInstanceOf(Anthropic.APIError);
     expect(error.status).toBe(529);
@@ -529,7 +577,10 @@ describe('aliases and fallbacks', () => {
   it('answers an error-first Anthropic stream with no fallback as Anthropic would have: status and body', async () => {
     anthropic.enqueue({ kind: 'midStreamError', afterEvents: 0, errorType: 'overloaded_error', message: 'Overloaded' });
 
-    const response = await sendRaw(gateway.url, '/v1/messages', { key: virtualKey, body: { model: 'claude-errors', max_tokens: 64, messages: question, stream: true } });
+    const response = await sendRaw(gateway.url, '/v1/messages', {
+      key: virtualKey,
+      body: { model: 'claude-errors', max_tokens: 64, messages: question, stream: true },
+    });
 
     expect(response.status).toBe(529);
     expect(response.json).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
@@ -552,7 +603,10 @@ describe('errors in Anthropic shape', () => {
     const response = await sendRaw(gateway.url, '/v1/messages', { key: virtualKey, body: { model: 'claude', messages: question } });
 
     expect(response.status).toBe(400);
-    expect(response.json).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('max_tokens') } });
+    expect(response.json).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('max_tokens') },
+    });
     expect(anthropic.requests).toHaveLength(0);
   });
 
@@ -560,15 +614,23 @@ describe('errors in Anthropic shape', () => {
     const { client } = anthropicClient(gateway.url, virtualKey);
     const tools = [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }] as unknown as Anthropic.Tool[];
 
-    const error = (await caught(() => client.messages.create({ model: 'gpt', max_tokens: 64, messages: question, tools }))) as InstanceType<typeof Anthropic.BadRequestError>;
+    const error = (await caught(() => client.messages.create({ model: 'gpt', max_tokens: 64, messages: question, tools }))) as InstanceType<
+      typeof Anthropic.BadRequestError
+    >;
 
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
-    expect(error.error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('web_search_20250305') } });
+    expect(error.error).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('web_search_20250305') },
+    });
     expect(openai.requests).toHaveLength(0);
   });
 
   it('answers 401 authentication_error without a key, and the SDK sees AuthenticationError with a wrong one', async () => {
-    const response = await sendRaw(gateway.url, '/v1/messages', { key: null, body: { model: 'claude', max_tokens: 64, messages: question } });
+    const response = await sendRaw(gateway.url, '/v1/messages', {
+      key: null,
+      body: { model: 'claude', max_tokens: 64, messages: question },
+    });
     expect(response.status).toBe(401);
     expect(response.json).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String) } });
 
@@ -581,7 +643,9 @@ describe('errors in Anthropic shape', () => {
   it('answers 404 not_found_error for an unknown model', async () => {
     const { client } = anthropicClient(gateway.url, virtualKey);
 
-    const error = (await caught(() => client.messages.create({ model: 'no-such-model', max_tokens: 64, messages: question }))) as InstanceType<typeof Anthropic.NotFoundError>;
+    const error = (await caught(() =>
+      client.messages.create({ model: 'no-such-model', max_tokens: 64, messages: question }),
+    )) as InstanceType<typeof Anthropic.NotFoundError>;
 
     expect(error).toBeInstanceOf(Anthropic.NotFoundError);
     expect(error.error).toEqual({ type: 'error', error: { type: 'not_found_error', message: expect.stringContaining('no-such-model') } });
@@ -592,9 +656,15 @@ describe('errors in Anthropic shape', () => {
     await admin.newTeam({ team_id: teamId, max_budget: nanosToUsd(1_000) });
     const { key } = await admin.generateKey({ team_id: teamId });
 
-    const response = await sendRaw(gateway.url, '/v1/messages', { key, body: { model: 'claude', max_tokens: 64, messages: question, stream: true } });
+    const response = await sendRaw(gateway.url, '/v1/messages', {
+      key,
+      body: { model: 'claude', max_tokens: 64, messages: question, stream: true },
+    });
     expect(response.status).toBe(429);
-    expect(response.json).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining('Budget has been exceeded') } });
+    expect(response.json).toEqual({
+      type: 'error',
+      error: { type: 'rate_limit_error', message: expect.stringContaining('Budget has been exceeded') },
+    });
     expect(response.headers.get('x-should-retry')).toBe('false');
 
     const { client } = anthropicClient(gateway.url, key);
@@ -621,7 +691,10 @@ describe('keep-alive pings while the upstream is silent', () => {
     pinging = await startTestGateway(
       {
         model_list: [
-          { model_name: 'claude', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: slowAnthropic.url, api_key: ANTHROPIC_KEY } },
+          {
+            model_name: 'claude',
+            litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: slowAnthropic.url, api_key: ANTHROPIC_KEY },
+          },
           { model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o', api_base: slowOpenAI.apiBase, api_key: OPENAI_KEY } },
         ],
       },
@@ -653,7 +726,12 @@ describe('keep-alive pings while the upstream is silent', () => {
   });
 
   it('bills at least the relayed output when the client leaves a relayed stream mid-way', async () => {
-    slowAnthropic.enqueue({ kind: 'reply', text: 'one two three four five six', chunks: ['one ', 'two ', 'three ', 'four ', 'five ', 'six'], inputTokens: 30 });
+    slowAnthropic.enqueue({
+      kind: 'reply',
+      text: 'one two three four five six',
+      chunks: ['one ', 'two ', 'three ', 'four ', 'five ', 'six'],
+      inputTokens: 30,
+    });
     const abort = new AbortController();
     const response = await fetch(`${pinging.url}/v1/messages`, {
       method: 'POST',
@@ -673,7 +751,12 @@ describe('keep-alive pings while the upstream is silent', () => {
 
     const pingingAdmin = new AdminApi(pinging.url, TEST_MASTER_KEY);
     const requestId = response.headers.get('x-litellm-call-id')!;
-    const row = await waitFor(async () => (await pingingAdmin.send<Record<string, any>[]>(`/spend/logs?request_id=${requestId}`)).json[0], 5_000, 25, 'the ledger row');
+    const row = await waitFor(
+      async () => (await pingingAdmin.send<Record<string, any>[]>(`/spend/logs?request_id=${requestId}`)).json[0],
+      5_000,
+      25,
+      'the ledger row',
+    );
     expect(row.status).toBe('client_cancelled');
     expect(row.prompt_tokens).toBe(30);
     expect(row.completion_tokens).toBeGreaterThanOrEqual(3);

@@ -5,12 +5,14 @@
  * state across backends and fallbacks, per-key ownership, budgets and the ledger.
  */
 import { randomUUID } from 'node:crypto';
+
 import OpenAI, { type APIError } from 'openai';
-import { AgentBackends, OPENAI_KEY } from '../support/agent-backends';
+
 import { AdminApi, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
+import { AgentBackends, OPENAI_KEY } from '../support/agent-backends';
+import { caught, collectChunks } from '../support/e2e-helpers';
 import { costNanos } from '../support/expected-cost';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
-import { caught, collectChunks } from '../support/e2e-helpers';
 
 const backends = new AgentBackends('local');
 const { openai, anthropic, ollama } = backends;
@@ -74,12 +76,23 @@ describe('an OpenAI deployment (relayed)', () => {
     const sessionId = randomUUID();
     openai.enqueue({ kind: 'reply', text: 'relayed', promptTokens: 2000, cachedTokens: 1536, completionTokens: 40, reasoningTokens: 16 });
 
-    const fields = { instructions: 'Be brief.', input: 'hello', include: ['reasoning.encrypted_content' as const], prompt_cache_key: 'cache-1', metadata: { ticket: 'T-1' }, store: true };
+    const fields = {
+      instructions: 'Be brief.',
+      input: 'hello',
+      include: ['reasoning.encrypted_content' as const],
+      prompt_cache_key: 'cache-1',
+      metadata: { ticket: 'T-1' },
+      store: true,
+    };
 
     const response = await client(key, sessionId).responses.create({ model: 'gpt', ...fields });
 
     expect(response.output_text).toBe('relayed');
-    expect(response.usage).toMatchObject({ input_tokens: 2000, input_tokens_details: { cached_tokens: 1536 }, output_tokens_details: { reasoning_tokens: 16 } });
+    expect(response.usage).toMatchObject({
+      input_tokens: 2000,
+      input_tokens_details: { cached_tokens: 1536 },
+      output_tokens_details: { reasoning_tokens: 16 },
+    });
     const sent = openai.requestsTo('/v1/responses')[0];
     expect(sent.body).toEqual({ model: 'gpt-4o', ...fields });
     expect(sent.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
@@ -101,11 +114,16 @@ describe('an OpenAI deployment (relayed)', () => {
     const key = await newKey();
     openai.enqueue({ kind: 'reply', text: 'one two', reasoningSummary: 'thinking it over' });
 
-    const events = await collectChunks(await client(key).responses.create({ model: 'gpt', input: 'hi', stream: true, reasoning: { summary: 'auto' } }));
+    const events = await collectChunks(
+      await client(key).responses.create({ model: 'gpt', input: 'hi', stream: true, reasoning: { summary: 'auto' } }),
+    );
 
     expect(events.map((event) => event.sequence_number)).toEqual(events.map((_, index) => index));
     expect(typesOf(events)).toContain('response.reasoning_summary_text.delta');
-    expect(events[events.length - 1]).toMatchObject({ type: 'response.completed', response: { output: [{ type: 'reasoning' }, { type: 'message' }] } });
+    expect(events[events.length - 1]).toMatchObject({
+      type: 'response.completed',
+      response: { output: [{ type: 'reasoning' }, { type: 'message' }] },
+    });
   });
 
   it('survives an upstream that fails mid-stream: the client gets response.failed and the ledger an error', async () => {
@@ -115,7 +133,10 @@ describe('an OpenAI deployment (relayed)', () => {
 
     const events = await collectChunks(await client(key, sessionId).responses.create({ model: 'gpt', input: 'hi', stream: true }));
 
-    expect(events[events.length - 1]).toMatchObject({ type: 'response.failed', response: { status: 'failed', error: { message: 'upstream broke' } } });
+    expect(events[events.length - 1]).toMatchObject({
+      type: 'response.failed',
+      response: { status: 'failed', error: { message: 'upstream broke' } },
+    });
     const [row] = await sessionLogs(sessionId, 1);
     expect(row).toMatchObject({ call_type: 'responses', status: 'error' });
   });
@@ -141,7 +162,9 @@ describe.each([
     ]);
     expect(events.map((event) => event.sequence_number)).toEqual(events.map((_, index) => index));
     const completed = events[events.length - 1] as OpenAI.Responses.ResponseCompletedEvent;
-    expect(completed.response.output).toEqual([expect.objectContaining({ type: 'message', content: [expect.objectContaining({ text: 'héllo wörld ✓ 日本 🚀' })] })]);
+    expect(completed.response.output).toEqual([
+      expect.objectContaining({ type: 'message', content: [expect.objectContaining({ text: 'héllo wörld ✓ 日本 🚀' })] }),
+    ]);
     expect(completed.response.usage?.output_tokens).toBe(9);
     expect(completed.response.model).toBe(alias);
   });
@@ -152,12 +175,19 @@ describe.each([
     const upstream = alias === 'claude' ? anthropic : ollama;
     upstream.enqueue({ kind: 'reply', text: '', toolCalls: [{ id: 'call_run_1', name: 'run', arguments: { cmd: 'ls' } }] });
 
-    const events = await collectChunks(await api.responses.create({ model: alias, input: 'list files', tools: [RUN_TOOL, { type: 'web_search' }], stream: true }));
+    const events = await collectChunks(
+      await api.responses.create({ model: alias, input: 'list files', tools: [RUN_TOOL, { type: 'web_search' }], stream: true }),
+    );
 
     const done = events.find((event) => event.type === 'response.output_item.done') as OpenAI.Responses.ResponseOutputItemDoneEvent;
     expect(done.item).toMatchObject({ type: 'function_call', name: 'run', arguments: '{"cmd":"ls"}' });
     const callId = (done.item as OpenAI.Responses.ResponseFunctionToolCall).call_id;
-    expect(events.filter((event) => event.type === 'response.function_call_arguments.delta').map((event) => (event as { delta: string }).delta).join('')).toBe('{"cmd":"ls"}');
+    expect(
+      events
+        .filter((event) => event.type === 'response.function_call_arguments.delta')
+        .map((event) => (event as { delta: string }).delta)
+        .join(''),
+    ).toBe('{"cmd":"ls"}');
     const first = (events[events.length - 1] as OpenAI.Responses.ResponseCompletedEvent).response;
 
     const answer = await api.responses.create({
@@ -178,7 +208,14 @@ describe.each([
   });
 
   it('refuses a tool_choice that forces a hosted tool with a 400 naming it', async () => {
-    const error = (await caught(() => client(TEST_MASTER_KEY).responses.create({ model: alias, input: 'x', tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } as never }))) as APIError;
+    const error = (await caught(() =>
+      client(TEST_MASTER_KEY).responses.create({
+        model: alias,
+        input: 'x',
+        tools: [{ type: 'web_search' }],
+        tool_choice: { type: 'web_search' } as never,
+      }),
+    )) as APIError;
     expect(error.status).toBe(400);
     expect(error.error).toMatchObject({ param: 'tool_choice', type: 'invalid_request_error' });
   });
@@ -188,7 +225,14 @@ describe('reasoning summaries from a translated backend', () => {
   it("turns Anthropic's thinking into reasoning summary events when the client asks for a summary", async () => {
     anthropic.enqueue({ kind: 'reply', text: 'done', thinking: { text: 'let me think', signature: 'sig' } });
 
-    const events = await collectChunks(await client(await newKey()).responses.create({ model: 'claude', input: 'q', stream: true, reasoning: { effort: 'low', summary: 'auto' } }));
+    const events = await collectChunks(
+      await client(await newKey()).responses.create({
+        model: 'claude',
+        input: 'q',
+        stream: true,
+        reasoning: { effort: 'low', summary: 'auto' },
+      }),
+    );
 
     expect(shapeOf(events).slice(2, 9)).toEqual([
       'response.output_item.added',
@@ -229,7 +273,12 @@ describe('conversation state', () => {
     expect(body.previous_response_id).toBeUndefined();
     expect(body.input).toEqual([
       { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'first' }] },
-      { type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'héllo wörld ✓ 日本 🚀', annotations: [] }] },
+      {
+        type: 'message',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'héllo wörld ✓ 日本 🚀', annotations: [] }],
+      },
       { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'second' }] },
     ]);
   });
@@ -237,12 +286,22 @@ describe('conversation state', () => {
   it('serves GET, input_items and DELETE to the key that created the response, and to no other key', async () => {
     const owner = client(await newKey());
     const stranger = client(await newKey());
-    const created = await owner.responses.create({ model: 'claude', input: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] });
+    const created = await owner.responses.create({
+      model: 'claude',
+      input: [
+        { role: 'user', content: 'a' },
+        { role: 'user', content: 'b' },
+      ],
+    });
 
     expect((await owner.responses.retrieve(created.id)).output_text).toBe(created.output_text);
     const items = await owner.responses.inputItems.list(created.id, { order: 'asc' });
     expect(items.data.map((item) => (item as { content: unknown }).content)).toEqual(['a', 'b']);
-    for (const attempt of [() => stranger.responses.retrieve(created.id), () => stranger.responses.delete(created.id), () => stranger.responses.create({ model: 'claude', previous_response_id: created.id, input: 'x' })]) {
+    for (const attempt of [
+      () => stranger.responses.retrieve(created.id),
+      () => stranger.responses.delete(created.id),
+      () => stranger.responses.create({ model: 'claude', previous_response_id: created.id, input: 'x' }),
+    ]) {
       const error = (await caught(attempt)) as APIError;
       expect([400, 404]).toContain(error.status);
       expect(error.message).toContain(created.id);
@@ -266,7 +325,9 @@ describe('conversation state', () => {
 describe('governance', () => {
   it('refuses a key over its budget before any upstream call, in OpenAI dialect', async () => {
     const key = await newKey({ max_budget: 0.000001 });
-    const error = (await caught(() => client(key).responses.create({ model: 'claude', input: 'hello there', max_output_tokens: 1000 }))) as APIError;
+    const error = (await caught(() =>
+      client(key).responses.create({ model: 'claude', input: 'hello there', max_output_tokens: 1000 }),
+    )) as APIError;
     expect(error.status).toBe(429);
     expect(error.error).toMatchObject({ type: 'budget_exceeded' });
     expect(anthropic.requests).toHaveLength(0);
@@ -286,7 +347,14 @@ describe('governance', () => {
 
   it('tells the exact cost of a translated answer in its headers, Anthropic cache reads and writes priced apart', async () => {
     const key = await newKey();
-    anthropic.enqueue({ kind: 'reply', text: 'cached', inputTokens: 12, cacheReadInputTokens: 1800, cacheCreationInputTokens: 60, outputTokens: 7 });
+    anthropic.enqueue({
+      kind: 'reply',
+      text: 'cached',
+      inputTokens: 12,
+      cacheReadInputTokens: 1800,
+      cacheCreationInputTokens: 60,
+      outputTokens: 7,
+    });
 
     const { data, response } = await client(key).responses.create({ model: 'claude', input: 'hello' }).withResponse();
 
@@ -300,10 +368,15 @@ describe('governance', () => {
     const sessionId = randomUUID();
     anthropic.enqueue({ kind: 'midStreamError', afterEvents: 4, errorType: 'overloaded_error', message: 'Overloaded' });
 
-    const events = await collectChunks(await client(await newKey(), sessionId).responses.create({ model: 'claude', input: 'hi', stream: true }));
+    const events = await collectChunks(
+      await client(await newKey(), sessionId).responses.create({ model: 'claude', input: 'hi', stream: true }),
+    );
 
     expect(events[0].type).toBe('response.created');
-    expect(events[events.length - 1]).toMatchObject({ type: 'response.failed', response: { status: 'failed', error: { message: expect.stringContaining('Overloaded') } } });
+    expect(events[events.length - 1]).toMatchObject({
+      type: 'response.failed',
+      response: { status: 'failed', error: { message: expect.stringContaining('Overloaded') } },
+    });
     const [row] = await sessionLogs(sessionId, 1);
     expect(row).toMatchObject({ call_type: 'responses', status: 'error' });
   });

@@ -2,10 +2,12 @@
  * Routing through the real gateway: fallbacks, cooldowns, load-balanced groups, which upstream
  * failures are retried, and the status a client sees for each kind of upstream failure.
  */
-import OpenAI, { APIError, BadRequestError, InternalServerError, RateLimitError } from 'openai';
+import type OpenAI from 'openai';
+import { APIError, BadRequestError, InternalServerError, RateLimitError } from 'openai';
+
 import { AnthropicFake, chunkText, DEFAULT_REPLY_TEXT, OllamaFake, OpenAIFake } from '../fakes';
-import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 import { caught, collectChunks, contentOf, drainUntilError, plainClient } from '../support/e2e-helpers';
+import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
 const OPENAI_KEY = 'sk-openai-test';
@@ -165,7 +167,8 @@ describe('fallbacks, retries and upstream failures', () => {
     {
       provider: 'ollama',
       alias: 'local-coding',
-      script: () => ollama.enqueue({ kind: 'midStreamError', afterEvents: 2, message: 'llama runner process has terminated: exit status 2' }),
+      script: () =>
+        ollama.enqueue({ kind: 'midStreamError', afterEvents: 2, message: 'llama runner process has terminated: exit status 2' }),
       // Two content lines, then Ollama's `{"error": …}` line.
       piecesBeforeFailure: 2,
       message: 'llama runner process has terminated: exit status 2',

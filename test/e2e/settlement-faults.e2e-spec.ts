@@ -10,7 +10,7 @@ import { AdminApi, nanosToUsd, sendRaw, uniqueId, waitFor } from '../support/adm
 import { costNanos, reservationNanos } from '../support/expected-cost';
 import { LedgerDb } from '../support/ledger-db';
 import { TcpProxy } from '../support/tcp-proxy';
-import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../support/test-database';
+import { createTestDatabase, type TestDatabase, testDatabaseKind } from '../support/test-database';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
 const OPENAI_KEY = 'sk-openai-test';
@@ -55,52 +55,71 @@ onPostgres('settlement when the database connection drops (PostgreSQL, TCP proxy
   });
 
   async function balances(token: string, teamId: string) {
-    const [key] = await direct.query<{ spend_nanos: string; reserved_nanos: string }>(`SELECT spend_nanos, reserved_nanos FROM api_keys WHERE token = ?`, [token]);
-    const [team] = await direct.query<{ spend_nanos: string; reserved_nanos: string }>(`SELECT spend_nanos, reserved_nanos FROM teams WHERE team_id = ?`, [teamId]);
+    const [key] = await direct.query<{ spend_nanos: string; reserved_nanos: string }>(
+      `SELECT spend_nanos, reserved_nanos FROM api_keys WHERE token = ?`,
+      [token],
+    );
+    const [team] = await direct.query<{ spend_nanos: string; reserved_nanos: string }>(
+      `SELECT spend_nanos, reserved_nanos FROM teams WHERE team_id = ?`,
+      [teamId],
+    );
     return { key: [Number(key.spend_nanos), Number(key.reserved_nanos)], team: [Number(team.spend_nanos), Number(team.reserved_nanos)] };
   }
 
   it.each([
     ['connections cut and refused for 1.5 s during settlement', 1_500],
     ['connections cut and refused for 4 s during settlement (several retries)', 4_000],
-  ])('%s: the settlement lands after the retry, charged exactly once', async (_fault, outageMs) => {
-    const teamId = uniqueId('team');
-    await admin.newTeam({ team_id: teamId, max_budget: 1 });
-    const { key, token } = await admin.generateKey({ team_id: teamId, max_budget: nanosToUsd(RESERVATION * 3) });
+  ])(
+    '%s: the settlement lands after the retry, charged exactly once',
+    async (_fault, outageMs) => {
+      const teamId = uniqueId('team');
+      await admin.newTeam({ team_id: teamId, max_budget: 1 });
+      const { key, token } = await admin.generateKey({ team_id: teamId, max_budget: nanosToUsd(RESERVATION * 3) });
 
-    openai.enqueue({ kind: 'slowFirstByte', delayMs: 300, ...USAGE });
-    const call = sendRaw(gateway.url, '/v1/chat/completions', { key, body: { model: 'gpt', messages: MESSAGES, max_tokens: MAX_TOKENS } });
-    await openai.waitForRequests(1);
-    proxy.refuse = true;
-    proxy.cut();
+      openai.enqueue({ kind: 'slowFirstByte', delayMs: 300, ...USAGE });
+      const call = sendRaw(gateway.url, '/v1/chat/completions', {
+        key,
+        body: { model: 'gpt', messages: MESSAGES, max_tokens: MAX_TOKENS },
+      });
+      await openai.waitForRequests(1);
+      proxy.refuse = true;
+      proxy.cut();
 
-    const response = await call;
-    // The client got its answer; only the bookkeeping is late.
-    expect(response.status).toBe(200);
-    const requestId = response.headers.get('x-litellm-call-id')!;
-    expect(await direct.query(`SELECT request_id FROM spend_logs WHERE request_id = ?`, [requestId])).toEqual([]);
-    // Meanwhile the reservation is the durable record: the amount stays counted against the budget.
-    expect(await balances(token, teamId)).toEqual({ key: [0, RESERVATION], team: [0, RESERVATION] });
+      const response = await call;
+      // The client got its answer; only the bookkeeping is late.
+      expect(response.status).toBe(200);
+      const requestId = response.headers.get('x-litellm-call-id')!;
+      expect(await direct.query(`SELECT request_id FROM spend_logs WHERE request_id = ?`, [requestId])).toEqual([]);
+      // Meanwhile the reservation is the durable record: the amount stays counted against the budget.
+      expect(await balances(token, teamId)).toEqual({ key: [0, RESERVATION], team: [0, RESERVATION] });
 
-    await new Promise((resolve) => setTimeout(resolve, outageMs));
-    proxy.refuse = false;
+      await new Promise((resolve) => setTimeout(resolve, outageMs));
+      proxy.refuse = false;
 
-    const settled = await waitFor(
-      async () => {
-        const b = await balances(token, teamId);
-        return b.key[1] === 0 ? b : undefined;
-      },
-      20_000,
-      100,
-      'the retried settlement to land',
-    );
-    expect(settled).toEqual({ key: [CALL_COST, 0], team: [CALL_COST, 0] });
-    const rows = await direct.query<{ spend_nanos: number; status: string }>(`SELECT spend_nanos, status FROM spend_logs WHERE request_id = ?`, [requestId]);
-    expect(rows).toEqual([{ spend_nanos: CALL_COST, status: 'success' }]);
-    expect(await direct.query(`SELECT request_id FROM budget_reservations WHERE request_id = ?`, [requestId])).toEqual([]);
-    // The gateway stayed up and serves again.
-    openai.enqueue({ kind: 'reply', ...USAGE });
-    expect((await sendRaw(gateway.url, '/v1/chat/completions', { key, body: { model: 'gpt', messages: MESSAGES, max_tokens: MAX_TOKENS } })).status).toBe(200);
-    openai.reset();
-  }, 40_000);
+      const settled = await waitFor(
+        async () => {
+          const b = await balances(token, teamId);
+          return b.key[1] === 0 ? b : undefined;
+        },
+        20_000,
+        100,
+        'the retried settlement to land',
+      );
+      expect(settled).toEqual({ key: [CALL_COST, 0], team: [CALL_COST, 0] });
+      const rows = await direct.query<{ spend_nanos: number; status: string }>(
+        `SELECT spend_nanos, status FROM spend_logs WHERE request_id = ?`,
+        [requestId],
+      );
+      expect(rows).toEqual([{ spend_nanos: CALL_COST, status: 'success' }]);
+      expect(await direct.query(`SELECT request_id FROM budget_reservations WHERE request_id = ?`, [requestId])).toEqual([]);
+      // The gateway stayed up and serves again.
+      openai.enqueue({ kind: 'reply', ...USAGE });
+      expect(
+        (await sendRaw(gateway.url, '/v1/chat/completions', { key, body: { model: 'gpt', messages: MESSAGES, max_tokens: MAX_TOKENS } }))
+          .status,
+      ).toBe(200);
+      openai.reset();
+    },
+    40_000,
+  );
 });

@@ -5,11 +5,13 @@
  * asynchronously, since the gateway it talks to lives in this process.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import OpenAI from 'openai';
+
 import { DEFAULT_REPLY_TEXT, OpenAIFake } from '../fakes';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
@@ -104,7 +106,9 @@ describe('gateway/setup-client.sh', () => {
     const result = await run(['otlp-client']);
     expect(result).toMatchObject({ code: 0 });
     const key = result.stdout.trim();
-    const exported = Object.fromEntries([...result.stderr.matchAll(/^  export (\w+)=(.*)$/gm)].map(([, name, value]) => [name, value.replace(/^"(.*)"$/, '$1')]));
+    const exported = Object.fromEntries(
+      [...result.stderr.matchAll(/^ {2}export (\w+)=(.*)$/gm)].map(([, name, value]) => [name, value.replace(/^"(.*)"$/, '$1')]),
+    );
     expect(exported).toEqual({
       CLAUDE_CODE_ENABLE_TELEMETRY: '1',
       OTEL_METRICS_EXPORTER: 'otlp',
@@ -114,7 +118,10 @@ describe('gateway/setup-client.sh', () => {
       OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${key}`,
       OTEL_RESOURCE_ATTRIBUTES: 'tollgate.client=otlp-client',
     });
-    const codex = /^  exporter = \{ otlp-http = \{ endpoint = "([^"]+)", protocol = "json", headers = \{ "authorization" = "([^"]+)" \} \} \}$/m.exec(result.stderr);
+    const codex =
+      /^ {2}exporter = \{ otlp-http = \{ endpoint = "([^"]+)", protocol = "json", headers = \{ "authorization" = "([^"]+)" \} \} \}$/m.exec(
+        result.stderr,
+      );
     expect(codex?.slice(1)).toEqual([`${gateway.url}/otlp/v1/logs`, `Bearer ${key}`]);
 
     // A recorded Claude Code export, sent the way those lines configure the exporter.

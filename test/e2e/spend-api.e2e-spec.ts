@@ -6,10 +6,12 @@
  * integer nano-dollars and converted once, as the gateway does, so comparisons are exact.
  */
 import { createHash } from 'node:crypto';
+
 import OpenAI, { BadRequestError } from 'openai';
+
 import { DEFAULT_COMPLETION_TOKENS, OpenAIFake, promptTokensForOpenAI } from '../fakes';
-import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 import { caught } from '../support/e2e-helpers';
+import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
 const OPENAI_KEY = 'sk-openai-test';
 const INPUT_NANOS = 2_500;
@@ -62,7 +64,10 @@ describe('spend API', () => {
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content }];
     if (options.cached) openai.enqueue({ kind: 'reply', cachedTokens: options.cached });
     const { data, response } = await client.chat.completions
-      .create({ model: 'gpt', messages, ...(options.user ? { user: options.user } : {}) }, { headers: options.session ? { 'x-litellm-session-id': options.session } : {} })
+      .create(
+        { model: 'gpt', messages, ...(options.user ? { user: options.user } : {}) },
+        { headers: options.session ? { 'x-litellm-session-id': options.session } : {} },
+      )
       .withResponse();
     const prompt = promptTokensForOpenAI({ messages });
     const cached = options.cached ?? 0;
@@ -82,7 +87,9 @@ describe('spend API', () => {
   async function failingCall(key: string): Promise<Call> {
     openai.enqueue({ kind: 'error', status: 400, message: 'Unsupported parameter' });
     const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    const error = await caught(() => client.chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: 'fail please' }] }));
+    const error = await caught(() =>
+      client.chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: 'fail please' }] }),
+    );
     expect(error).toBeInstanceOf(BadRequestError);
     return { requestId: (error as BadRequestError).headers!.get('x-litellm-call-id')!, prompt: 0, cached: 0, completion: 0, nanos: 0 };
   }
@@ -96,7 +103,9 @@ describe('spend API', () => {
     gateway = await startTestGateway({
       model_list: [{ model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o', api_base: openai.apiBase, api_key: OPENAI_KEY } }],
     });
-    expect((await admin('/team/new', { body: { team_id: 'acme', team_alias: 'Acme Corp', max_budget: 10, budget_duration: '1mo' } })).status).toBe(200);
+    expect(
+      (await admin('/team/new', { body: { team_id: 'acme', team_alias: 'Acme Corp', max_budget: 10, budget_duration: '1mo' } })).status,
+    ).toBe(200);
     expect((await admin('/team/new', { body: { team_id: 'idle' } })).status).toBe(200);
     const a = await admin('/key/generate', { body: { team_id: 'acme', key_alias: 'acme-laptop' } });
     const b = await admin('/key/generate', { body: { key_alias: 'solo-ci' } });
@@ -195,8 +204,16 @@ describe('spend API', () => {
 
       const failed = await ok('/spend/logs?status=error');
       expect(idsOf(failed)).toEqual([calls[4].requestId]);
-      expect(failed[0]).toMatchObject({ status: 'error', spend: 0, prompt_tokens: 0, completion_tokens: 0, error: expect.stringContaining('Unsupported parameter') });
-      expect(idsOf(await ok('/spend/logs?status=success&api_key=' + sha256(keyA)))).toEqual([calls[2], calls[1], calls[0]].map((c) => c.requestId));
+      expect(failed[0]).toMatchObject({
+        status: 'error',
+        spend: 0,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        error: expect.stringContaining('Unsupported parameter'),
+      });
+      expect(idsOf(await ok('/spend/logs?status=success&api_key=' + sha256(keyA)))).toEqual(
+        [calls[2], calls[1], calls[0]].map((c) => c.requestId),
+      );
     });
 
     it('filters by date range: whole UTC days for dates, exact instants for date-times', async () => {
@@ -207,11 +224,15 @@ describe('spend API', () => {
       expect(await ok(`/spend/logs?end_date=${shiftDay(today, -1)}`)).toEqual([]);
 
       const third = rows.get(calls[2].requestId).startTime;
-      expect(idsOf(await ok(`/spend/logs?start_date=${encodeURIComponent(third)}`))).toEqual([calls[4], calls[3], calls[2]].map((c) => c.requestId));
+      expect(idsOf(await ok(`/spend/logs?start_date=${encodeURIComponent(third)}`))).toEqual(
+        [calls[4], calls[3], calls[2]].map((c) => c.requestId),
+      );
       const second = rows.get(calls[1].requestId).startTime;
       expect(idsOf(await ok(`/spend/logs?end_date=${encodeURIComponent(second)}`))).toEqual([calls[1], calls[0]].map((c) => c.requestId));
       // A date-time without a zone is UTC.
-      expect(idsOf(await ok(`/spend/logs?end_date=${encodeURIComponent(second.replace('Z', ''))}`))).toEqual([calls[1], calls[0]].map((c) => c.requestId));
+      expect(idsOf(await ok(`/spend/logs?end_date=${encodeURIComponent(second.replace('Z', ''))}`))).toEqual(
+        [calls[1], calls[0]].map((c) => c.requestId),
+      );
     });
 
     it('paginates with page and page_size', async () => {
@@ -252,7 +273,13 @@ describe('spend API', () => {
       for (const ref of [keyA, sha256(keyA)]) {
         const list = await ok(`/spend/keys?key=${encodeURIComponent(ref)}`);
         expect(list).toHaveLength(1);
-        expect(list[0]).toMatchObject({ token: sha256(keyA), key_alias: 'acme-laptop', team_id: 'acme', spend: usd(spendA), reserved_spend: 0 });
+        expect(list[0]).toMatchObject({
+          token: sha256(keyA),
+          key_alias: 'acme-laptop',
+          team_id: 'acme',
+          spend: usd(spendA),
+          reserved_spend: 0,
+        });
         expect(list[0]).not.toHaveProperty('key');
       }
       expect(await ok('/spend/keys?key=sk-nobody-has-this')).toEqual([]);
@@ -279,7 +306,16 @@ describe('spend API', () => {
           budget_reset_at: expect.stringMatching(/^\d{4}-\d{2}-01T00:00:00\.000Z$/),
           keys: 1,
         },
-        { team_id: 'idle', team_alias: null, spend: 0, reserved_spend: 0, max_budget: null, budget_duration: null, budget_reset_at: null, keys: 0 },
+        {
+          team_id: 'idle',
+          team_alias: null,
+          spend: 0,
+          reserved_spend: 0,
+          max_budget: null,
+          budget_duration: null,
+          budget_reset_at: null,
+          keys: 0,
+        },
       ]);
     });
   });
@@ -316,8 +352,18 @@ describe('spend API', () => {
         {
           group_by_day: today,
           teams: [
-            { team_name: 'Acme Corp', team_id: 'acme', total_spend: usd(sum(acmeCalls)), metadata: [{ model: 'gpt-4o', spend: usd(sum(acmeCalls)), total_tokens: tokens(acmeCalls) }] },
-            { team_name: 'Unassigned', team_id: null, total_spend: usd(calls[3].nanos), metadata: [{ model: 'gpt-4o', spend: usd(calls[3].nanos), total_tokens: tokens([calls[3]]) }] },
+            {
+              team_name: 'Acme Corp',
+              team_id: 'acme',
+              total_spend: usd(sum(acmeCalls)),
+              metadata: [{ model: 'gpt-4o', spend: usd(sum(acmeCalls)), total_tokens: tokens(acmeCalls) }],
+            },
+            {
+              team_name: 'Unassigned',
+              team_id: null,
+              total_spend: usd(calls[3].nanos),
+              metadata: [{ model: 'gpt-4o', spend: usd(calls[3].nanos), total_tokens: tokens([calls[3]]) }],
+            },
           ],
         },
       ]);
@@ -333,8 +379,18 @@ describe('spend API', () => {
         {
           group_by_day: today,
           api_keys: [
-            { api_key: sha256(keyA), key_alias: 'acme-laptop', total_spend: usd(sum(aCalls)), metadata: [{ model: 'gpt-4o', spend: usd(sum(aCalls)), total_tokens: tokens(aCalls) }] },
-            { api_key: sha256(keyB), key_alias: 'solo-ci', total_spend: usd(calls[3].nanos), metadata: [{ model: 'gpt-4o', spend: usd(calls[3].nanos), total_tokens: tokens([calls[3]]) }] },
+            {
+              api_key: sha256(keyA),
+              key_alias: 'acme-laptop',
+              total_spend: usd(sum(aCalls)),
+              metadata: [{ model: 'gpt-4o', spend: usd(sum(aCalls)), total_tokens: tokens(aCalls) }],
+            },
+            {
+              api_key: sha256(keyB),
+              key_alias: 'solo-ci',
+              total_spend: usd(calls[3].nanos),
+              metadata: [{ model: 'gpt-4o', spend: usd(calls[3].nanos), total_tokens: tokens([calls[3]]) }],
+            },
           ],
         },
       ]);
@@ -359,7 +415,8 @@ describe('spend API', () => {
     it('sums each session of a team, most recent first', async () => {
       const s1 = [calls[0], calls[1]];
       // Gateway sessions have no tool-reported active time: it is the span from the first start to the last end.
-      const span = (first: string, ...ends: string[]) => (Math.max(...ends.map((end) => Date.parse(rows.get(end).endTime))) - Date.parse(rows.get(first).startTime)) / 1000;
+      const span = (first: string, ...ends: string[]) =>
+        (Math.max(...ends.map((end) => Date.parse(rows.get(end).endTime))) - Date.parse(rows.get(first).startTime)) / 1000;
       expect(await ok('/spend/sessions?team_id=acme')).toEqual([
         {
           session_id: 's-2',
@@ -412,14 +469,34 @@ describe('spend API', () => {
   it('documents the spend routes in the OpenAPI document', async () => {
     const response = await fetch(`${gateway.url}/docs/openapi.json`);
     expect(response.status).toBe(200);
-    const document = (await response.json()) as { paths: Record<string, Record<string, { tags?: string[]; parameters?: { name: string }[] }>> };
+    const document = (await response.json()) as {
+      paths: Record<string, Record<string, { tags?: string[]; parameters?: { name: string }[] }>>;
+    };
     const logs = document.paths['/spend/logs']?.get;
     expect(logs?.tags).toEqual(['spend']);
-    expect(logs?.parameters?.map((p) => p.name).sort()).toEqual(
-      ['api_key', 'end_date', 'model', 'page', 'page_size', 'request_id', 'session_id', 'source', 'start_date', 'status', 'team_id', 'user'],
-    );
+    expect(logs?.parameters?.map((p) => p.name).sort()).toEqual([
+      'api_key',
+      'end_date',
+      'model',
+      'page',
+      'page_size',
+      'request_id',
+      'session_id',
+      'source',
+      'start_date',
+      'status',
+      'team_id',
+      'user',
+    ]);
     expect(document.paths['/key/generate']?.post).toBeDefined();
-    for (const path of ['/spend/keys', '/spend/teams', '/spend/sessions', '/global/spend/teams', '/global/spend/keys', '/global/spend/report']) {
+    for (const path of [
+      '/spend/keys',
+      '/spend/teams',
+      '/spend/sessions',
+      '/global/spend/teams',
+      '/global/spend/keys',
+      '/global/spend/report',
+    ]) {
       expect(document.paths[path]?.get?.tags).toEqual(['spend']);
     }
   });

@@ -4,15 +4,17 @@
  * process can show lives here (exit codes, start-up output, draining on SIGTERM); request handling
  * is covered in-process by the other suites.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import { stringify as toYaml } from 'yaml';
+
 import { DEFAULT_REPLY_TEXT, OpenAIFake } from '../fakes';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { collectChunks, contentOf, recordingClient } from '../support/e2e-helpers';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const ROOT = resolve(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'apps', 'gateway', 'src', 'main.js');

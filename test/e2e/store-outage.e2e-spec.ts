@@ -1,7 +1,8 @@
 import OpenAI from 'openai';
 import { Client } from 'pg';
+
 import { OllamaFake, OpenAIFake } from '../fakes';
-import { createTestDatabase, POSTGRES_ADMIN_URL, testDatabaseKind, type TestDatabase } from '../support/test-database';
+import { createTestDatabase, POSTGRES_ADMIN_URL, type TestDatabase, testDatabaseKind } from '../support/test-database';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
 /**
@@ -32,7 +33,11 @@ onPostgres('when the budget store is unreachable', () => {
       { database },
     );
     const admin = (path: string, body: unknown) =>
-      fetch(`${gateway.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TEST_MASTER_KEY}` }, body: JSON.stringify(body) }).then((r) => r.json());
+      fetch(`${gateway.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_MASTER_KEY}` },
+        body: JSON.stringify(body),
+      }).then((r) => r.json());
     await admin('/team/new', { team_id: 'outage', max_budget: 10 });
     const { key } = (await admin('/key/generate', { team_id: 'outage' })) as { key: string };
     client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
@@ -74,7 +79,9 @@ onPostgres('when the budget store is unreachable', () => {
   });
 
   it('refuses to continue a stored response with 503 response_store_unavailable rather than forget the conversation', async () => {
-    const failure = (await client.responses.create({ model: 'local', input: 'hi', previous_response_id: 'resp_lost' }).catch((error: unknown) => error)) as InstanceType<typeof OpenAI.APIError>;
+    const failure = (await client.responses
+      .create({ model: 'local', input: 'hi', previous_response_id: 'resp_lost' })
+      .catch((error: unknown) => error)) as InstanceType<typeof OpenAI.APIError>;
     expect(failure.status).toBe(503);
     expect(failure.code).toBe('response_store_unavailable');
   });

@@ -9,10 +9,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+
 import { Logger } from '@nestjs/common';
+
 import { AnthropicFake, DEFAULT_COMPLETION_TOKENS } from '../fakes';
 import { OpenAIResponsesFake } from '../fakes/openai-responses-fake';
-import { AdminApi, waitFor, type GeneratedKey } from '../support/admin-api';
+import { AdminApi, type GeneratedKey, waitFor } from '../support/admin-api';
 import { LedgerDb } from '../support/ledger-db';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
@@ -41,7 +43,11 @@ interface Run {
 
 function run(command: string, args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -58,7 +64,9 @@ function tempHome(): string {
 }
 
 /** Claude Code, as setup-client.sh tells a user to configure it, against the Anthropic fake. */
-async function runClaudeCode(protocol: 'http/json' | 'http/protobuf'): Promise<{ session_id: string; total_cost_usd: number; usage: Record<string, number> }> {
+async function runClaudeCode(
+  protocol: 'http/json' | 'http/protobuf',
+): Promise<{ session_id: string; total_cost_usd: number; usage: Record<string, number> }> {
   const home = tempHome();
   const result = await run(
     join(AGENTS, 'claude'),
@@ -124,7 +132,11 @@ async function rowsOfSession(sessionId: string): Promise<Record<string, any>[]> 
   return ledger.query(`SELECT * FROM spend_logs WHERE session_id = ? ORDER BY request_id`, [sessionId]);
 }
 
-async function exportTo(signal: 'logs' | 'metrics', body: Buffer | string, headers: Record<string, string>): Promise<{ status: number; text: string; body: Buffer }> {
+async function exportTo(
+  signal: 'logs' | 'metrics',
+  body: Buffer | string,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string; body: Buffer }> {
   const response = await fetch(`${gateway.url}/otlp/v1/${signal}`, { method: 'POST', headers, body });
   const bytes = Buffer.from(await response.arrayBuffer());
   return { status: response.status, text: bytes.toString('utf8'), body: bytes };
@@ -136,7 +148,12 @@ const protobuf = (secret: string) => ({ 'content-type': 'application/x-protobuf'
 beforeAll(async () => {
   await Promise.all([anthropic.start(), responses.start()]);
   gateway = await startTestGateway({
-    model_list: [{ model_name: 'claude-sonnet-4-6', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } }],
+    model_list: [
+      {
+        model_name: 'claude-sonnet-4-6',
+        litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY },
+      },
+    ],
   });
   admin = new AdminApi(gateway.url, TEST_MASTER_KEY);
   await admin.newTeam({ team_id: CLIENT, max_budget: 5 });
@@ -155,10 +172,15 @@ afterAll(async () => {
 describe.each(['http/json', 'http/protobuf'] as const)('Claude Code exporting %s', (protocol) => {
   it('turns each API request into one subscription ledger row with both costs, and reports the session', async () => {
     const result = await runClaudeCode(protocol);
-    const rows = await waitFor(async () => {
-      const found = await rowsOfSession(result.session_id);
-      return found.length > 0 ? found : undefined;
-    }, 20_000, 100, 'the api_request event to reach the ledger');
+    const rows = await waitFor(
+      async () => {
+        const found = await rowsOfSession(result.session_id);
+        return found.length > 0 ? found : undefined;
+      },
+      20_000,
+      100,
+      'the api_request event to reach the ledger',
+    );
     expect(rows).toHaveLength(1);
     const [row] = rows;
     const inputTokens = result.usage.input_tokens + result.usage.cache_read_input_tokens + result.usage.cache_creation_input_tokens;
@@ -185,19 +207,35 @@ describe.each(['http/json', 'http/protobuf'] as const)('Claude Code exporting %s
 
     const sessions = await admin.send(`/spend/sessions?source=subscription`);
     const session = sessions.json.find((s: { session_id: string }) => s.session_id === result.session_id);
-    expect(session).toMatchObject({ source: 'subscription', client_tool: 'claude-code', team_id: CLIENT, requests: 1, completion_tokens: DEFAULT_COMPLETION_TOKENS });
+    expect(session).toMatchObject({
+      source: 'subscription',
+      client_tool: 'claude-code',
+      team_id: CLIENT,
+      requests: 1,
+      completion_tokens: DEFAULT_COMPLETION_TOKENS,
+    });
     expect(session.spend).toBeCloseTo(Number(row.spend_nanos) / 1e9, 9);
     expect(session.reported_cost).toBeCloseTo(result.total_cost_usd, 9);
     // Active time comes from claude_code.active_time.total once the metrics export arrives.
-    await waitFor(async () => {
-      const again = await admin.send(`/spend/sessions?source=subscription`);
-      const found = again.json.find((s: { session_id: string }) => s.session_id === result.session_id);
-      return found.active_time_seconds > 0 ? found : undefined;
-    }, 20_000, 100, 'the active-time metric');
+    await waitFor(
+      async () => {
+        const again = await admin.send(`/spend/sessions?source=subscription`);
+        const found = again.json.find((s: { session_id: string }) => s.session_id === result.session_id);
+        return found.active_time_seconds > 0 ? found : undefined;
+      },
+      20_000,
+      100,
+      'the active-time metric',
+    );
 
     const logs = await admin.send(`/spend/logs?session_id=${result.session_id}`);
     expect(logs.json).toHaveLength(1);
-    expect(logs.json[0]).toMatchObject({ source: 'subscription', client_tool: 'claude-code', client_tool_version: '2.1.197', session_id: result.session_id });
+    expect(logs.json[0]).toMatchObject({
+      source: 'subscription',
+      client_tool: 'claude-code',
+      client_tool_version: '2.1.197',
+      session_id: result.session_id,
+    });
   });
 });
 
@@ -205,10 +243,15 @@ describe.each(['json', 'binary'] as const)('Codex exporting %s', (protocol) => {
   it('turns each response.completed into one subscription ledger row at list prices', async () => {
     responses.usage = { inputTokens: 1_200, cachedTokens: 200, outputTokens: 40, reasoningTokens: 16 };
     const conversation = await runCodex(protocol);
-    const rows = await waitFor(async () => {
-      const found = await rowsOfSession(conversation);
-      return found.length > 0 ? found : undefined;
-    }, 20_000, 100, 'the response.completed event to reach the ledger');
+    const rows = await waitFor(
+      async () => {
+        const found = await rowsOfSession(conversation);
+        return found.length > 0 ? found : undefined;
+      },
+      20_000,
+      100,
+      'the response.completed event to reach the ledger',
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       source: 'subscription',
@@ -268,7 +311,10 @@ describe('retries and encodings', () => {
     expect((await exportTo('metrics', metrics, json(key.key))).status).toBe(200);
     expect((await exportTo('metrics', metrics, json(key.key))).status).toBe(200);
     const sessions = await admin.send(`/spend/sessions?source=subscription`);
-    expect(sessions.json.find((s: { session_id: string }) => s.session_id === recordedSession)).toMatchObject({ active_time_seconds: 0.557, requests: 1 });
+    expect(sessions.json.find((s: { session_id: string }) => s.session_id === recordedSession)).toMatchObject({
+      active_time_seconds: 0.557,
+      requests: 1,
+    });
   });
 
   it('logs once per session when the cost metric disagrees with the request events beyond rounding', async () => {
@@ -281,10 +327,14 @@ describe('retries and encodings', () => {
       expect(disagreements()).toEqual([]);
       // Two later delta points claiming another 40 cents: the first disagreement is logged, the second is not.
       for (const later of ['1796312700000000000', '1796312800000000000']) {
-        const drifted = agreeing.split('"timeUnixNano":"1796312613906000000","asDouble":0.016585').join(`"timeUnixNano":"${later}","asDouble":0.2`);
+        const drifted = agreeing
+          .split('"timeUnixNano":"1796312613906000000","asDouble":0.016585')
+          .join(`"timeUnixNano":"${later}","asDouble":0.2`);
         expect((await exportTo('metrics', drifted, json(key.key))).status).toBe(200);
       }
-      expect(disagreements()).toEqual([[expect.stringMatching(/cost metric reports \$0\.216585 but its request events add up to \$0\.016585/)]]);
+      expect(disagreements()).toEqual([
+        [expect.stringMatching(/cost metric reports \$0\.216585 but its request events add up to \$0\.016585/)],
+      ]);
     } finally {
       warn.mockRestore();
     }
@@ -299,7 +349,9 @@ describe('retries and encodings', () => {
     payload.resourceLogs[0].scopeLogs[0].logRecords = [fresh, broken];
     const answer = await exportTo('logs', JSON.stringify(payload), json(key.key));
     expect(answer.status).toBe(200);
-    expect(JSON.parse(answer.text)).toEqual({ partialSuccess: { rejectedLogRecords: '1', errorMessage: expect.stringContaining('session.id') } });
+    expect(JSON.parse(answer.text)).toEqual({
+      partialSuccess: { rejectedLogRecords: '1', errorMessage: expect.stringContaining('session.id') },
+    });
     expect(await rowsOfSession('11111111-2222-4333-8444-555555555555')).toHaveLength(1);
   });
 });
@@ -329,12 +381,18 @@ describe('refusals', () => {
   });
 
   it("rejects only the foreign resource's records when one export mixes teams: 200 with partial_success", async () => {
-    const own = JSON.parse(recorded.toString('utf8').split('96dd1295-47f7-443b-b4ff-769f95c01cb3').join('44444444-2222-4333-8444-555555555555'));
-    const foreign = JSON.parse(forClient('globex').split('96dd1295-47f7-443b-b4ff-769f95c01cb3').join('55555555-2222-4333-8444-555555555555'));
+    const own = JSON.parse(
+      recorded.toString('utf8').split('96dd1295-47f7-443b-b4ff-769f95c01cb3').join('44444444-2222-4333-8444-555555555555'),
+    );
+    const foreign = JSON.parse(
+      forClient('globex').split('96dd1295-47f7-443b-b4ff-769f95c01cb3').join('55555555-2222-4333-8444-555555555555'),
+    );
     const mixed = { resourceLogs: [...own.resourceLogs, ...foreign.resourceLogs] };
     const answer = await exportTo('logs', JSON.stringify(mixed), json(key.key));
     expect(answer.status).toBe(200);
-    expect(JSON.parse(answer.text)).toEqual({ partialSuccess: { rejectedLogRecords: '3', errorMessage: expect.stringContaining('globex') } });
+    expect(JSON.parse(answer.text)).toEqual({
+      partialSuccess: { rejectedLogRecords: '3', errorMessage: expect.stringContaining('globex') },
+    });
     expect(await rowsOfSession('44444444-2222-4333-8444-555555555555')).toHaveLength(1);
     expect(await rowsOfSession('55555555-2222-4333-8444-555555555555')).toHaveLength(0);
   });
@@ -382,8 +440,10 @@ describe('a team billed by usage', () => {
     await admin.newTeam({ team_id: 'usage-billed', max_budget: 10, metadata: { count_subscription_spend: true } });
     const billed = await admin.generateKey({ team_id: 'usage-billed' });
     const payload = readFileSync(join(FIXTURES, 'claude-code-logs.json'), 'utf8')
-      .split(`"stringValue":"${CLIENT}"`).join('"stringValue":"usage-billed"')
-      .split('96dd1295-47f7-443b-b4ff-769f95c01cb3').join('33333333-2222-4333-8444-555555555555');
+      .split(`"stringValue":"${CLIENT}"`)
+      .join('"stringValue":"usage-billed"')
+      .split('96dd1295-47f7-443b-b4ff-769f95c01cb3')
+      .join('33333333-2222-4333-8444-555555555555');
     expect((await exportTo('logs', payload, json(billed.key))).status).toBe(200);
     // claude-opus-4-8 is not in the catalog: charged at the conservative default ($15 / $75 per million).
     const expected = 3_272 * 15_000 + 9 * 75_000;

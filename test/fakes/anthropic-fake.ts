@@ -12,14 +12,14 @@ import {
   DEFAULT_COMPLETION_TOKENS,
   DEFAULT_REPLY_TEXT,
   estimateTokens,
-  Exchange,
-  FakeBehaviour,
-  FakeToolCall,
+  type Exchange,
+  type FakeBehaviour,
+  type FakeToolCall,
   FakeUpstream,
-  FakeUpstreamOptions,
+  type FakeUpstreamOptions,
   randomHex,
-  RecordedRequest,
-  ReplyBehaviour,
+  type RecordedRequest,
+  type ReplyBehaviour,
   wantsStream,
 } from './fake-upstream';
 
@@ -97,7 +97,10 @@ export function anthropicErrorBody(type: string, message: string, requestId?: st
 const ERROR_TYPES: Record<number, [string, string]> = {
   400: ['invalid_request_error', 'Invalid request.'],
   401: ['authentication_error', 'invalid x-api-key'],
-  402: ['billing_error', 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.'],
+  402: [
+    'billing_error',
+    'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.',
+  ],
   403: ['permission_error', 'Your API key does not have permission to use the specified resource.'],
   404: ['not_found_error', 'Not found'],
   413: ['request_too_large', 'Request exceeds the maximum allowed number of bytes.'],
@@ -188,7 +191,12 @@ export class AnthropicFake extends FakeUpstream<AnthropicReply> {
   private async rejectInvalid(exchange: Exchange, required: string[]): Promise<boolean> {
     const body = exchange.request.body;
     if (typeof body !== 'object' || body === null) {
-      await this.sendError(exchange, 400, 'invalid_request_error', 'There was an issue with your request body. Please ensure it is valid JSON.');
+      await this.sendError(
+        exchange,
+        400,
+        'invalid_request_error',
+        'There was an issue with your request body. Please ensure it is valid JSON.',
+      );
       return true;
     }
     const record = body as Record<string, unknown>;
@@ -217,14 +225,17 @@ export class AnthropicFake extends FakeUpstream<AnthropicReply> {
     const inputTokens = reply.inputTokens ?? Math.max(0, promptTokens - cacheRead - cacheCreation);
     const outputTokens = reply.outputTokens ?? DEFAULT_COMPLETION_TOKENS;
     const stopReason = reply.stopReason ?? ((reply.toolCalls ?? []).length > 0 ? 'tool_use' : 'end_turn');
-    const usage = (output: number) => reply.usage !== undefined ? reply.usage : ({
-      input_tokens: inputTokens,
-      cache_creation_input_tokens: cacheCreation,
-      cache_read_input_tokens: cacheRead,
-      cache_creation: { ephemeral_5m_input_tokens: cacheCreation, ephemeral_1h_input_tokens: 0 },
-      output_tokens: output,
-      service_tier: 'standard',
-    });
+    const usage = (output: number) =>
+      reply.usage !== undefined
+        ? reply.usage
+        : {
+            input_tokens: inputTokens,
+            cache_creation_input_tokens: cacheCreation,
+            cache_read_input_tokens: cacheRead,
+            cache_creation: { ephemeral_5m_input_tokens: cacheCreation, ephemeral_1h_input_tokens: 0 },
+            output_tokens: output,
+            service_tier: 'standard',
+          };
     const usageField = (output: number) => (usage(output) === null ? {} : { usage: usage(output) });
     const message = (content: unknown[], output: number, stop: string | null, stopSequence: string | null) => ({
       id: `msg_fake${sequence}`,

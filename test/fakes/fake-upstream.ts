@@ -7,8 +7,8 @@
  * statuses, slow first bytes, failures after a 200, hung or reset connections, and — through
  * `stop()` — a port that refuses connections.
  */
-import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo, Socket } from 'node:net';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo, type Socket } from 'node:net';
 
 /**
  * Text of every default reply. The accents, the check mark, the CJK characters and the 4-byte emoji
@@ -572,7 +572,10 @@ function mergeHeaders(base: Record<string, string>, extra: Record<string, string
 /** A short random hex id, for request ids that must differ between requests. */
 export function randomHex(length: number): string {
   let out = '';
-  while (out.length < length) out += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  while (out.length < length)
+    out += Math.floor(Math.random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return out.slice(0, length);
 }
 

@@ -5,7 +5,8 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { Dispatcher, request } from 'undici';
+import { type Dispatcher, request } from 'undici';
+
 import {
   AnthropicFake,
   DEFAULT_COMPLETION_TOKENS,
@@ -117,7 +118,12 @@ describe('OpenAIFake', () => {
 
     const last = chunks[chunks.length - 1];
     expect(last.choices).toEqual([]);
-    expect(last.usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 42, total_tokens: 1042, prompt_tokens_details: { cached_tokens: 600 } });
+    expect(last.usage).toMatchObject({
+      prompt_tokens: 1000,
+      completion_tokens: 42,
+      total_tokens: 1042,
+      prompt_tokens_details: { cached_tokens: 600 },
+    });
     expect(chunks.slice(0, -1).every((c) => c.usage === null)).toBe(true);
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(DEFAULT_REPLY_TEXT);
     expect(chunks[0].choices[0].delta.role).toBe('assistant');
@@ -202,7 +208,12 @@ describe('OpenAIFake', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(await res.body.json()).toEqual({
-      error: { message: "Missing required parameter: 'messages'.", type: 'invalid_request_error', param: 'messages', code: 'missing_required_parameter' },
+      error: {
+        message: "Missing required parameter: 'messages'.",
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'missing_required_parameter',
+      },
     });
   });
 
@@ -227,16 +238,40 @@ describe('OpenAIFake', () => {
     expect(res.statusCode).toBe(200);
     expect(text).not.toContain('[DONE]');
     expect(JSON.parse(sseEvents(text).pop()!.data)).toEqual({
-      error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null },
+      error: {
+        message: 'The server had an error while processing your request. Sorry about that!',
+        type: 'server_error',
+        param: null,
+        code: null,
+      },
     });
   });
 
   it('answers the Responses API as the SDK reads it: output_text, function calls, cached and reasoning usage', async () => {
-    fake.enqueue({ kind: 'reply', text: 'Listing.', toolCalls: [{ id: 'call_ls', name: 'exec_command', arguments: { cmd: 'ls' } }], promptTokens: 900, cachedTokens: 512, completionTokens: 30, reasoningTokens: 12 });
+    fake.enqueue({
+      kind: 'reply',
+      text: 'Listing.',
+      toolCalls: [{ id: 'call_ls', name: 'exec_command', arguments: { cmd: 'ls' } }],
+      promptTokens: 900,
+      cachedTokens: 512,
+      completionTokens: 30,
+      reasoningTokens: 12,
+    });
     const response = await client.responses.create({ model: 'gpt-4o', instructions: 'Be brief.', input: 'Say héllo' });
     expect(response.output_text).toBe('Listing.');
-    expect(response.output[1]).toMatchObject({ type: 'function_call', call_id: 'call_ls', name: 'exec_command', arguments: '{"cmd":"ls"}' });
-    expect(response.usage).toEqual({ input_tokens: 900, input_tokens_details: { cached_tokens: 512 }, output_tokens: 30, output_tokens_details: { reasoning_tokens: 12 }, total_tokens: 930 });
+    expect(response.output[1]).toMatchObject({
+      type: 'function_call',
+      call_id: 'call_ls',
+      name: 'exec_command',
+      arguments: '{"cmd":"ls"}',
+    });
+    expect(response.usage).toEqual({
+      input_tokens: 900,
+      input_tokens_details: { cached_tokens: 512 },
+      output_tokens: 30,
+      output_tokens_details: { reasoning_tokens: 12 },
+      total_tokens: 930,
+    });
     // "Be brief." + "Say héllo" = 18 UTF-16 units → 5 tokens, as for the same chat request.
     fake.enqueue({ kind: 'reply' });
     expect((await client.responses.create({ model: 'gpt-4o', instructions: 'Be brief.', input: 'Say héllo' })).usage?.input_tokens).toBe(5);
@@ -265,7 +300,9 @@ describe('OpenAIFake', () => {
       'response.incomplete',
     ]);
     expect(events.map((event) => event.sequence_number)).toEqual(events.map((_, index) => index));
-    expect(events[events.length - 1]).toMatchObject({ response: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } });
+    expect(events[events.length - 1]).toMatchObject({
+      response: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } },
+    });
   });
 
   it('fails a Responses stream mid-way with an error event, then response.failed', async () => {
@@ -276,9 +313,18 @@ describe('OpenAIFake', () => {
       body: JSON.stringify({ model: 'gpt-4o', input: 'hi', stream: true }),
     });
     const events = sseEvents(await res.body.text());
-    expect(events.map((event) => event.event)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'error', 'response.failed']);
+    expect(events.map((event) => event.event)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'error',
+      'response.failed',
+    ]);
     expect(JSON.parse(events[3].data)).toEqual({ type: 'error', sequence_number: 3, code: 'server_error', message: 'boom', param: null });
-    expect(JSON.parse(events[4].data)).toMatchObject({ sequence_number: 4, response: { status: 'failed', error: { code: 'server_error', message: 'boom' } } });
+    expect(JSON.parse(events[4].data)).toMatchObject({
+      sequence_number: 4,
+      response: { status: 'failed', error: { code: 'server_error', message: 'boom' } },
+    });
   });
 
   it('serves embeddings as floats and as the SDK’s default base64, and lists models', async () => {
@@ -304,7 +350,10 @@ describe('OpenAIFake', () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
       expect(text).toBe(DEFAULT_REPLY_TEXT);
 
-      const res = await request(`${crlf.apiBase}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages, stream: true }) });
+      const res = await request(`${crlf.apiBase}/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'm', messages, stream: true }),
+      });
       const chunks = await receiveChunks(res);
       expect(chunks.some((c) => c[c.length - 1] === 0x0d)).toBe(true);
     } finally {
@@ -470,7 +519,13 @@ describe('AnthropicFake', () => {
 
 describe('OllamaFake', () => {
   const fake = new OllamaFake({ models: ['llama3.2', 'nomic-embed-text:latest'] });
-  const chat = { model: 'llama3.2', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say héllo' }] };
+  const chat = {
+    model: 'llama3.2',
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Say héllo' },
+    ],
+  };
 
   beforeAll(() => fake.start());
   afterEach(() => fake.reset());
@@ -544,7 +599,10 @@ describe('OllamaFake', () => {
     fake.enqueue({ kind: 'midStreamError', message: 'llama runner process has terminated: signal: killed' });
     const res = await request(`${fake.url}/api/chat`, { method: 'POST', body: JSON.stringify(chat) });
     expect(res.statusCode).toBe(200);
-    const lines = (await res.body.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await res.body.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(lines[2]).toEqual({ error: 'llama runner process has terminated: signal: killed' });
   });
@@ -663,7 +721,9 @@ describe('fakes that lie about usage', () => {
   const ollama = new OllamaFake();
   const messages = [{ role: 'user', content: 'hi' }];
   const postJson = async (url: string, body: unknown, headers: Record<string, string> = {}) =>
-    (await request(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } })).body.text();
+    (
+      await request(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } })
+    ).body.text();
   const LIE = { prompt_tokens: -5, completion_tokens: 1.5 };
 
   beforeAll(() => Promise.all([openai.start(), anthropic.start(), ollama.start()]));
@@ -673,15 +733,28 @@ describe('fakes that lie about usage', () => {
   it('OpenAI: sends a scripted usage object verbatim, or none at all, streamed or not', async () => {
     openai.enqueue({ kind: 'reply', usage: LIE }).enqueue({ kind: 'reply', usage: null });
     expect(JSON.parse(await postJson(`${openai.apiBase}/chat/completions`, { model: 'gpt-4o', messages })).usage).toEqual(LIE);
-    const stream = await postJson(`${openai.apiBase}/chat/completions`, { model: 'gpt-4o', messages, stream: true, stream_options: { include_usage: true } });
+    const stream = await postJson(`${openai.apiBase}/chat/completions`, {
+      model: 'gpt-4o',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(stream).not.toContain('"prompt_tokens"');
     expect(stream).toContain('data: [DONE]');
   });
 
   it('OpenAI: puts streamed usage on the finish chunk, which still carries choices', async () => {
     openai.enqueue({ kind: 'reply', promptTokens: 1000, completionTokens: 450, usageOnChoicesChunk: true });
-    const text = await postJson(`${openai.apiBase}/chat/completions`, { model: 'gpt-4o', messages, stream: true, stream_options: { include_usage: true } });
-    const chunks = text.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)));
+    const text = await postJson(`${openai.apiBase}/chat/completions`, {
+      model: 'gpt-4o',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const chunks = text
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: {'))
+      .map((e) => JSON.parse(e.slice(6)));
     const withUsage = chunks.filter((c) => c.usage);
     expect(withUsage).toHaveLength(1);
     expect(withUsage[0].choices[0].finish_reason).toBe('stop');
@@ -707,8 +780,12 @@ describe('fakes that lie about usage', () => {
   });
 
   it('answers 200 with an error body, or with text that is not JSON, when scripted as an error with status 200', async () => {
-    openai.enqueue({ kind: 'error', status: 200, body: { error: { message: 'boom' } } }).enqueue({ kind: 'error', status: 200, body: '<html>' });
-    expect(JSON.parse(await postJson(`${openai.apiBase}/chat/completions`, { model: 'gpt-4o', messages }))).toEqual({ error: { message: 'boom' } });
+    openai
+      .enqueue({ kind: 'error', status: 200, body: { error: { message: 'boom' } } })
+      .enqueue({ kind: 'error', status: 200, body: '<html>' });
+    expect(JSON.parse(await postJson(`${openai.apiBase}/chat/completions`, { model: 'gpt-4o', messages }))).toEqual({
+      error: { message: 'boom' },
+    });
     expect(await postJson(`${openai.apiBase}/chat/completions`, { model: 'gpt-4o', messages })).toBe('<html>');
   });
 });

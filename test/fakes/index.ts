@@ -1,4 +1,4 @@
-export * from './fake-upstream';
-export * from './openai-fake';
 export * from './anthropic-fake';
+export * from './fake-upstream';
 export * from './ollama-fake';
+export * from './openai-fake';

@@ -12,15 +12,15 @@ import {
   DEFAULT_EMBEDDING_DIMENSIONS,
   DEFAULT_REPLY_TEXT,
   estimateTokens,
-  Exchange,
-  FakeBehaviour,
+  type Exchange,
+  type FakeBehaviour,
   fakeEmbedding,
-  FakeToolCall,
+  type FakeToolCall,
   FakeUpstream,
-  FakeUpstreamOptions,
+  type FakeUpstreamOptions,
   randomHex,
-  RecordedRequest,
-  ReplyBehaviour,
+  type RecordedRequest,
+  type ReplyBehaviour,
   wantsStream,
 } from './fake-upstream';
 
@@ -237,7 +237,12 @@ export class OllamaFake extends FakeUpstream<OllamaReply> {
       done: false,
     }));
     if (toolCalls.length > 0) {
-      lines.push({ model: responseModel, created_at: created(), message: { role: 'assistant', content: '', tool_calls: toolCalls }, done: false });
+      lines.push({
+        model: responseModel,
+        created_at: created(),
+        message: { role: 'assistant', content: '', tool_calls: toolCalls },
+        done: false,
+      });
     }
     lines.push({ model: responseModel, created_at: created(), message: { role: 'assistant', content: '' }, ...finalFields() });
 
@@ -272,7 +277,9 @@ export class OllamaFake extends FakeUpstream<OllamaReply> {
       embeddings: reply.embeddings ?? inputs.map((text) => fakeEmbedding(text, dimensions)),
       total_duration: durations.total,
       load_duration: durations.load,
-      ...(reply.usage !== undefined ? (reply.usage ?? {}) : omitZero('prompt_eval_count', reply.promptEvalCount ?? promptTokensForOllamaEmbed(body))),
+      ...(reply.usage !== undefined
+        ? (reply.usage ?? {})
+        : omitZero('prompt_eval_count', reply.promptEvalCount ?? promptTokensForOllamaEmbed(body))),
     });
   }
 
@@ -330,7 +337,11 @@ function omitZero(key: string, value: number): Record<string, number> {
 
 function modelEntry(name: string) {
   const full = normalizeOllamaModel(name);
-  const family = full.split(/[:/]/).slice(-2, -1)[0]?.replace(/[\d.]+$/, '') || 'llama';
+  const family =
+    full
+      .split(/[:/]/)
+      .slice(-2, -1)[0]
+      ?.replace(/[\d.]+$/, '') || 'llama';
   return {
     name: full,
     model: full,

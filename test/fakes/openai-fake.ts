@@ -13,15 +13,15 @@ import {
   DEFAULT_EMBEDDING_DIMENSIONS,
   DEFAULT_REPLY_TEXT,
   estimateTokens,
-  Exchange,
-  FakeBehaviour,
+  type Exchange,
+  type FakeBehaviour,
   fakeEmbedding,
-  FakeToolCall,
+  type FakeToolCall,
   FakeUpstream,
-  FakeUpstreamOptions,
+  type FakeUpstreamOptions,
   randomHex,
-  RecordedRequest,
-  ReplyBehaviour,
+  type RecordedRequest,
+  type ReplyBehaviour,
   wantsStream,
 } from './fake-upstream';
 
@@ -160,7 +160,8 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
         break;
       case 401:
         body = openAIErrorBody(
-          message ?? 'Incorrect API key provided: sk-fake***********abcd. You can find your API key at https://platform.openai.com/account/api-keys.',
+          message ??
+            'Incorrect API key provided: sk-fake***********abcd. You can find your API key at https://platform.openai.com/account/api-keys.',
           'invalid_request_error',
           'invalid_api_key',
         );
@@ -189,10 +190,7 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
         );
         break;
       case 500:
-        body = openAIErrorBody(
-          message ?? 'The server had an error while processing your request. Sorry about that!',
-          'server_error',
-        );
+        body = openAIErrorBody(message ?? 'The server had an error while processing your request. Sorry about that!', 'server_error');
         break;
       case 503:
         body = openAIErrorBody(message ?? 'The engine is currently overloaded, please try again later', 'server_error');
@@ -214,11 +212,16 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
     if (!(await this.authorized(exchange))) return;
 
     if (request.method === 'GET' && path === '/models') return this.listModels(exchange);
-    if (request.method === 'GET' && path.startsWith('/models/')) return this.retrieveModel(exchange, decodeURIComponent(path.slice('/models/'.length)));
+    if (request.method === 'GET' && path.startsWith('/models/'))
+      return this.retrieveModel(exchange, decodeURIComponent(path.slice('/models/'.length)));
     if (request.method === 'POST' && path === '/chat/completions') return this.chatCompletion(exchange, behaviour);
     if (request.method === 'POST' && path === '/embeddings') return this.embeddings(exchange, behaviour);
     if (request.method === 'POST' && path === '/responses') return this.response(exchange, behaviour);
-    await this.sendError(exchange, 405, openAIErrorBody(`Invalid method for URL (${request.method} ${request.path})`, 'invalid_request_error'));
+    await this.sendError(
+      exchange,
+      405,
+      openAIErrorBody(`Invalid method for URL (${request.method} ${request.path})`, 'invalid_request_error'),
+    );
   }
 
   private async authorized(exchange: Exchange): Promise<boolean> {
@@ -411,11 +414,20 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
   private async response(exchange: Exchange, reply: ReplyBehaviour<OpenAIReply>): Promise<void> {
     if (await this.rejectInvalid(exchange, 'input')) return;
     const body = exchange.request.body as Record<string, any>;
-    const answer = this.buildAnswer({ model: body.model }, { ...reply, promptTokens: reply.promptTokens ?? promptTokensForOpenAIResponses(body) });
+    const answer = this.buildAnswer(
+      { model: body.model },
+      { ...reply, promptTokens: reply.promptTokens ?? promptTokensForOpenAIResponses(body) },
+    );
     const id = `resp_fake${String(this.sequence).padStart(6, '0')}`;
     const itemId = (prefix: string, index = 0) => `${prefix}_fake${String(this.sequence).padStart(6, '0')}_${index}`;
     // A lying usage override is sent verbatim here too; otherwise the chat counts in Responses' names.
-    const counted = answer.usage as { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details: { cached_tokens: number }; completion_tokens_details: { reasoning_tokens: number } };
+    const counted = answer.usage as {
+      prompt_tokens: number;
+      completion_tokens: number;
+      total_tokens: number;
+      prompt_tokens_details: { cached_tokens: number };
+      completion_tokens_details: { reasoning_tokens: number };
+    };
     const usage =
       reply.usage !== undefined
         ? reply.usage
@@ -454,11 +466,28 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
       user: body.user ?? null,
       metadata: body.metadata ?? {},
     };
-    const reasoningItem = reply.reasoningSummary !== undefined ? { id: itemId('rs'), type: 'reasoning', summary: [{ type: 'summary_text', text: reply.reasoningSummary }] } : undefined;
-    const messageItem = answer.text !== null
-      ? { id: itemId('msg'), type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: answer.text, annotations: [], logprobs: [] }] }
-      : undefined;
-    const callItems = answer.toolCalls.map((call, index) => ({ id: itemId('fc', index), type: 'function_call', status: 'completed', arguments: call.argumentsJson, call_id: call.id, name: call.name }));
+    const reasoningItem =
+      reply.reasoningSummary !== undefined
+        ? { id: itemId('rs'), type: 'reasoning', summary: [{ type: 'summary_text', text: reply.reasoningSummary }] }
+        : undefined;
+    const messageItem =
+      answer.text !== null
+        ? {
+            id: itemId('msg'),
+            type: 'message',
+            status: 'completed',
+            role: 'assistant',
+            content: [{ type: 'output_text', text: answer.text, annotations: [], logprobs: [] }],
+          }
+        : undefined;
+    const callItems = answer.toolCalls.map((call, index) => ({
+      id: itemId('fc', index),
+      type: 'function_call',
+      status: 'completed',
+      arguments: call.argumentsJson,
+      call_id: call.id,
+      name: call.name,
+    }));
     const output = [reasoningItem, messageItem, ...callItems].filter((item) => item !== undefined);
     const finished = {
       ...base,
@@ -483,21 +512,48 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
       if (item.type === 'reasoning') {
         const text = reply.reasoningSummary!;
         push('response.output_item.added', { output_index: outputIndex, item: { id: item.id, type: 'reasoning', summary: [] } });
-        push('response.reasoning_summary_part.added', { item_id: item.id, output_index: outputIndex, summary_index: 0, part: { type: 'summary_text', text: '' } });
-        for (const piece of chunkText(text)) push('response.reasoning_summary_text.delta', { item_id: item.id, output_index: outputIndex, summary_index: 0, delta: piece });
+        push('response.reasoning_summary_part.added', {
+          item_id: item.id,
+          output_index: outputIndex,
+          summary_index: 0,
+          part: { type: 'summary_text', text: '' },
+        });
+        for (const piece of chunkText(text))
+          push('response.reasoning_summary_text.delta', { item_id: item.id, output_index: outputIndex, summary_index: 0, delta: piece });
         push('response.reasoning_summary_text.done', { item_id: item.id, output_index: outputIndex, summary_index: 0, text });
-        push('response.reasoning_summary_part.done', { item_id: item.id, output_index: outputIndex, summary_index: 0, part: { type: 'summary_text', text } });
+        push('response.reasoning_summary_part.done', {
+          item_id: item.id,
+          output_index: outputIndex,
+          summary_index: 0,
+          part: { type: 'summary_text', text },
+        });
       } else if (item.type === 'message') {
         const part = { type: 'output_text', text: '', annotations: [], logprobs: [] };
-        push('response.output_item.added', { output_index: outputIndex, item: { id: item.id, type: 'message', status: 'in_progress', role: 'assistant', content: [] } });
+        push('response.output_item.added', {
+          output_index: outputIndex,
+          item: { id: item.id, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
+        });
         push('response.content_part.added', { item_id: item.id, output_index: outputIndex, content_index: 0, part });
-        for (const piece of answer.chunks) push('response.output_text.delta', { item_id: item.id, output_index: outputIndex, content_index: 0, delta: piece, logprobs: [] });
-        push('response.output_text.done', { item_id: item.id, output_index: outputIndex, content_index: 0, text: answer.text, logprobs: [] });
-        push('response.content_part.done', { item_id: item.id, output_index: outputIndex, content_index: 0, part: { ...part, text: answer.text } });
+        for (const piece of answer.chunks)
+          push('response.output_text.delta', { item_id: item.id, output_index: outputIndex, content_index: 0, delta: piece, logprobs: [] });
+        push('response.output_text.done', {
+          item_id: item.id,
+          output_index: outputIndex,
+          content_index: 0,
+          text: answer.text,
+          logprobs: [],
+        });
+        push('response.content_part.done', {
+          item_id: item.id,
+          output_index: outputIndex,
+          content_index: 0,
+          part: { ...part, text: answer.text },
+        });
       } else {
         const call = answer.toolCalls[outputIndex - (reasoningItem ? 1 : 0) - (messageItem ? 1 : 0)];
         push('response.output_item.added', { output_index: outputIndex, item: { ...item, status: 'in_progress', arguments: '' } });
-        for (const piece of call.pieces) push('response.function_call_arguments.delta', { item_id: item.id, output_index: outputIndex, delta: piece });
+        for (const piece of call.pieces)
+          push('response.function_call_arguments.delta', { item_id: item.id, output_index: outputIndex, delta: piece });
         push('response.function_call_arguments.done', { item_id: item.id, output_index: outputIndex, arguments: call.argumentsJson });
       }
       push('response.output_item.done', { output_index: outputIndex, item });
@@ -508,11 +564,18 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
     const failAfter = reply.kind === 'midStreamError' ? (reply.afterEvents ?? 2) : Infinity;
     for (const [index, event] of events.entries()) {
       if (index >= failAfter) {
-        const message = (reply.kind === 'midStreamError' && reply.message) || 'The server had an error while processing your request. Sorry about that!';
+        const message =
+          (reply.kind === 'midStreamError' && reply.message) || 'The server had an error while processing your request. Sorry about that!';
         const code = (reply.kind === 'midStreamError' && reply.errorType) || 'server_error';
         // Numbered on from the last event actually sent.
         await exchange.write(this.namedSse('error', { type: 'error', sequence_number: index, code, message, param: null }));
-        await exchange.write(this.namedSse('response.failed', { type: 'response.failed', sequence_number: index + 1, response: { ...base, status: 'failed', error: { code, message } } }));
+        await exchange.write(
+          this.namedSse('response.failed', {
+            type: 'response.failed',
+            sequence_number: index + 1,
+            response: { ...base, status: 'failed', error: { code, message } },
+          }),
+        );
         exchange.end();
         return;
       }
@@ -526,7 +589,8 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
     const body = exchange.request.body as { model: string; encoding_format?: string; dimensions?: number };
     const inputs = embeddingInputs(body);
     const dimensions = body.dimensions ?? this.embeddingDimensions;
-    const vectors = reply.embeddings ?? inputs.map((input) => fakeEmbedding(typeof input === 'string' ? input : input.join(' '), dimensions));
+    const vectors =
+      reply.embeddings ?? inputs.map((input) => fakeEmbedding(typeof input === 'string' ? input : input.join(' '), dimensions));
     const tokens = reply.promptTokens ?? promptTokensForOpenAIEmbeddings(body);
     await exchange.sendJson(
       200,
@@ -546,11 +610,7 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
   }
 
   private async listModels(exchange: Exchange): Promise<void> {
-    await exchange.sendJson(
-      200,
-      { object: 'list', data: (this.models ?? DEFAULT_OPENAI_MODELS).map(modelObject) },
-      this.commonHeaders(),
-    );
+    await exchange.sendJson(200, { object: 'list', data: (this.models ?? DEFAULT_OPENAI_MODELS).map(modelObject) }, this.commonHeaders());
   }
 
   private async retrieveModel(exchange: Exchange, id: string): Promise<void> {
@@ -587,18 +647,21 @@ export class OpenAIFake extends FakeUpstream<OpenAIReply> {
       chunks: text === null ? [] : (reply.chunks ?? chunkText(text)),
       toolCalls,
       finishReason: reply.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'),
-      usage: reply.usage !== undefined ? reply.usage : {
-        prompt_tokens: promptTokens,
-        completion_tokens: completionTokens,
-        total_tokens: promptTokens + completionTokens,
-        prompt_tokens_details: { cached_tokens: reply.cachedTokens ?? 0, audio_tokens: 0 },
-        completion_tokens_details: {
-          reasoning_tokens: reply.reasoningTokens ?? 0,
-          audio_tokens: 0,
-          accepted_prediction_tokens: 0,
-          rejected_prediction_tokens: 0,
-        },
-      },
+      usage:
+        reply.usage !== undefined
+          ? reply.usage
+          : {
+              prompt_tokens: promptTokens,
+              completion_tokens: completionTokens,
+              total_tokens: promptTokens + completionTokens,
+              prompt_tokens_details: { cached_tokens: reply.cachedTokens ?? 0, audio_tokens: 0 },
+              completion_tokens_details: {
+                reasoning_tokens: reply.reasoningTokens ?? 0,
+                audio_tokens: 0,
+                accepted_prediction_tokens: 0,
+                rejected_prediction_tokens: 0,
+              },
+            },
     };
   }
 
@@ -657,7 +720,12 @@ function unsupportedForModel(body: Record<string, unknown>): OpenAIErrorShape | 
     );
   }
   if (body.reasoning_effort !== undefined && !/^(o\d|gpt-5)/.test(model)) {
-    return openAIErrorBody("Unsupported parameter: 'reasoning_effort' is not supported with this model.", 'invalid_request_error', 'unsupported_parameter', 'reasoning_effort');
+    return openAIErrorBody(
+      "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+      'invalid_request_error',
+      'unsupported_parameter',
+      'reasoning_effort',
+    );
   }
   const maxTokens = body.max_tokens;
   if (/^gpt-4o/.test(model) && typeof maxTokens === 'number' && maxTokens > 16_384) {

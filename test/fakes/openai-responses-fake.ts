@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import { DEFAULT_COMPLETION_TOKENS, DEFAULT_REPLY_TEXT, estimateTokens } from './fake-upstream';
 
 export interface ResponsesFakeUsage {
@@ -29,7 +30,13 @@ export class OpenAIResponsesFake {
       req.on('end', () => {
         const path = (req.url ?? '').split('?')[0];
         if (req.method !== 'POST' || path !== '/v1/responses') {
-          res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `Invalid URL (${req.method} ${path})`, type: 'invalid_request_error', param: null, code: null } }));
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end(
+              JSON.stringify({
+                error: { message: `Invalid URL (${req.method} ${path})`, type: 'invalid_request_error', param: null, code: null },
+              }),
+            );
           return;
         }
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
@@ -65,7 +72,14 @@ export class OpenAIResponsesFake {
       output_tokens_details: { reasoning_tokens: this.usage.reasoningTokens ?? 0 },
       total_tokens: inputTokens + outputTokens,
     };
-    const base = { id, object: 'response', created_at: Math.floor(Date.now() / 1000), model, output: [] as unknown[], usage: null as unknown };
+    const base = {
+      id,
+      object: 'response',
+      created_at: Math.floor(Date.now() / 1000),
+      model,
+      output: [] as unknown[],
+      usage: null as unknown,
+    };
     const part = { type: 'output_text', text: DEFAULT_REPLY_TEXT, annotations: [] };
     const item = { id: itemId, type: 'message', role: 'assistant', status: 'completed', content: [part] };
     const events: Record<string, unknown>[] = [

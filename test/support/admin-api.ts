@@ -21,7 +21,12 @@ export function nanosToUsd(nanos: number): number {
 }
 
 /** Polls `probe` until it returns a value other than `undefined`, or fails after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5_000, intervalMs = 25, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 5_000,
+  intervalMs = 25,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -94,7 +99,10 @@ export class AdminApi {
     private readonly masterKey: string,
   ) {}
 
-  send<T = any>(path: string, init: { method?: string; body?: unknown; key?: string | null; headers?: Record<string, string> } = {}): Promise<RawResponse<T>> {
+  send<T = any>(
+    path: string,
+    init: { method?: string; body?: unknown; key?: string | null; headers?: Record<string, string> } = {},
+  ): Promise<RawResponse<T>> {
     return sendRaw<T>(this.baseUrl, path, { ...init, key: init.key === undefined ? this.masterKey : init.key });
   }
 
@@ -128,10 +136,15 @@ export class AdminApi {
 
   /** Waits until nothing is reserved on the key any more: every request on it has settled. */
   async keySettled(key: string, timeoutMs = 5_000): Promise<KeyInfo> {
-    return waitFor(async () => {
-      const info = await this.keyInfo(key);
-      return info.reserved_spend === 0 ? info : undefined;
-    }, timeoutMs, 25, 'the key to have nothing reserved');
+    return waitFor(
+      async () => {
+        const info = await this.keyInfo(key);
+        return info.reserved_spend === 0 ? info : undefined;
+      },
+      timeoutMs,
+      25,
+      'the key to have nothing reserved',
+    );
   }
 
   private async ok<T>(path: string, body: unknown): Promise<T> {

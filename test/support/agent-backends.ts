@@ -23,7 +23,10 @@ export class AgentBackends {
     return {
       model_list: [
         { model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o', api_base: this.openai.apiBase, api_key: OPENAI_KEY } },
-        { model_name: 'claude', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: this.anthropic.url, api_key: ANTHROPIC_KEY } },
+        {
+          model_name: 'claude',
+          litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: this.anthropic.url, api_key: ANTHROPIC_KEY },
+        },
         { model_name: this.localAlias, litellm_params: { model: 'ollama_chat/llama3.2', api_base: this.ollama.url } },
       ],
       router_settings: { fallbacks: [{ [this.localAlias]: ['claude'] }] },

@@ -3,6 +3,7 @@
  * also keeps the raw bytes it received, and helpers for reading streams and error bodies.
  */
 import OpenAI from 'openai';
+
 import { TEST_MASTER_KEY } from './test-gateway';
 
 /** A running gateway: in-process (TestGateway) or a spawned process. */

@@ -37,7 +37,12 @@ export function reservationNanos(model: PricedModel, messages: unknown[], maxTok
  * The exact cost of a call from its usage. `freshInput` excludes cached tokens (Anthropic's
  * `input_tokens`; for OpenAI, prompt_tokens − cached_tokens).
  */
-export function costNanos(model: PricedModel, usage: { freshInput: number; cacheRead?: number; cacheWrite?: number; output: number }): number {
+export function costNanos(
+  model: PricedModel,
+  usage: { freshInput: number; cacheRead?: number; cacheWrite?: number; output: number },
+): number {
   const p = PRICES[model];
-  return usage.freshInput * p.input + (usage.cacheRead ?? 0) * p.cacheRead + (usage.cacheWrite ?? 0) * p.cacheWrite + usage.output * p.output;
+  return (
+    usage.freshInput * p.input + (usage.cacheRead ?? 0) * p.cacheRead + (usage.cacheWrite ?? 0) * p.cacheWrite + usage.output * p.output
+  );
 }

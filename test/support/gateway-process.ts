@@ -3,11 +3,12 @@
  * runs in production: for the tests that need more than one instance on one database, or an
  * instance that dies with `kill -9` in the middle of requests.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import { stringify } from 'yaml';
 
 /**

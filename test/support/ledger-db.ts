@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
+
 import type { TestDatabase } from './test-database';
 
 export interface LedgerRow {
@@ -30,7 +31,17 @@ export interface ReservationRow {
   instance_id: string;
 }
 
-const NUMERIC = ['prompt_tokens', 'completion_tokens', 'cache_read_tokens', 'cache_write_tokens', 'total_tokens', 'spend_nanos', 'amount_nanos', 'n', 'total'];
+const NUMERIC = [
+  'prompt_tokens',
+  'completion_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'total_tokens',
+  'spend_nanos',
+  'amount_nanos',
+  'n',
+  'total',
+];
 
 export class LedgerDb {
   private constructor(
@@ -64,7 +75,10 @@ export class LedgerDb {
     return new LedgerDb(
       async (sql, params) => {
         let index = 0;
-        const result = await client.query(sql.replace(/\?/g, () => `$${++index}`), params);
+        const result = await client.query(
+          sql.replace(/\?/g, () => `$${++index}`),
+          params,
+        );
         return result.rows as Record<string, unknown>[];
       },
       async () => client.end(),

@@ -3,7 +3,7 @@
  * open connection at once (what a database restart or a network blip looks like to the driver),
  * and while `refuse` is set new connections are dropped as soon as they arrive.
  */
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 
 export class TcpProxy {
   private readonly server: Server;

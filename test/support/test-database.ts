@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+
 import { Client } from 'pg';
+
 import type { DatabaseTarget } from '../../apps/gateway/src/config/gateway-config';
 
 /** Which database the end-to-end run targets: scripts/test.sh runs the suites once per driver. */

@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
+
 import type { NestExpressApplication } from '@nestjs/platform-express';
+
 import type { GatewayConfig } from '../../apps/gateway/src/config/gateway-config';
 import { parseLiteLLMConfig } from '../../apps/gateway/src/config/litellm-config.loader';
 import { createGateway } from '../../apps/gateway/src/gateway.factory';

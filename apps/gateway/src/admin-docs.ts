@@ -8,7 +8,7 @@ export function setUpAdminDocs(app: INestApplication): void {
     new DocumentBuilder()
       .setTitle('Tollgate admin API')
       .setDescription(
-        "LiteLLM-compatible admin routes: virtual keys, teams, budgets and the spend ledger. Authenticate with the master key as a Bearer token. Money is in USD; budgets are hard limits enforced before a call is sent upstream.",
+        'LiteLLM-compatible admin routes: virtual keys, teams, budgets and the spend ledger. Authenticate with the master key as a Bearer token. Money is in USD; budgets are hard limits enforced before a call is sent upstream.',
       )
       .setVersion('1')
       .addBearerAuth()

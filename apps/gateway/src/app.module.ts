@@ -8,6 +8,7 @@ import { RateLimitsModule } from '@tollgate/rate-limits';
 import { RoutingModule } from '@tollgate/routing';
 import { SpendModule } from '@tollgate/spend';
 import { TeamsModule } from '@tollgate/teams';
+
 import { GatewayBudgetRefusals } from './budgets/gateway-budget-refusals';
 import { BudgetedRouter } from './calls/budgeted-router';
 import { ChatController } from './chat/chat.controller';
@@ -19,14 +20,14 @@ import { GatewayConfigModule } from './config/gateway-config.module';
 import { DatabaseModule } from './database/database.module';
 import { EmbeddingsController } from './embeddings/embeddings.controller';
 import { EmbeddingsService } from './embeddings/embeddings.service';
+import { HealthModule } from './health/health.module';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
-import { HealthModule } from './health/health.module';
+import { ModelsController } from './models/models.controller';
+import { OtlpModule } from './otlp/otlp.module';
 import { ResponseStore } from './responses/response-store';
 import { ResponsesController } from './responses/responses.controller';
 import { ResponsesService } from './responses/responses.service';
-import { ModelsController } from './models/models.controller';
-import { OtlpModule } from './otlp/otlp.module';
 import { UiModule } from './ui/ui.module';
 
 @Module({})

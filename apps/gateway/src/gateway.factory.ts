@@ -1,11 +1,12 @@
 import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+
+import { setUpAdminDocs } from './admin-docs';
 import { AppModule } from './app.module';
 import { jsonBodyParser } from './common/body-parsing';
 import { assignRequestId } from './common/request-id';
 import type { GatewayConfig } from './config/gateway-config';
-import { setUpAdminDocs } from './admin-docs';
 import { GatewayLogger, gatewayLogLevels } from './gateway-logger';
 import { OTLP_PREFIX, otlpBodyParser } from './otlp/otlp-http';
 
@@ -13,7 +14,10 @@ import { OTLP_PREFIX, otlpBodyParser } from './otlp/otlp-http';
  * Builds the gateway app from a validated config; main.ts and the end-to-end tests both use it.
  * `logLevels` defaults to what the config asks for; a caller with other needs (a test) passes its own.
  */
-export async function createGateway(config: GatewayConfig, logLevels: LogLevel[] = gatewayLogLevels(config.debugLogs)): Promise<NestExpressApplication> {
+export async function createGateway(
+  config: GatewayConfig,
+  logLevels: LogLevel[] = gatewayLogLevels(config.debugLogs),
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bodyParser: false,
     logger: new GatewayLogger(logLevels),
@@ -30,4 +34,3 @@ export async function createGateway(config: GatewayConfig, logLevels: LogLevel[]
   if (config.docsEnabled) setUpAdminDocs(app);
   return app;
 }
-

@@ -1,6 +1,7 @@
+import type { Server, ServerResponse } from 'node:http';
+
 import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Server, ServerResponse } from 'node:http';
 
 /**
  * SIGTERM/SIGINT: stop accepting connections, let in-flight requests (streams included) finish

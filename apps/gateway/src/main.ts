@@ -1,10 +1,13 @@
 import 'reflect-metadata';
+
 import { existsSync } from 'node:fs';
+
 import { Logger } from '@nestjs/common';
+
 import { parseCliOptions, USAGE } from './config/cli-options';
 import { ConfigError } from './config/config.errors';
-import { createGateway } from './gateway.factory';
 import { loadLiteLLMConfig } from './config/litellm-config.loader';
+import { createGateway } from './gateway.factory';
 import { installGracefulShutdown } from './graceful-shutdown';
 import { startupBanner } from './startup-banner';
 

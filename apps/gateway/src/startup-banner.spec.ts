@@ -16,7 +16,11 @@ describe('startupBanner', () => {
   });
 
   it('a PostgreSQL URL with a password never reaches the log: only the driver is named', () => {
-    const config = { deployments, database: { type: 'postgres', url: 'postgres://tollgate:hunter2@db:5432/tollgate' }, docsEnabled: false } as GatewayConfig;
+    const config = {
+      deployments,
+      database: { type: 'postgres', url: 'postgres://tollgate:hunter2@db:5432/tollgate' },
+      docsEnabled: false,
+    } as GatewayConfig;
     const banner = startupBanner(config, { host: '::1', port: 4000 }, '1.2.3');
     expect(banner).not.toContain('hunter2');
     expect(banner).toContain('  database     postgres\n');

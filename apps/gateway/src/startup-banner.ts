@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+
 import type { GatewayConfig } from './config/gateway-config';
 
 /**

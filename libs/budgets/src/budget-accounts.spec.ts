@@ -1,6 +1,7 @@
 import type { SqlRunner } from '@tollgate/database';
-import { BudgetAccounts } from './budget-accounts';
+
 import { BudgetExceededError, BudgetStoreUnavailableError } from './budget.errors';
+import { BudgetAccounts } from './budget-accounts';
 import type { BudgetHolder, BudgetStore, ReservationDetails } from './budget-store';
 import { BudgetView } from './budget-view';
 
@@ -20,7 +21,11 @@ const details = (amountNanos: number): ReservationDetails => ({
 const tx = {} as SqlRunner;
 
 function setup() {
-  const store = { reserve: jest.fn().mockResolvedValue(undefined), release: jest.fn().mockResolvedValue(undefined), settle: jest.fn().mockResolvedValue(1_000) };
+  const store = {
+    reserve: jest.fn().mockResolvedValue(undefined),
+    release: jest.fn().mockResolvedValue(undefined),
+    settle: jest.fn().mockResolvedValue(1_000),
+  };
   const view = new BudgetView();
   const accounts = new BudgetAccounts(store as unknown as BudgetStore, view);
   return { store, view, accounts };
@@ -49,7 +54,10 @@ describe('BudgetAccounts', () => {
   it.each([
     ['a paid reservation', (accounts: BudgetAccounts) => accounts.reserve(details(500), NOW)],
     ['a release', (accounts: BudgetAccounts) => accounts.release({ requestId: 'req-1', holders: [key, team], amountNanos: 500 })],
-    ['a settlement that charges money', (accounts: BudgetAccounts) => accounts.settle(tx, { requestId: 'req-1', holders: [key, team], actualNanos: 1, now: NOW })],
+    [
+      'a settlement that charges money',
+      (accounts: BudgetAccounts) => accounts.settle(tx, { requestId: 'req-1', holders: [key, team], actualNanos: 1, now: NOW }),
+    ],
   ])('%s by this instance makes the view forget the holders', async (_name, move) => {
     const { store, view, accounts } = setup();
     await teachExhaustedTeam(accounts, store);

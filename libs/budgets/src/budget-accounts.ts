@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { SqlRunner } from '@tollgate/database';
+
 import { BudgetExceededError, BudgetStoreUnavailableError } from './budget.errors';
-import { BudgetStore, type BudgetMovement, type Reservation, type ReservationDetails } from './budget-store';
+import { type BudgetMovement, BudgetStore, type Reservation, type ReservationDetails } from './budget-store';
 import { BudgetView } from './budget-view';
 
 /**

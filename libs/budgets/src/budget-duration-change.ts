@@ -1,4 +1,5 @@
 import type { SqlRunner } from '@tollgate/database';
+
 import { budgetWindow } from './budget-window';
 
 /**
@@ -18,9 +19,8 @@ export async function carrySpendIntoNewWindow(
   const current = await tx.query<{ budget_duration: string | null }>(`SELECT budget_duration FROM ${table} WHERE ${column} = ?`, [id]);
   if (current.rows.length === 0) return;
   const oldStart = budgetWindow(current.rows[0].budget_duration, now).start;
-  await tx.query(`UPDATE ${table} SET spend_nanos = CASE WHEN window_start < ? THEN 0 ELSE spend_nanos END, window_start = ? WHERE ${column} = ?`, [
-    oldStart,
-    budgetWindow(newDuration, now).start,
-    id,
-  ]);
+  await tx.query(
+    `UPDATE ${table} SET spend_nanos = CASE WHEN window_start < ? THEN 0 ELSE spend_nanos END, window_start = ? WHERE ${column} = ?`,
+    [oldStart, budgetWindow(newDuration, now).start, id],
+  );
 }

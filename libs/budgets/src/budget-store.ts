@@ -1,4 +1,5 @@
-import { type Sql, toInt, type SqlRunner } from '@tollgate/database';
+import { type Sql, type SqlRunner, toInt } from '@tollgate/database';
+
 import { BudgetExceededError, type BudgetLevel } from './budget.errors';
 import { budgetWindow } from './budget-window';
 
@@ -125,6 +126,12 @@ export abstract class BudgetStore {
     );
     const row = current.rows[0];
     const spent = row && toInt(row.window_start) >= start ? toInt(row.spend_nanos) : 0;
-    return new BudgetExceededError(holder.level, holder.label, spent, row ? toInt(row.reserved_nanos) : 0, row ? toInt(row.max_budget_nanos) : 0);
+    return new BudgetExceededError(
+      holder.level,
+      holder.label,
+      spent,
+      row ? toInt(row.reserved_nanos) : 0,
+      row ? toInt(row.max_budget_nanos) : 0,
+    );
   }
 }

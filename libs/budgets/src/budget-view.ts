@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import type { BudgetExceededError } from './budget.errors';
 import type { BudgetHolder } from './budget-store';
 import { budgetWindow } from './budget-window';
@@ -49,7 +50,10 @@ export class BudgetView {
   }
 
   /** The exhausted holder with its numbers, if any of `holders` is known to be at or past its budget. */
-  exhaustedAmong(holders: readonly BudgetHolder[], now: number): { holder: BudgetHolder; spendNanos: number; reservedNanos: number; maxBudgetNanos: number } | null {
+  exhaustedAmong(
+    holders: readonly BudgetHolder[],
+    now: number,
+  ): { holder: BudgetHolder; spendNanos: number; reservedNanos: number; maxBudgetNanos: number } | null {
     for (const holder of holders) {
       const known = this.exhausted.get(keyOf(holder));
       if (!known) continue;

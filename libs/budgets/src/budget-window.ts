@@ -37,7 +37,10 @@ export function budgetWindow(duration: string | null | undefined, now: number): 
     const date = new Date(now);
     const monthIndex = date.getUTCFullYear() * 12 + date.getUTCMonth();
     const startIndex = monthIndex - (monthIndex % months);
-    return { start: Date.UTC(Math.floor(startIndex / 12), startIndex % 12, 1), end: Date.UTC(Math.floor((startIndex + months) / 12), (startIndex + months) % 12, 1) };
+    return {
+      start: Date.UTC(Math.floor(startIndex / 12), startIndex % 12, 1),
+      end: Date.UTC(Math.floor((startIndex + months) / 12), (startIndex + months) % 12, 1),
+    };
   }
   if ((unit === 'd' && amount === 7) || (unit === 'w' && amount === 1)) {
     const week = UNIT_MS.w;

@@ -1,4 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
+
 import { BudgetExceededError } from './budget.errors';
 import { attachBudgetHolders, BudgetGuard, BudgetRefusals } from './budget.guard';
 import type { BudgetHolder } from './budget-store';
@@ -28,7 +29,8 @@ function contextFor(body: unknown, holders: BudgetHolder[]): ExecutionContext {
 }
 
 /** The refusal a reservation answers with, as the store reports it. */
-const refusal = (holder: BudgetHolder, spent: number, reserved: number, max: number) => new BudgetExceededError(holder.level, holder.label, spent, reserved, max);
+const refusal = (holder: BudgetHolder, spent: number, reserved: number, max: number) =>
+  new BudgetExceededError(holder.level, holder.label, spent, reserved, max);
 
 describe('BudgetView', () => {
   it('knows nothing until a reservation is refused: an unknown holder is never exhausted', () => {
@@ -44,7 +46,12 @@ describe('BudgetView', () => {
   it('spend at the budget stays exhausted until the window rolls over', () => {
     const view = new BudgetView();
     view.refused(team, refusal(team, 10_000, 0, 10_000), NOW);
-    expect(view.exhaustedAmong([key, team], NOW + 3_600_000)).toEqual({ holder: team, spendNanos: 10_000, reservedNanos: 0, maxBudgetNanos: 10_000 });
+    expect(view.exhaustedAmong([key, team], NOW + 3_600_000)).toEqual({
+      holder: team,
+      spendNanos: 10_000,
+      reservedNanos: 0,
+      maxBudgetNanos: 10_000,
+    });
     expect(view.exhaustedAmong([key, team], Date.parse('2026-12-04T00:00:00Z'))).toBeNull();
   });
 

@@ -1,4 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+
 import { BudgetExceededError } from './budget.errors';
 import type { BudgetHolder } from './budget-store';
 import { BudgetView } from './budget-view';

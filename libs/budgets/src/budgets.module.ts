@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+
 import { Global, Module } from '@nestjs/common';
 import { AccessEpoch, Sql } from '@tollgate/database';
+
 import { BudgetAccounts } from './budget-accounts';
 import { BudgetStore } from './budget-store';
 import { BudgetView } from './budget-view';

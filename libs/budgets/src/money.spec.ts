@@ -20,7 +20,7 @@ describe('usdToNanos', () => {
     const perToken = usdToNanos(0.01875 / 1_000_000);
     expect(perToken).toBe(18.75);
     expect(Math.round(1_000_000 * perToken)).toBe(18_750_000);
-    expect(Math.round(1_000_000 * Math.round(0.01875 / 1_000_000 * 1e9))).toBe(19_000_000);
+    expect(Math.round(1_000_000 * Math.round((0.01875 / 1_000_000) * 1e9))).toBe(19_000_000);
   });
 
   it('round-trips every budget with up to nine decimals', () => {

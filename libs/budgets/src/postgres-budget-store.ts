@@ -1,5 +1,6 @@
-import { type SqlRunner, toInt, toIntOrNull } from '@tollgate/database';
-import { BudgetStore, type BudgetMovement, type OpenReservation, type ReservationDetails } from './budget-store';
+import { type SqlRunner, toIntOrNull } from '@tollgate/database';
+
+import { type BudgetMovement, BudgetStore, type OpenReservation, type ReservationDetails } from './budget-store';
 import { budgetWindow } from './budget-window';
 
 /**
@@ -10,20 +11,23 @@ export class PostgresBudgetStore extends BudgetStore {
   async reserve(details: ReservationDetails, now: number): Promise<void> {
     const key = details.holders.find((h) => h.level === 'key')!;
     const team = details.holders.find((h) => h.level === 'team');
-    const result = await this.sql.query<{ refused: string | null }>(`SELECT tollgate_reserve(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS refused`, [
-      details.requestId,
-      details.instanceId,
-      details.amountNanos,
-      key.id,
-      budgetWindow(key.budgetDuration, now).start,
-      team?.id ?? null,
-      team ? budgetWindow(team.budgetDuration, now).start : 0,
-      details.modelGroup,
-      details.deploymentId,
-      details.provider,
-      now,
-      details.apiKey,
-    ]);
+    const result = await this.sql.query<{ refused: string | null }>(
+      `SELECT tollgate_reserve(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS refused`,
+      [
+        details.requestId,
+        details.instanceId,
+        details.amountNanos,
+        key.id,
+        budgetWindow(key.budgetDuration, now).start,
+        team?.id ?? null,
+        team ? budgetWindow(team.budgetDuration, now).start : 0,
+        details.modelGroup,
+        details.deploymentId,
+        details.provider,
+        now,
+        details.apiKey,
+      ],
+    );
     const refused = result.rows[0]?.refused;
     if (refused) throw await this.exceeded(this.sql, refused === 'team' && team ? team : key, now);
   }
@@ -42,7 +46,15 @@ export class PostgresBudgetStore extends BudgetStore {
     const team = holders.find((h) => h.level === 'team');
     return {
       select: `SELECT tollgate_settle(?, ?, ?, ?, ?, ?, ?) AS key_spend`,
-      params: [requestId, actualNanos, key.id, budgetWindow(key.budgetDuration, now).start, team?.id ?? null, team ? budgetWindow(team.budgetDuration, now).start : 0, now],
+      params: [
+        requestId,
+        actualNanos,
+        key.id,
+        budgetWindow(key.budgetDuration, now).start,
+        team?.id ?? null,
+        team ? budgetWindow(team.budgetDuration, now).start : 0,
+        now,
+      ],
     };
   }
 

@@ -1,5 +1,6 @@
 import { type SqlRunner, toInt } from '@tollgate/database';
-import { BudgetStore, TABLES, type BudgetHolder, type BudgetMovement, type OpenReservation, type ReservationDetails } from './budget-store';
+
+import { type BudgetHolder, type BudgetMovement, BudgetStore, type OpenReservation, type ReservationDetails, TABLES } from './budget-store';
 import { budgetWindow } from './budget-window';
 
 /**
@@ -34,7 +35,10 @@ export class SqliteBudgetStore extends BudgetStore {
   }
 
   async settle(tx: SqlRunner, { requestId, holders, actualNanos, now }: BudgetMovement): Promise<number | null> {
-    const reserved = await tx.query<{ amount_nanos: unknown }>(`DELETE FROM budget_reservations WHERE request_id = ? RETURNING amount_nanos`, [requestId]);
+    const reserved = await tx.query<{ amount_nanos: unknown }>(
+      `DELETE FROM budget_reservations WHERE request_id = ? RETURNING amount_nanos`,
+      [requestId],
+    );
     const reservedNanos = reserved.rows.length > 0 ? toInt(reserved.rows[0].amount_nanos) : 0;
     let keySpend: number | null = null;
     for (const holder of holders) {
@@ -49,7 +53,9 @@ export class SqliteBudgetStore extends BudgetStore {
                 reserved_nanos = reserved_nanos - ?${lastUsed}
           WHERE ${id} = ?
           RETURNING spend_nanos`,
-        holder.level === 'key' ? [start, actualNanos, start, start, reservedNanos, now, holder.id] : [start, actualNanos, start, start, reservedNanos, holder.id],
+        holder.level === 'key'
+          ? [start, actualNanos, start, start, reservedNanos, now, holder.id]
+          : [start, actualNanos, start, start, reservedNanos, holder.id],
       );
       if (holder.level === 'key' && updated.rows.length > 0) keySpend = toInt(updated.rows[0].spend_nanos);
     }

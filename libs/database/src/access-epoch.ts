@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+
 import { Sql, type SqlRunner, toInt } from './sql';
 
 const POLL_MS = 250;

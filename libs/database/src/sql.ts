@@ -109,7 +109,10 @@ class PostgresSql extends Sql {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const result = await work({ dialect: 'postgres', query: <R>(sql: string, params: unknown[] = []) => this.run<R>(client, sql, params) });
+      const result = await work({
+        dialect: 'postgres',
+        query: <R>(sql: string, params: unknown[] = []) => this.run<R>(client, sql, params),
+      });
       await client.query('COMMIT');
       return result;
     } catch (error) {

@@ -55,5 +55,8 @@ export function placeholders(count: number): string {
 /** `a = ?, b = ?` for the columns whose value is not undefined (null is a value: it clears the column). */
 export function assignments(columns: Record<string, unknown>): { sql: string; params: unknown[] } {
   const set = Object.entries(columns).filter(([, value]) => value !== undefined);
-  return { sql: set.map(([column]) => `${column} = ?`).join(', '), params: set.map(([, value]) => (typeof value === 'boolean' ? (value ? 1 : 0) : value)) };
+  return {
+    sql: set.map(([column]) => `${column} = ?`).join(', '),
+    params: set.map(([, value]) => (typeof value === 'boolean' ? (value ? 1 : 0) : value)),
+  };
 }

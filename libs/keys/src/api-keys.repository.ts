@@ -1,12 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { budgetWindow, carrySpendIntoNewWindow } from '@tollgate/budgets';
 import { AccessEpoch, assignments, inChunks, Sql, type SqlRunner, toInt, Where } from '@tollgate/database';
-import { apiKeyFromRow, type ApiKey } from './api-key';
+
+import { type ApiKey, apiKeyFromRow } from './api-key';
 
 /** What an admin sets on a key; the rest (token, spend, window, times) the gateway keeps. */
 export type KeySettings = Pick<
   ApiKey,
-  'keyAlias' | 'teamId' | 'userId' | 'models' | 'maxBudgetNanos' | 'budgetDuration' | 'tpmLimit' | 'rpmLimit' | 'expiresAt' | 'metadata' | 'blocked'
+  | 'keyAlias'
+  | 'teamId'
+  | 'userId'
+  | 'models'
+  | 'maxBudgetNanos'
+  | 'budgetDuration'
+  | 'tpmLimit'
+  | 'rpmLimit'
+  | 'expiresAt'
+  | 'metadata'
+  | 'blocked'
 >;
 
 export type KeyWrite = 'written' | 'not_found' | 'alias_taken';
@@ -76,7 +87,8 @@ export class ApiKeysRepository {
     });
     return this.sql.transaction(async (tx) => {
       if (changes.keyAlias && (await this.aliasTaken(tx, changes.keyAlias, token))) return 'alias_taken';
-      if (changes.budgetDuration !== undefined) await carrySpendIntoNewWindow(tx, { table: 'api_keys', column: 'token' }, token, changes.budgetDuration, now);
+      if (changes.budgetDuration !== undefined)
+        await carrySpendIntoNewWindow(tx, { table: 'api_keys', column: 'token' }, token, changes.budgetDuration, now);
       const updated = await tx.query(`UPDATE api_keys SET ${set.sql} WHERE token = ?`, [...set.params, token]);
       if (updated.changes === 0) return 'not_found';
       await this.epoch.bump(tx);
@@ -87,7 +99,12 @@ export class ApiKeysRepository {
   /** A new secret for the same key: its calls in flight follow it. False when the old token is unknown. */
   async replaceToken(oldToken: string, token: string, keyName: string, now: number): Promise<boolean> {
     return this.sql.transaction(async (tx) => {
-      const updated = await tx.query(`UPDATE api_keys SET token = ?, key_name = ?, updated_at = ? WHERE token = ?`, [token, keyName, now, oldToken]);
+      const updated = await tx.query(`UPDATE api_keys SET token = ?, key_name = ?, updated_at = ? WHERE token = ?`, [
+        token,
+        keyName,
+        now,
+        oldToken,
+      ]);
       if (updated.changes === 0) return false;
       await tx.query(`UPDATE budget_reservations SET token = ? WHERE token = ?`, [token, oldToken]);
       await this.epoch.bump(tx);
@@ -131,10 +148,18 @@ export class ApiKeysRepository {
   }
 
   /** Newest first, one page, with the number of keys the filter matches. */
-  async page(filter: { teamId?: string; userId?: string; keyAlias?: string }, page: number, size: number): Promise<{ keys: ApiKey[]; total: number }> {
+  async page(
+    filter: { teamId?: string; userId?: string; keyAlias?: string },
+    page: number,
+    size: number,
+  ): Promise<{ keys: ApiKey[]; total: number }> {
     const where = new Where().equals('team_id', filter.teamId).equals('user_id', filter.userId).equals('key_alias', filter.keyAlias);
     const total = await this.sql.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM api_keys ${where.sql}`, where.params);
-    const rows = await this.sql.query(`SELECT * FROM api_keys ${where.sql} ORDER BY created_at DESC, token LIMIT ? OFFSET ?`, [...where.params, size, (page - 1) * size]);
+    const rows = await this.sql.query(`SELECT * FROM api_keys ${where.sql} ORDER BY created_at DESC, token LIMIT ? OFFSET ?`, [
+      ...where.params,
+      size,
+      (page - 1) * size,
+    ]);
     return { keys: rows.rows.map(apiKeyFromRow), total: toInt(total.rows[0]?.n) };
   }
 
@@ -146,14 +171,19 @@ export class ApiKeysRepository {
 
   /** How many keys each team holds; teams without keys are absent. */
   async countByTeam(): Promise<Map<string, number>> {
-    const counts = await this.sql.query<{ team_id: string; n: unknown }>(`SELECT team_id, COUNT(*) AS n FROM api_keys WHERE team_id IS NOT NULL GROUP BY team_id`);
+    const counts = await this.sql.query<{ team_id: string; n: unknown }>(
+      `SELECT team_id, COUNT(*) AS n FROM api_keys WHERE team_id IS NOT NULL GROUP BY team_id`,
+    );
     return new Map(counts.rows.map((row) => [row.team_id, toInt(row.n)]));
   }
 
   /** The alias and masked name of each token that names a key (deleted keys are absent). */
   async namesOf(tokens: Iterable<string>): Promise<Map<string, { keyAlias: string | null; keyName: string }>> {
     const rows = await inChunks(tokens, (chunk, list) =>
-      this.sql.query<{ token: string; key_alias: string | null; key_name: string }>(`SELECT token, key_alias, key_name FROM api_keys WHERE token IN ${list}`, chunk),
+      this.sql.query<{ token: string; key_alias: string | null; key_name: string }>(
+        `SELECT token, key_alias, key_name FROM api_keys WHERE token IN ${list}`,
+        chunk,
+      ),
     );
     return new Map(rows.map((row) => [row.token, { keyAlias: row.key_alias, keyName: row.key_name }]));
   }

@@ -1,6 +1,6 @@
 import { AuthError, AuthErrorCode } from './auth.errors';
-import { AuthThrottle, FAILED_AUTH_ALLOWANCE, FAILED_AUTH_WINDOW_MS, isWrongSecret, THROTTLED_CHECK_SPACING_MS } from './auth-throttle';
 import { AuthThrottledError } from './auth.errors';
+import { AuthThrottle, FAILED_AUTH_ALLOWANCE, FAILED_AUTH_WINDOW_MS, isWrongSecret, THROTTLED_CHECK_SPACING_MS } from './auth-throttle';
 
 const wrong = () => {
   throw new AuthError(AuthErrorCode.INVALID_KEY, 'Invalid API key');

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+
 import { AuthError, AuthErrorCode, AuthThrottledError } from './auth.errors';
 
 /** Free failures per address and window; beyond them, guesses are slowed and answered with 429. */

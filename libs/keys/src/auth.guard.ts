@@ -1,13 +1,14 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { attachBudgetHolders } from '@tollgate/budgets';
+import type { Request } from 'express';
+
 import { AUTH_MODE, AuthMode } from './auth.decorator';
 import { AuthError, AuthErrorCode } from './auth.errors';
+import { AuthThrottle, clientAddress, isWrongSecret } from './auth-throttle';
 import { attachCaller, callerOf, mayCallModel } from './caller';
 import { presentedSecret } from './credentials';
 import { KeyAuthService } from './key-auth.service';
-import { AuthThrottle, clientAddress, isWrongSecret } from './auth-throttle';
 import { MasterKeyCheck } from './master-key-check';
 
 /**
@@ -41,7 +42,10 @@ export class AuthGuard implements CanActivate {
     const caller = await this.throttle.guard(clientAddress(request), () => this.keys.authenticate(secret), isWrongSecret);
     const model = (request.body as { model?: unknown } | undefined)?.model;
     if (typeof model === 'string' && !mayCallModel(caller, model)) {
-      throw new AuthError(AuthErrorCode.MODEL_NOT_ALLOWED, `Key ${caller.keyAlias ?? caller.keyName} is not allowed to call model "${model}"`);
+      throw new AuthError(
+        AuthErrorCode.MODEL_NOT_ALLOWED,
+        `Key ${caller.keyAlias ?? caller.keyName} is not allowed to call model "${model}"`,
+      );
     }
     attachCaller(request, caller);
     attachBudgetHolders(request, caller.budgetHolders);

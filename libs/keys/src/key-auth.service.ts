@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AccessEpoch, isoTimeOrNull } from '@tollgate/database';
-import { TeamsRepository, type Team } from '@tollgate/teams';
+import { type Team, TeamsRepository } from '@tollgate/teams';
+
 import type { ApiKey } from './api-key';
 import { ApiKeysRepository } from './api-keys.repository';
 import { AuthError, AuthErrorCode, KeyStoreUnavailableError } from './auth.errors';
-import { MASTER_KEY_LEDGER_LABEL, type Caller } from './caller';
+import { type Caller, MASTER_KEY_LEDGER_LABEL } from './caller';
 import { hashKey } from './key-secrets';
 import { MasterKeyService } from './master-key.service';
 
@@ -43,7 +44,10 @@ export class KeyAuthService {
 
   async authenticate(secret: string | undefined, now = Date.now()): Promise<Caller> {
     if (!secret) {
-      throw new AuthError(AuthErrorCode.MISSING_KEY, 'No API key provided. Pass a virtual key as "Authorization: Bearer sk-…" or "x-api-key".');
+      throw new AuthError(
+        AuthErrorCode.MISSING_KEY,
+        'No API key provided. Pass a virtual key as "Authorization: Bearer sk-…" or "x-api-key".',
+      );
     }
     if (this.masterKey.matches(secret)) return this.masterCaller();
     const token = hashKey(secret);
@@ -95,11 +99,15 @@ export class KeyAuthService {
 }
 
 function callerFor(key: ApiKey, team: Team | null): Caller {
-  const holders: Caller['budgetHolders'] = [{ level: 'key', id: key.keyId, label: key.keyAlias ?? key.keyName, budgetDuration: key.budgetDuration }];
+  const holders: Caller['budgetHolders'] = [
+    { level: 'key', id: key.keyId, label: key.keyAlias ?? key.keyName, budgetDuration: key.budgetDuration },
+  ];
   if (team) holders.push({ level: 'team', id: team.teamId, label: team.teamId, budgetDuration: team.budgetDuration });
   const rateSubjects: Caller['rateSubjects'] = [];
-  if (key.rpmLimit !== null || key.tpmLimit !== null) rateSubjects.push({ id: `key:${key.token}`, rpmLimit: key.rpmLimit, tpmLimit: key.tpmLimit });
-  if (team && (team.rpmLimit !== null || team.tpmLimit !== null)) rateSubjects.push({ id: `team:${team.teamId}`, rpmLimit: team.rpmLimit, tpmLimit: team.tpmLimit });
+  if (key.rpmLimit !== null || key.tpmLimit !== null)
+    rateSubjects.push({ id: `key:${key.token}`, rpmLimit: key.rpmLimit, tpmLimit: key.tpmLimit });
+  if (team && (team.rpmLimit !== null || team.tpmLimit !== null))
+    rateSubjects.push({ id: `team:${team.teamId}`, rpmLimit: team.rpmLimit, tpmLimit: team.tpmLimit });
   return {
     kind: 'virtual_key',
     token: key.token,

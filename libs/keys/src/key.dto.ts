@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayNotEmpty, IsArray, IsOptional, IsString, ValidateIf } from 'class-validator';
 import { IsBoundedDuration, IsStorableName, LimitsDto } from '@tollgate/teams';
+import { ArrayNotEmpty, IsArray, IsOptional, IsString, ValidateIf } from 'class-validator';
 
 /** Fields of /key/generate and /key/update, on top of the limits keys share with teams. */
 export class KeyFieldsDto extends LimitsDto {

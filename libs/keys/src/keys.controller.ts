@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InvalidAdminQueryError } from '@tollgate/teams';
+
 import { apiKeyToApi } from './api-key';
 import { DeleteKeysDto, KeyFieldsDto, KeyRefDto, UpdateKeyDto } from './key.dto';
-import { KeysService, type CreatedKey } from './keys.service';
+import { type CreatedKey, KeysService } from './keys.service';
 
 function createdKeyToApi(created: CreatedKey): Record<string, unknown> {
   return { key: created.key, ...apiKeyToApi(created.record) };

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TeamsModule } from '@tollgate/teams';
+
 import { ApiKeysRepository } from './api-keys.repository';
+import { AuthThrottle } from './auth-throttle';
 import { KeyAuthService } from './key-auth.service';
 import { KeysController } from './keys.controller';
 import { KeysService } from './keys.service';
-import { AuthThrottle } from './auth-throttle';
-import { MasterKeyCheck } from './master-key-check';
 import { MasterKeyService } from './master-key.service';
+import { MasterKeyCheck } from './master-key-check';
 
 @Module({
   imports: [TeamsModule],

@@ -1,5 +1,6 @@
 import type { AccessEpoch } from '@tollgate/database';
 import { AdminError, AdminErrorCode, type TeamsService } from '@tollgate/teams';
+
 import type { ApiKey } from './api-key';
 import type { ApiKeysRepository, KeySettings } from './api-keys.repository';
 import { hashKey } from './key-secrets';
@@ -27,7 +28,11 @@ function setup() {
   };
   const teams = { get: jest.fn().mockResolvedValue({ teamId: 'research' }) };
   const epoch = { refresh: jest.fn().mockResolvedValue(undefined) };
-  const service = new KeysService(repository as unknown as ApiKeysRepository, epoch as unknown as AccessEpoch, teams as unknown as TeamsService);
+  const service = new KeysService(
+    repository as unknown as ApiKeysRepository,
+    epoch as unknown as AccessEpoch,
+    teams as unknown as TeamsService,
+  );
   return { repository, teams, epoch, service };
 }
 
@@ -71,7 +76,11 @@ describe('KeysService', () => {
     const { repository, service } = setup();
     repository.insert.mockResolvedValue('alias_taken');
     const error = await adminError(service.generate({ key_alias: 'laptop' }, NOW));
-    expect([error.code, error.param, error.message]).toEqual([AdminErrorCode.KEY_ALIAS_EXISTS, 'key_alias', 'A key with the alias laptop already exists']);
+    expect([error.code, error.param, error.message]).toEqual([
+      AdminErrorCode.KEY_ALIAS_EXISTS,
+      'key_alias',
+      'A key with the alias laptop already exists',
+    ]);
   });
 
   it('an update named by the raw key writes to its token, only the fields present', async () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { parseBudgetDuration, UNIT_MS, usdToNanos } from '@tollgate/budgets';
 import { AccessEpoch } from '@tollgate/database';
 import { AdminError, AdminErrorCode, TeamsService } from '@tollgate/teams';
+
 import type { ApiKey } from './api-key';
 import { ApiKeysRepository, type KeyWrite } from './api-keys.repository';
 import type { DeleteKeysDto, KeyFieldsDto } from './key.dto';
@@ -92,7 +93,8 @@ export class KeysService {
     const aliases = dto.key_aliases ?? [];
     const outcome = await this.keys.delete(keys.map(tokenOf), aliases);
     if (!outcome.deleted) {
-      if ('alias' in outcome.missing) throw new AdminError(AdminErrorCode.KEY_NOT_FOUND, `No key has the alias ${outcome.missing.alias}`, 'key_aliases');
+      if ('alias' in outcome.missing)
+        throw new AdminError(AdminErrorCode.KEY_NOT_FOUND, `No key has the alias ${outcome.missing.alias}`, 'key_aliases');
       throw keyNotFound('keys');
     }
     await this.epoch.refresh();
@@ -121,7 +123,8 @@ export class KeysService {
 
 function assertWritten(written: KeyWrite, alias: string | null | undefined): void {
   if (written === 'not_found') throw keyNotFound('key');
-  if (written === 'alias_taken') throw new AdminError(AdminErrorCode.KEY_ALIAS_EXISTS, `A key with the alias ${alias} already exists`, 'key_alias');
+  if (written === 'alias_taken')
+    throw new AdminError(AdminErrorCode.KEY_ALIAS_EXISTS, `A key with the alias ${alias} already exists`, 'key_alias');
 }
 
 /** `duration` (key lifetime) uses budget_duration's syntax; months count as calendar months. */

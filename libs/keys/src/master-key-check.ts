@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+
 import { AuthError, AuthErrorCode } from './auth.errors';
 import { AuthThrottle, clientAddress, isWrongSecret } from './auth-throttle';
 import { MasterKeyService } from './master-key.service';
@@ -13,7 +14,11 @@ export class MasterKeyCheck {
   ) {}
 
   /** Throws 401 for a missing or wrong key, 429 for an address that has guessed too often. */
-  async require(request: Request, secret: string | undefined, message = 'This admin route needs the master key (Authorization: Bearer <LITELLM_MASTER_KEY>)'): Promise<void> {
+  async require(
+    request: Request,
+    secret: string | undefined,
+    message = 'This admin route needs the master key (Authorization: Bearer <LITELLM_MASTER_KEY>)',
+  ): Promise<void> {
     if (!secret) throw new AuthError(AuthErrorCode.MASTER_KEY_REQUIRED, message);
     await this.throttle.guard(
       clientAddress(request),

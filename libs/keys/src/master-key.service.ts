@@ -1,6 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { GatewaySettings, Sql } from '@tollgate/database';
+
 import { MASTER_KEY_LEDGER_LABEL } from './caller';
 import { hashKey } from './key-secrets';
 

@@ -16,7 +16,10 @@ describe('the deployment output cap (litellm_params.max_tokens) as a ceiling', (
   it('lowers every limit field the request carries, or sets max_tokens when it carries none', () => {
     expect(withDeploymentOutputCap({ max_tokens: 500 }, openai)).toEqual({ max_tokens: 10 });
     expect(withDeploymentOutputCap({ max_completion_tokens: 500 }, openai)).toEqual({ max_completion_tokens: 10 });
-    expect(withDeploymentOutputCap({ max_tokens: 500, max_completion_tokens: 7 }, openai)).toEqual({ max_tokens: 10, max_completion_tokens: 7 });
+    expect(withDeploymentOutputCap({ max_tokens: 500, max_completion_tokens: 7 }, openai)).toEqual({
+      max_tokens: 10,
+      max_completion_tokens: 7,
+    });
     expect(withDeploymentOutputCap({}, openai)).toEqual({ max_tokens: 10 });
     const request = { max_tokens: 500 };
     expect(withDeploymentOutputCap(request, uncapped)).toBe(request);

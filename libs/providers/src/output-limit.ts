@@ -20,7 +20,8 @@ export function withDeploymentOutputCap<T extends OutputLimitFields>(request: T,
   if (deployment.maxTokens === undefined) return request;
   const capped = { ...request };
   if (request.max_completion_tokens != null) capped.max_completion_tokens = capOutputTokens(request.max_completion_tokens, deployment);
-  if (request.max_tokens != null || request.max_completion_tokens == null) capped.max_tokens = capOutputTokens(request.max_tokens, deployment);
+  if (request.max_tokens != null || request.max_completion_tokens == null)
+    capped.max_tokens = capOutputTokens(request.max_tokens, deployment);
   return capped;
 }
 
@@ -34,7 +35,10 @@ export function anthropicDefaultMaxTokens(deployment: Pick<Deployment, 'maxToken
  * model's own maximum then applies). When a client sends both fields the larger one bounds the call:
  * OpenAI-compatible servers receive both and may honour either.
  */
-export function upstreamOutputLimit(deployment: Pick<Deployment, 'provider' | 'maxTokens' | 'maxOutputTokens'>, request: OutputLimitFields): number | undefined {
+export function upstreamOutputLimit(
+  deployment: Pick<Deployment, 'provider' | 'maxTokens' | 'maxOutputTokens'>,
+  request: OutputLimitFields,
+): number | undefined {
   const asked = [request.max_completion_tokens, request.max_tokens].filter((v): v is number => v != null);
   const capped = capOutputTokens(asked.length > 0 ? Math.max(...asked) : undefined, deployment);
   if (capped !== undefined) return capped;

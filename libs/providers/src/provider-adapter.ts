@@ -1,10 +1,5 @@
 import type { Deployment, ProviderName } from './deployment';
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatCompletionRequest,
-  EmbeddingRequest,
-} from './openai.types';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest } from './openai.types';
 
 export interface UpstreamCallOptions {
   /** Aborted when the client goes away or the gateway shuts down. */

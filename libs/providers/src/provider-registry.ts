@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import { AnthropicAdapter } from './anthropic/anthropic.adapter';
 import type { ProviderName } from './deployment';
 import { OllamaAdapter } from './ollama/ollama.adapter';

@@ -1,1 +1,9 @@
-export class ProviderRequestError extends Error { constructor(message: string, readonly param: string | null = null) { super(message); this.name = 'ProviderRequestError'; } }
+export class ProviderRequestError extends Error {
+  constructor(
+    message: string,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+    this.name = 'ProviderRequestError';
+  }
+}

@@ -1,5 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Dispatcher, Pool } from 'undici';
+
 import { openAIError, UpstreamError } from './upstream.errors';
 
 export interface UpstreamRequest {
@@ -92,7 +93,14 @@ export function toUpstreamError(error: unknown, apiBase: string): UpstreamError 
   if (error instanceof UpstreamError) return error;
   const code = (error as { code?: string })?.code ?? '';
   if (TIMEOUT_ERROR_CODES.has(code)) {
-    return new UpstreamError('timeout', 504, openAIError('The upstream provider timed out', 'timeout', 'upstream_timeout'), {}, undefined, `${apiBase} timed out (${code})`);
+    return new UpstreamError(
+      'timeout',
+      504,
+      openAIError('The upstream provider timed out', 'timeout', 'upstream_timeout'),
+      {},
+      undefined,
+      `${apiBase} timed out (${code})`,
+    );
   }
   if (code === 'UND_ERR_ABORTED' || (error as Error)?.name === 'AbortError') {
     return new UpstreamError('connection', 499, openAIError('Request cancelled by the client', 'api_error', 'client_cancelled'));
@@ -144,7 +152,12 @@ export function relayableHeaders(headers: Dispatcher.ResponseData['headers']): R
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (lower === 'retry-after' || lower === 'x-should-retry' || lower.startsWith('anthropic-ratelimit-') || lower.startsWith('x-ratelimit-')) {
+    if (
+      lower === 'retry-after' ||
+      lower === 'x-should-retry' ||
+      lower.startsWith('anthropic-ratelimit-') ||
+      lower.startsWith('x-ratelimit-')
+    ) {
       relayed[lower] = Array.isArray(value) ? value.join(', ') : value;
     }
   }

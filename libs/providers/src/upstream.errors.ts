@@ -45,12 +45,7 @@ export function unrepresentableError(error: ProviderRequestError): UpstreamError
   return new UpstreamError('unrepresentable', 400, openAIError(error.message, 'invalid_request_error', null, error.param));
 }
 
-export function openAIError(
-  message: string,
-  type: string,
-  code: string | null = null,
-  param: string | null = null,
-): OpenAIErrorBody {
+export function openAIError(message: string, type: string, code: string | null = null, param: string | null = null): OpenAIErrorBody {
   return { error: { message, type, param, code } };
 }
 

@@ -1,5 +1,14 @@
 import type { RateDecision, RateLimiter, RateSubject } from './rate-limiter';
-import { ALLOWED, bucketOf, type BucketCounts, countableTokens, denial, EMPTY_BUCKET, exceededLimit, limitedSubjects } from './sliding-window';
+import {
+  ALLOWED,
+  type BucketCounts,
+  bucketOf,
+  countableTokens,
+  denial,
+  EMPTY_BUCKET,
+  exceededLimit,
+  limitedSubjects,
+} from './sliding-window';
 
 /**
  * Per-process limits, for a single gateway without Redis. Node runs `admit` to completion without

@@ -74,7 +74,13 @@ function rateLimiterContract(create: () => RateLimiter): void {
     for (const second of [50, 55, 59]) expect(await limiter.admit([key], at(second))).toEqual({ allowed: true });
 
     // A fixed window would reset here and allow 3 more, 6 within a few seconds.
-    expect(await limiter.admit([key], at(60))).toEqual({ allowed: false, subjectId: 'key:a', limit: 'rpm', limitValue: 3, retryAfterSeconds: 20 });
+    expect(await limiter.admit([key], at(60))).toEqual({
+      allowed: false,
+      subjectId: 'key:a',
+      limit: 'rpm',
+      limitValue: 3,
+      retryAfterSeconds: 20,
+    });
     expect(await limiter.admit([key], at(79))).toMatchObject({ allowed: false });
 
     // A third of the old minute has slid out: 3 × 2/3 = 2 used, room for exactly one more.

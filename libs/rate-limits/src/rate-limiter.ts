@@ -9,8 +9,7 @@ export interface RateSubject {
 export type RateLimitKind = 'rpm' | 'tpm';
 
 export type RateDecision =
-  | { allowed: true }
-  | { allowed: false; subjectId: string; limit: RateLimitKind; limitValue: number; retryAfterSeconds: number };
+  { allowed: true } | { allowed: false; subjectId: string; limit: RateLimitKind; limitValue: number; retryAfterSeconds: number };
 
 export interface RateLimiter {
   /**

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+
 import { InMemoryRateLimiter } from './in-memory-rate-limiter';
 import { RATE_LIMITER, type RateLimiter } from './rate-limiter';
 import { RateLimitsModule } from './rate-limits.module';

@@ -1,4 +1,5 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+
 import { InMemoryRateLimiter } from './in-memory-rate-limiter';
 import { RATE_LIMITER, type RateLimiter } from './rate-limiter';
 import { RedisRateLimiter } from './redis-rate-limiter';

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+
 import { Redis } from 'ioredis';
-import { RateLimitStoreUnavailableError } from './rate-limits.errors';
+
 import { describeRateLimiterContract, T0 } from './rate-limiter.contract';
+import { RateLimitStoreUnavailableError } from './rate-limits.errors';
 import { RedisRateLimiter } from './redis-rate-limiter';
 
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
@@ -46,7 +48,9 @@ describe('RedisRateLimiter', () => {
     const key = { id: 'key:shared', rpmLimit: 5 };
     const team = { id: 'team:shared', rpmLimit: 100 };
 
-    const decisions = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? gatewayA : gatewayB).admit([key, team], T0 + i)));
+    const decisions = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? gatewayA : gatewayB).admit([key, team], T0 + i)),
+    );
 
     expect(decisions.filter((d) => d.allowed)).toHaveLength(5);
     expect(decisions.filter((d) => !d.allowed).every((d) => !d.allowed && d.subjectId === 'key:shared')).toBe(true);

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
+
 import type { RateDecision, RateLimiter, RateSubject } from './rate-limiter';
 import { RateLimitStoreUnavailableError } from './rate-limits.errors';
 import {
@@ -120,7 +121,14 @@ export class RedisRateLimiter implements RateLimiter {
     const keys = limited.flatMap((subject) => [this.bucketKey(subject.id, bucket), this.bucketKey(subject.id, bucket - 1)]);
     const args = limited.flatMap((subject) => [limitArg(subject.maxWeightedRequests), limitArg(subject.maxWeightedTokens)]);
     const reply = await this.run(() =>
-      (this.client as unknown as WithAdmitScript).tollgateRateLimitAdmit(keys.length, ...keys, WINDOW_MS, previousBucketOverlapMs(now), BUCKET_TTL_SECONDS, ...args),
+      (this.client as unknown as WithAdmitScript).tollgateRateLimitAdmit(
+        keys.length,
+        ...keys,
+        WINDOW_MS,
+        previousBucketOverlapMs(now),
+        BUCKET_TTL_SECONDS,
+        ...args,
+      ),
     );
     const [index, limit, previous, current] = reply;
     if (index === 0 || limit === undefined) return ALLOWED;
@@ -176,7 +184,9 @@ export class RedisRateLimiter implements RateLimiter {
     const status = this.client.status;
     if (status === 'ready') return;
     if (status !== 'connecting' && status !== 'connect') {
-      throw new RateLimitStoreUnavailableError(this.lastError?.message ?? `connection is ${status}`, { cause: this.lastError ?? undefined });
+      throw new RateLimitStoreUnavailableError(this.lastError?.message ?? `connection is ${status}`, {
+        cause: this.lastError ?? undefined,
+      });
     }
     this.pendingConnection ??= this.waitForReady().finally(() => (this.pendingConnection = null));
     return this.pendingConnection;
@@ -192,8 +202,12 @@ export class RedisRateLimiter implements RateLimiter {
         else resolve();
       };
       const onReady = () => settle();
-      const onClose = () => settle(new RateLimitStoreUnavailableError(this.lastError?.message ?? 'connection closed', { cause: this.lastError ?? undefined }));
-      const timer = setTimeout(() => settle(new RateLimitStoreUnavailableError(`no connection within ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
+      const onClose = () =>
+        settle(new RateLimitStoreUnavailableError(this.lastError?.message ?? 'connection closed', { cause: this.lastError ?? undefined }));
+      const timer = setTimeout(
+        () => settle(new RateLimitStoreUnavailableError(`no connection within ${this.connectTimeoutMs} ms`)),
+        this.connectTimeoutMs,
+      );
       this.client.on('ready', onReady);
       this.client.on('close', onClose);
     });

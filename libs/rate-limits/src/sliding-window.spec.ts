@@ -36,6 +36,8 @@ describe('limitedSubjects', () => {
 
 describe('countableTokens', () => {
   it('counts whole tokens and ignores values that would lower a counter', () => {
-    expect([countableTokens(12), countableTokens(12.2), countableTokens(0), countableTokens(-5), countableTokens(Number.NaN)]).toEqual([12, 13, 0, 0, 0]);
+    expect([countableTokens(12), countableTokens(12.2), countableTokens(0), countableTokens(-5), countableTokens(Number.NaN)]).toEqual([
+      12, 13, 0, 0, 0,
+    ]);
   });
 });

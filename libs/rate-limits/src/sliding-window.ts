@@ -86,7 +86,8 @@ export function weightedCount(previous: number, current: number, now: number): n
 
 /** Which limit, if any, keeps this subject from admitting one more request now. */
 export function exceededLimit(subject: LimitedSubject, previous: BucketCounts, current: BucketCounts, now: number): RateLimitKind | null {
-  if (subject.maxWeightedRequests !== null && weightedCount(previous.requests, current.requests, now) > subject.maxWeightedRequests) return 'rpm';
+  if (subject.maxWeightedRequests !== null && weightedCount(previous.requests, current.requests, now) > subject.maxWeightedRequests)
+    return 'rpm';
   if (subject.maxWeightedTokens !== null && weightedCount(previous.tokens, current.tokens, now) > subject.maxWeightedTokens) return 'tpm';
   return null;
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { UpstreamError } from '@tollgate/providers';
+
 import { ROUTING_SETTINGS, type RoutingSettings } from './routing-settings';
 
 export type DeploymentState = 'healthy' | 'cooling_down' | 'unhealthy';

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Deployment } from '@tollgate/providers';
+
 import { DEPLOYMENTS, ROUTING_SETTINGS, type RoutingSettings } from './routing-settings';
 
 /** Aliases (`local-coding`) and the deployments behind them, in config order. */

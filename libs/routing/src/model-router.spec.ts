@@ -1,4 +1,5 @@
 import { type Deployment, openAIError, ProviderRequestError, UpstreamError } from '@tollgate/providers';
+
 import { DeploymentHealth } from './deployment-health';
 import { ModelRegistry } from './model-registry';
 import { ModelRouter } from './model-router';
@@ -6,14 +7,29 @@ import { RouteFailedError, RoutingError, RoutingErrorCode } from './routing.erro
 import type { RoutingSettings } from './routing-settings';
 
 function deployment(alias: string, index: number, provider: Deployment['provider'] = 'openai'): Deployment {
-  return { id: `${alias}#${index}`, alias, provider, model: `${alias}-model`, apiBase: `http://upstream-${index}`, timeoutMs: 1000, streamTimeoutMs: 1000 };
+  return {
+    id: `${alias}#${index}`,
+    alias,
+    provider,
+    model: `${alias}-model`,
+    apiBase: `http://upstream-${index}`,
+    timeoutMs: 1000,
+    streamTimeoutMs: 1000,
+  };
 }
 
 const refused = () => new UpstreamError('connection', 503, openAIError('refused', 'api_error', 'upstream_unreachable'));
 const badRequest = () => new UpstreamError('http', 400, openAIError('bad', 'invalid_request_error'));
 
 function setup(deployments: Deployment[], overrides: Partial<RoutingSettings> = {}) {
-  const settings: RoutingSettings = { fallbacks: {}, numRetries: 2, allowedFails: 2, cooldownMs: 60_000, strategy: 'simple-shuffle', ...overrides };
+  const settings: RoutingSettings = {
+    fallbacks: {},
+    numRetries: 2,
+    allowedFails: 2,
+    cooldownMs: 60_000,
+    strategy: 'simple-shuffle',
+    ...overrides,
+  };
   const health = new DeploymentHealth(settings);
   const router = new ModelRouter(new ModelRegistry(deployments, settings), health, settings);
   return { router, health };
@@ -57,11 +73,15 @@ describe('ModelRouter', () => {
   });
 
   it('moves on to the fallback when a deployment cannot represent the request, without cooling it down', async () => {
-    const { router, health } = setup([deployment('local', 0, 'ollama'), deployment('cloud', 1, 'anthropic')], { fallbacks: { local: ['cloud'] }, allowedFails: 0 });
+    const { router, health } = setup([deployment('local', 0, 'ollama'), deployment('cloud', 1, 'anthropic')], {
+      fallbacks: { local: ['cloud'] },
+      allowedFails: 0,
+    });
     const tried: string[] = [];
     const result = await router.route('local', async (d) => {
       tried.push(d.id);
-      if (d.provider === 'ollama') throw new ProviderRequestError('Image source type file is not supported for this model', 'messages[0].content[0].source.type');
+      if (d.provider === 'ollama')
+        throw new ProviderRequestError('Image source type file is not supported for this model', 'messages[0].content[0].source.type');
       return 'answer';
     });
     expect(tried).toEqual(['local#0', 'cloud#1']);
@@ -81,7 +101,10 @@ describe('ModelRouter', () => {
   });
 
   it('cools a deployment down after allowed_fails failures and skips it without calling it', async () => {
-    const { router, health } = setup([deployment('local', 0, 'ollama'), deployment('cloud', 1)], { fallbacks: { local: ['cloud'] }, allowedFails: 2 });
+    const { router, health } = setup([deployment('local', 0, 'ollama'), deployment('cloud', 1)], {
+      fallbacks: { local: ['cloud'] },
+      allowedFails: 2,
+    });
     const calls: string[] = [];
     const attempt = async (d: Deployment) => {
       calls.push(d.id);
@@ -98,7 +121,11 @@ describe('ModelRouter', () => {
 
   it('tries a cooled-down deployment again once its cooldown has passed, and one success heals it', async () => {
     const { router, health } = setup([deployment('a', 0)], { allowedFails: 1, cooldownMs: 1 });
-    await expect(router.route('a', async () => { throw refused(); })).rejects.toBeInstanceOf(RouteFailedError);
+    await expect(
+      router.route('a', async () => {
+        throw refused();
+      }),
+    ).rejects.toBeInstanceOf(RouteFailedError);
     await new Promise((r) => setTimeout(r, 5));
     await expect(router.route('a', async () => 'back')).resolves.toMatchObject({ value: 'back' });
     expect(health.snapshot('a#0').state).toBe('healthy');
@@ -106,7 +133,11 @@ describe('ModelRouter', () => {
 
   it('answers 503-style "no healthy deployment" when everything is cooling down', async () => {
     const { router } = setup([deployment('a', 0)], { allowedFails: 1 });
-    await expect(router.route('a', async () => { throw refused(); })).rejects.toBeInstanceOf(RouteFailedError);
+    await expect(
+      router.route('a', async () => {
+        throw refused();
+      }),
+    ).rejects.toBeInstanceOf(RouteFailedError);
     await expect(router.route('a', async () => 'unused')).rejects.toMatchObject({ code: RoutingErrorCode.NO_HEALTHY_DEPLOYMENT });
   });
 
@@ -140,12 +171,19 @@ describe('ModelRouter', () => {
 
     it('alias enumeration: an unknown alias is refused listing only the aliases the caller may call', () => {
       const { router } = setup([deployment('local', 0, 'ollama'), deployment('gpt', 1)]);
-      expect(() => router.deploymentFor('nope', (alias) => alias === 'local')).toThrow('Model "nope" does not exist. Available models: local');
+      expect(() => router.deploymentFor('nope', (alias) => alias === 'local')).toThrow(
+        'Model "nope" does not exist. Available models: local',
+      );
     });
   });
 
   describe('a caller limited to some aliases', () => {
-    const deployments = [deployment('local', 0, 'ollama'), deployment('gpt', 1), deployment('claude', 2, 'anthropic'), deployment('mini', 3)];
+    const deployments = [
+      deployment('local', 0, 'ollama'),
+      deployment('gpt', 1),
+      deployment('claude', 2, 'anthropic'),
+      deployment('mini', 3),
+    ];
     const fallbacks = { local: ['gpt', 'mini', 'claude'] };
     const onlyLocalAndMini = (alias: string) => alias === 'local' || alias === 'mini';
 
@@ -185,7 +223,10 @@ describe('ModelRouter', () => {
     it('alias enumeration: the unknown-model error lists only the aliases the caller may call', async () => {
       const { router } = setup(deployments, { fallbacks });
       const failure = router.route('nope', async () => 'x', undefined, onlyLocalAndMini);
-      await expect(failure).rejects.toMatchObject({ code: RoutingErrorCode.UNKNOWN_MODEL, message: 'Model "nope" does not exist. Available models: local, mini' });
+      await expect(failure).rejects.toMatchObject({
+        code: RoutingErrorCode.UNKNOWN_MODEL,
+        message: 'Model "nope" does not exist. Available models: local, mini',
+      });
     });
   });
 });

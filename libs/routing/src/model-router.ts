@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type Deployment, ProviderRequestError, unrepresentableError, UpstreamError } from '@tollgate/providers';
+
 import { DeploymentHealth } from './deployment-health';
 import { ModelRegistry } from './model-registry';
 import { RouteFailedError, RoutingError, RoutingErrorCode, unknownModelError } from './routing.errors';

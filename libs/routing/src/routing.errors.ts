@@ -20,7 +20,10 @@ export class RoutingError extends Error {
 
 /** The 404 for a model that does not exist, listing only the aliases this caller may call. */
 export function unknownModelError(alias: string, callableAliases: string[]): RoutingError {
-  return new RoutingError(RoutingErrorCode.UNKNOWN_MODEL, `Model "${alias}" does not exist. Available models: ${callableAliases.join(', ')}`);
+  return new RoutingError(
+    RoutingErrorCode.UNKNOWN_MODEL,
+    `Model "${alias}" does not exist. Available models: ${callableAliases.join(', ')}`,
+  );
 }
 
 /** Every attempt failed; `lastError` is what the client sees. */

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Deployment } from '@tollgate/providers';
+
 import { DeploymentHealth } from './deployment-health';
 import { ModelRegistry } from './model-registry';
 import { ModelRouter } from './model-router';

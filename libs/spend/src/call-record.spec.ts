@@ -1,6 +1,7 @@
 import { BudgetExceededError } from '@tollgate/budgets';
 import type { Caller } from '@tollgate/keys';
 import type { ChatCompletionChunk } from '@tollgate/providers';
+
 import { CallRecord } from './call-record';
 
 function newRecord(): CallRecord {
@@ -18,7 +19,14 @@ function newRecord(): CallRecord {
 }
 
 function chunk(delta: Record<string, unknown>, usage?: ChatCompletionChunk['usage']): ChatCompletionChunk {
-  return { id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta, finish_reason: null }], usage } as ChatCompletionChunk;
+  return {
+    id: 'c',
+    object: 'chat.completion.chunk',
+    created: 0,
+    model: 'm',
+    choices: [{ index: 0, delta, finish_reason: null }],
+    usage,
+  } as ChatCompletionChunk;
 }
 
 describe('CallRecord', () => {

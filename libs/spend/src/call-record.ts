@@ -1,8 +1,9 @@
 import { BudgetExceededError, type Reservation } from '@tollgate/budgets';
 import type { Caller } from '@tollgate/keys';
 import type { ChatCompletionChunk, ChatUsage, Deployment } from '@tollgate/providers';
-import type { CallType, LedgerStatus } from './spend-ledger';
+
 import type { ModelPricing } from './price-catalog';
+import type { CallType, LedgerStatus } from './spend-ledger';
 
 /** Characters per token when estimating output that never got a usage report: a low ratio over-counts, never under. */
 const CHARS_PER_TOKEN_ESTIMATE = 3;
@@ -139,7 +140,9 @@ export class CallRecord {
 
   /** Output of a whole chat completion (non-streamed), by the same measure as a stream's deltas. */
   countChoices(choices: unknown): void {
-    for (const choice of Array.isArray(choices) ? (choices as { message?: { content?: unknown; reasoning_content?: unknown; tool_calls?: unknown } }[]) : []) {
+    for (const choice of Array.isArray(choices)
+      ? (choices as { message?: { content?: unknown; reasoning_content?: unknown; tool_calls?: unknown } }[])
+      : []) {
       const message = choice?.message;
       const calls = Array.isArray(message?.tool_calls) ? (message.tool_calls as { function?: { arguments?: unknown } }[]) : [];
       this.countDelta(message?.content, message?.reasoning_content, ...calls.map((call) => call?.function?.arguments));
@@ -168,7 +171,8 @@ export class CallRecord {
 
   /** The call failed with this error; one the client caused by leaving counts as a cancellation. */
   failed(error: unknown, clientLeft = false): void {
-    const status = error instanceof BudgetExceededError ? 'budget_exceeded' : clientLeft || this.leftInFlight ? 'client_cancelled' : 'error';
+    const status =
+      error instanceof BudgetExceededError ? 'budget_exceeded' : clientLeft || this.leftInFlight ? 'client_cancelled' : 'error';
     this.outcome = { status, error: (error as Error)?.message ?? String(error) };
   }
 

@@ -1,6 +1,7 @@
-import { costNanos, costUpperBoundNanos, hasUnmeasuredInput, inputTokensBoundFor, inputTokensUpperBound, tokenCountsOf } from './cost';
 import type { ChatUsage } from '@tollgate/providers';
+
 import type { TokenCounts } from './cost';
+import { costNanos, costUpperBoundNanos, hasUnmeasuredInput, inputTokensBoundFor, inputTokensUpperBound, tokenCountsOf } from './cost';
 import type { ModelPricing } from './price-catalog';
 
 const SONNET = { maxInputTokens: 200_000 } as ModelPricing;
@@ -17,12 +18,18 @@ describe('the input bound', () => {
   it.each([
     ['an Anthropic document by URL', { type: 'document', source: { type: 'url', url: 'https://x/y.pdf' } }],
     ['an Anthropic document from the Files API', { type: 'document', source: { type: 'file', file_id: 'file_1' } }],
-    ['a base64 PDF (every page is also an image)', { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } }],
+    [
+      'a base64 PDF (every page is also an image)',
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } },
+    ],
     ['an Anthropic image by URL', { type: 'image', source: { type: 'url', url: 'https://x/y.png' } }],
     ['an OpenAI image_url', { type: 'image_url', image_url: { url: 'https://x/y.png' } }],
     ['an OpenAI file part', { type: 'file', file: { file_id: 'file-1' } }],
     ['OpenAI input audio', { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }],
-    ['an image inside a tool result', { type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'url', url: 'https://x' } }] }],
+    [
+      'an image inside a tool result',
+      { type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'url', url: 'https://x' } }] },
+    ],
     ['a part type added after this was written', { type: 'video', source: { type: 'url', url: 'https://x' } }],
   ])('treats %s as unmeasured', (_name, part) => {
     expect(hasUnmeasuredInput({ messages: [{ role: 'user', content: [part, { type: 'text', text: 'Look.' }] }] })).toBe(true);
@@ -51,8 +58,18 @@ describe('the input bound', () => {
 });
 
 describe('cost', () => {
-  const pricing = { prices: { inputPerToken: 3_000, outputPerToken: 15_000, cacheReadPerToken: 300, cacheWritePerToken: 3_750 }, maxOutputTokens: 64_000, maxInputTokens: 200_000, unpriced: false };
-  const tokens = (promptTokens: number, completionTokens: number, cacheReadTokens = 0, cacheWriteTokens = 0) => ({ promptTokens, completionTokens, cacheReadTokens, cacheWriteTokens });
+  const pricing = {
+    prices: { inputPerToken: 3_000, outputPerToken: 15_000, cacheReadPerToken: 300, cacheWritePerToken: 3_750 },
+    maxOutputTokens: 64_000,
+    maxInputTokens: 200_000,
+    unpriced: false,
+  };
+  const tokens = (promptTokens: number, completionTokens: number, cacheReadTokens = 0, cacheWriteTokens = 0) => ({
+    promptTokens,
+    completionTokens,
+    cacheReadTokens,
+    cacheWriteTokens,
+  });
 
   it.each([
     ['nothing costs nothing', tokens(0, 0), 0],
@@ -74,8 +91,16 @@ describe('cost', () => {
   });
 
   it.each<[string, ChatUsage | undefined, TokenCounts]>([
-    ['OpenAI usage with cached tokens in prompt_tokens_details', { prompt_tokens: 100, completion_tokens: 7, total_tokens: 107, prompt_tokens_details: { cached_tokens: 40 } }, tokens(100, 7, 40)],
-    ['Anthropic-translated usage with cache reads and writes', { prompt_tokens: 100, completion_tokens: 7, total_tokens: 107, cache_read_input_tokens: 30, cache_creation_input_tokens: 20 }, tokens(100, 7, 30, 20)],
+    [
+      'OpenAI usage with cached tokens in prompt_tokens_details',
+      { prompt_tokens: 100, completion_tokens: 7, total_tokens: 107, prompt_tokens_details: { cached_tokens: 40 } },
+      tokens(100, 7, 40),
+    ],
+    [
+      'Anthropic-translated usage with cache reads and writes',
+      { prompt_tokens: 100, completion_tokens: 7, total_tokens: 107, cache_read_input_tokens: 30, cache_creation_input_tokens: 20 },
+      tokens(100, 7, 30, 20),
+    ],
     ['no usage at all', undefined, tokens(0, 0)],
   ])('token counts from %s', (_name, usage, counts) => {
     expect(tokenCountsOf(usage)).toEqual(counts);

@@ -1,4 +1,5 @@
 import type { ChatUsage } from '@tollgate/providers';
+
 import type { ModelPricing } from './price-catalog';
 
 /** Token counts as the ledger keeps them: fresh input, cache reads and cache writes apart. */
@@ -73,7 +74,13 @@ export function hasUnmeasuredInput(request: { messages?: unknown }): boolean {
     if (typeof part !== 'object' || part === null) return false;
     const { type, content } = part as { type?: unknown; content?: unknown };
     // A tool result is text, but may hold images or documents of its own (one level deep, as the APIs allow).
-    if (type === 'tool_result') return Array.isArray(content) && content.some((inner) => typeof inner === 'object' && inner !== null && !MEASURED_PART_TYPES.has((inner as { type?: unknown }).type as string));
+    if (type === 'tool_result')
+      return (
+        Array.isArray(content) &&
+        content.some(
+          (inner) => typeof inner === 'object' && inner !== null && !MEASURED_PART_TYPES.has((inner as { type?: unknown }).type as string),
+        )
+      );
     return !MEASURED_PART_TYPES.has(type as string);
   };
   const messages = Array.isArray(request.messages) ? request.messages : [];
@@ -100,4 +107,3 @@ export function costUpperBoundNanos(inputTokensBound: number, maxOutputTokens: n
   const inputRate = Math.max(p.inputPerToken, p.cacheWritePerToken, p.cacheReadPerToken);
   return Math.ceil(inputTokensBound * inputRate + maxOutputTokens * Math.max(1, choices) * p.outputPerToken);
 }
-

@@ -1,29 +1,29 @@
 import { storedJsonObject, toInt, toIntOrNull } from '@tollgate/database';
+
 import type { LedgerEntry } from './spend-ledger';
 
 /** One `spend_logs` row as read back: numbers as numbers, flags as booleans, metadata parsed. */
-export interface LedgerRow
-  extends Pick<
-    LedgerEntry,
-    | 'requestId'
-    | 'apiKey'
-    | 'teamId'
-    | 'endUser'
-    | 'modelGroup'
-    | 'model'
-    | 'deploymentId'
-    | 'provider'
-    | 'apiBase'
-    | 'spendNanos'
-    | 'unpriced'
-    | 'attemptedFallbacks'
-    | 'startTime'
-    | 'endTime'
-    | 'ttftMs'
-    | 'sessionId'
-    | 'error'
-    | 'metadata'
-  > {
+export interface LedgerRow extends Pick<
+  LedgerEntry,
+  | 'requestId'
+  | 'apiKey'
+  | 'teamId'
+  | 'endUser'
+  | 'modelGroup'
+  | 'model'
+  | 'deploymentId'
+  | 'provider'
+  | 'apiBase'
+  | 'spendNanos'
+  | 'unpriced'
+  | 'attemptedFallbacks'
+  | 'startTime'
+  | 'endTime'
+  | 'ttftMs'
+  | 'sessionId'
+  | 'error'
+  | 'metadata'
+> {
   /** Wider than a gateway call's: subscription tools report their own. */
   callType: string;
   status: string;

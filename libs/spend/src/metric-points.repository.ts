@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { inChunks, Sql } from '@tollgate/database';
-import { metricPointFromRow, type MetricPoint } from './metric-total';
+
+import { type MetricPoint, metricPointFromRow } from './metric-total';
 
 /** A session metric data point as a subscription tool exported it, with who reported it. */
 export interface ReportedMetricPoint extends MetricPoint {

@@ -1,8 +1,18 @@
 import type { Deployment, ProviderName, TokenPrices } from '@tollgate/providers';
+
 import { isFree, pricingFor } from './price-catalog';
 
 function deployment(provider: ProviderName, model: string, extra: Partial<Deployment> = {}): Deployment {
-  return { id: `${model}#0`, alias: model, provider, model, apiBase: 'http://upstream', timeoutMs: 1_000, streamTimeoutMs: 1_000, ...extra };
+  return {
+    id: `${model}#0`,
+    alias: model,
+    provider,
+    model,
+    apiBase: 'http://upstream',
+    timeoutMs: 1_000,
+    streamTimeoutMs: 1_000,
+    ...extra,
+  };
 }
 
 /** Nano-dollars per token from USD per million tokens: input, output, cache read, cache write. */
@@ -15,11 +25,39 @@ const perMillion = (input: number, output: number, cacheRead: number, cacheWrite
 
 describe('pricingFor', () => {
   it.each<[string, Deployment, Required<TokenPrices>, number, number, boolean]>([
-    ['a catalog model at its list prices', deployment('anthropic', 'claude-sonnet-4-6'), perMillion(3, 15, 0.3, 3.75), 64_000, 200_000, false],
-    ['a dated snapshot (-YYYYMMDD) of a catalog model, as the model it snapshots', deployment('anthropic', 'claude-haiku-4-5-20251001'), perMillion(1, 5, 0.1, 1.25), 64_000, 200_000, false],
+    [
+      'a catalog model at its list prices',
+      deployment('anthropic', 'claude-sonnet-4-6'),
+      perMillion(3, 15, 0.3, 3.75),
+      64_000,
+      200_000,
+      false,
+    ],
+    [
+      'a dated snapshot (-YYYYMMDD) of a catalog model, as the model it snapshots',
+      deployment('anthropic', 'claude-haiku-4-5-20251001'),
+      perMillion(1, 5, 0.1, 1.25),
+      64_000,
+      200_000,
+      false,
+    ],
     ['an embedding model: input only', deployment('openai', 'text-embedding-3-small'), perMillion(0.02, 0, 0.02, 0.02), 0, 8_191, false],
-    ['a local Ollama model: free, with a local output ceiling', deployment('ollama', 'llama3.2'), perMillion(0, 0, 0, 0), 32_768, 1_000_000, false],
-    ['an unknown cloud model: Opus-class default, flagged unpriced', deployment('openai', 'gpt-9-preview'), perMillion(15, 75, 1.5, 18.75), 128_000, 1_000_000, true],
+    [
+      'a local Ollama model: free, with a local output ceiling',
+      deployment('ollama', 'llama3.2'),
+      perMillion(0, 0, 0, 0),
+      32_768,
+      1_000_000,
+      false,
+    ],
+    [
+      'an unknown cloud model: Opus-class default, flagged unpriced',
+      deployment('openai', 'gpt-9-preview'),
+      perMillion(15, 75, 1.5, 18.75),
+      128_000,
+      1_000_000,
+      true,
+    ],
     [
       'configured prices override the catalog; unset cache rates fall back to the catalog',
       deployment('anthropic', 'claude-haiku-4-5', { prices: { inputPerToken: 2_000, outputPerToken: 9_000 } }),

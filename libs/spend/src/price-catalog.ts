@@ -44,7 +44,10 @@ const LOCAL_MAX_OUTPUT_TOKENS = 32_768;
 export function pricingFor(deployment: Deployment): ModelPricing {
   const known = CATALOG[deployment.model] ?? CATALOG[deployment.model.replace(/-\d{8}$/, '')];
   const configured = deployment.prices;
-  const maxOutputTokens = deployment.maxOutputTokens ?? known?.maxOutputTokens ?? (deployment.provider === 'ollama' ? LOCAL_MAX_OUTPUT_TOKENS : UNPRICED_MAX_OUTPUT_TOKENS);
+  const maxOutputTokens =
+    deployment.maxOutputTokens ??
+    known?.maxOutputTokens ??
+    (deployment.provider === 'ollama' ? LOCAL_MAX_OUTPUT_TOKENS : UNPRICED_MAX_OUTPUT_TOKENS);
   const maxInputTokens = deployment.maxInputTokens ?? known?.maxInputTokens ?? 1_000_000;
   if (configured?.inputPerToken !== undefined || configured?.outputPerToken !== undefined) {
     const input = configured.inputPerToken ?? known?.prices.inputPerToken ?? 0;
@@ -62,7 +65,12 @@ export function pricingFor(deployment: Deployment): ModelPricing {
   }
   if (known) return { prices: known.prices, maxOutputTokens, maxInputTokens, unpriced: false };
   if (deployment.provider === 'ollama') {
-    return { prices: { inputPerToken: 0, outputPerToken: 0, cacheReadPerToken: 0, cacheWritePerToken: 0 }, maxOutputTokens, maxInputTokens, unpriced: false };
+    return {
+      prices: { inputPerToken: 0, outputPerToken: 0, cacheReadPerToken: 0, cacheWritePerToken: 0 },
+      maxOutputTokens,
+      maxInputTokens,
+      unpriced: false,
+    };
   }
   return { prices: UNPRICED_DEFAULT, maxOutputTokens, maxInputTokens, unpriced: true };
 }

@@ -13,7 +13,14 @@ describe('serverToolsIn: tools the provider runs and bills per use', () => {
         mcp_servers: [{ type: 'url', url: 'https://mcp.example.com' }],
         web_search_options: {},
       }),
-    ).toEqual(['web_search_20250305', 'web_fetch_20250910', 'code_execution_20250825', 'some_future_tool_20270101', 'web_search_options', 'mcp_servers']);
+    ).toEqual([
+      'web_search_20250305',
+      'web_fetch_20250910',
+      'code_execution_20250825',
+      'some_future_tool_20270101',
+      'web_search_options',
+      'mcp_servers',
+    ]);
   });
 
   it('lets client-run tools through: OpenAI functions and custom tools, Anthropic custom and schema tools', () => {

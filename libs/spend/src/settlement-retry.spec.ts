@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+
 import { SETTLE_RETRY_FIRST_MS, SETTLE_RETRY_MAX_MS, SettlementRetry } from './settlement-retry';
 import type { LedgerEntry, SpendLedger } from './spend-ledger';
 

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { BudgetHolder } from '@tollgate/budgets';
-import { SpendLedger, type LedgerEntry } from './spend-ledger';
+
+import { type LedgerEntry, SpendLedger } from './spend-ledger';
 
 /** First retry after this long; each further one waits twice as long, up to SETTLE_RETRY_MAX_MS. */
 export const SETTLE_RETRY_FIRST_MS = 250;

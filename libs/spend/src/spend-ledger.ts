@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { BudgetHolder } from '@tollgate/budgets';
+
 import type { TokenCounts } from './cost';
 import { SpendLogRepository } from './spend-log.repository';
 

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { BudgetAccounts, type BudgetHolder, type BudgetMovement } from '@tollgate/budgets';
 import { Sql, toInt, toIntOrNull, Where } from '@tollgate/database';
+
 import type { TokenCounts } from './cost';
-import { ledgerRowFromDb, type LedgerRow } from './ledger-row';
-import type { TimeRange } from './spend-query.dto';
+import { type LedgerRow, ledgerRowFromDb } from './ledger-row';
 import type { LedgerEntry } from './spend-ledger';
-import type { SubscriptionLedgerEntry } from './subscription-ledger';
+import type { TimeRange } from './spend-query.dto';
 import { MAX_STORED_ERROR_CHARS, storableId, storableMetadata, storableText } from './stored-values';
+import type { SubscriptionLedgerEntry } from './subscription-ledger';
 
 export interface SettledRow {
   /** False: a row with this request id was written before, and nothing moved this time. */
@@ -166,11 +167,10 @@ export class SpendLogRepository {
       const { startTime, requestId } = filter.before;
       where.and('start_time < ? OR (start_time = ? AND request_id < ?)', startTime, startTime, requestId);
     }
-    const result = await this.sql.query(`SELECT * FROM spend_logs ${where.sql} ORDER BY start_time DESC, request_id DESC LIMIT ? OFFSET ?`, [
-      ...where.params,
-      limit,
-      offset,
-    ]);
+    const result = await this.sql.query(
+      `SELECT * FROM spend_logs ${where.sql} ORDER BY start_time DESC, request_id DESC LIMIT ? OFFSET ?`,
+      [...where.params, limit, offset],
+    );
     return result.rows.map(ledgerRowFromDb);
   }
 
@@ -209,11 +209,20 @@ export class SpendLogRepository {
         LIMIT ?`,
       [limit],
     );
-    return result.rows.map((row) => ({ apiKey: row.api_key, keyAlias: row.key_alias ?? null, keyName: row.key_name ?? null, spendNanos: toInt(row.total) }));
+    return result.rows.map((row) => ({
+      apiKey: row.api_key,
+      keyAlias: row.key_alias ?? null,
+      keyName: row.key_name ?? null,
+      spendNanos: toInt(row.total),
+    }));
   }
 
   /** Spend per UTC day, per subject, per model, within a closed window. */
-  async subjectModelDays(range: { fromMs: number; toMs: number }, subject: ReportSubject, filter: { teamId?: string; apiKey?: string }): Promise<SubjectModelDay[]> {
+  async subjectModelDays(
+    range: { fromMs: number; toMs: number },
+    subject: ReportSubject,
+    filter: { teamId?: string; apiKey?: string },
+  ): Promise<SubjectModelDay[]> {
     const where = new Where().within('l.start_time', range).equals('l.team_id', filter.teamId).equals('l.api_key', filter.apiKey);
     const column = { team: 'l.team_id', api_key: 'l.api_key', customer: 'l.end_user' }[subject];
     const result = await this.sql.query<{ day: unknown; subject: string | null; model: string | null; spend: unknown; tokens: unknown }>(
@@ -222,11 +231,21 @@ export class SpendLogRepository {
         GROUP BY l.start_time / 86400000, ${column}, l.model`,
       where.params,
     );
-    return result.rows.map((row) => ({ day: toInt(row.day), subject: row.subject, model: row.model ?? null, spendNanos: toInt(row.spend), tokens: toInt(row.tokens) }));
+    return result.rows.map((row) => ({
+      day: toInt(row.day),
+      subject: row.subject,
+      model: row.model ?? null,
+      spendNanos: toInt(row.spend),
+      tokens: toInt(row.tokens),
+    }));
   }
 
   /** Per-session totals, most recently active first. */
-  async sessionTotals(filter: Pick<LedgerFilter, 'apiKey' | 'teamId' | 'source' | 'range'>, limit: number, offset: number): Promise<Record<string, unknown>[]> {
+  async sessionTotals(
+    filter: Pick<LedgerFilter, 'apiKey' | 'teamId' | 'source' | 'range'>,
+    limit: number,
+    offset: number,
+  ): Promise<Record<string, unknown>[]> {
     const where = new Where()
       .and('session_id IS NOT NULL')
       .equals('api_key', filter.apiKey)
@@ -265,10 +284,10 @@ export class SpendLogRepository {
     const step = this.budgets.settlementStep(movement);
     if (step) {
       // One statement: the budget step runs only for a row the INSERT actually added.
-      const settled = await this.sql.query<{ key_spend: unknown }>(`WITH logged AS (${row.sql} RETURNING request_id) ${step.select} FROM logged`, [
-        ...row.params,
-        ...step.params,
-      ]);
+      const settled = await this.sql.query<{ key_spend: unknown }>(
+        `WITH logged AS (${row.sql} RETURNING request_id) ${step.select} FROM logged`,
+        [...row.params, ...step.params],
+      );
       if (settled.rows.length === 0) return { recorded: false, keySpendNanos: null };
       this.budgets.settled(movement);
       return { recorded: true, keySpendNanos: toIntOrNull(settled.rows[0].key_spend) };
@@ -283,5 +302,11 @@ export class SpendLogRepository {
 
 /** prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens, total_tokens. */
 function tokenValues(tokens: TokenCounts): number[] {
-  return [tokens.promptTokens, tokens.completionTokens, tokens.cacheReadTokens, tokens.cacheWriteTokens, tokens.promptTokens + tokens.completionTokens];
+  return [
+    tokens.promptTokens,
+    tokens.completionTokens,
+    tokens.cacheReadTokens,
+    tokens.cacheWriteTokens,
+    tokens.promptTokens + tokens.completionTokens,
+  ];
 }

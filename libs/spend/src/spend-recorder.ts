@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BudgetAccounts, BudgetStoreUnavailableError, INSTANCE_ID, nanosToUsd } from '@tollgate/budgets';
-import { RATE_LIMITER, type RateLimiter } from '@tollgate/rate-limits';
 import { type Deployment, ProviderRequestError, upstreamOutputLimit } from '@tollgate/providers';
-import { costNanos, costUpperBoundNanos, inputTokensBoundFor, tokenCountsOf, type TokenCounts } from './cost';
+import { RATE_LIMITER, type RateLimiter } from '@tollgate/rate-limits';
+
 import type { CallRecord } from './call-record';
+import { costNanos, costUpperBoundNanos, inputTokensBoundFor, type TokenCounts, tokenCountsOf } from './cost';
 import { isFree, pricingFor } from './price-catalog';
 import { RefusalLog } from './refusal-log';
 import { SettlementRetry } from './settlement-retry';
@@ -42,7 +43,10 @@ export class SpendRecorder {
     if (outputLimit > pricing.maxOutputTokens) {
       const param = request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
       if (!request.lowerToModelMaximum?.(deployment)) {
-        throw new ProviderRequestError(`${param}: ${outputLimit} is more than ${pricing.maxOutputTokens}, the most output tokens model "${deployment.alias}" allows`, param);
+        throw new ProviderRequestError(
+          `${param}: ${outputLimit} is more than ${pricing.maxOutputTokens}, the most output tokens model "${deployment.alias}" allows`,
+          param,
+        );
       }
       outputLimit = pricing.maxOutputTokens;
     }
@@ -95,7 +99,10 @@ export class SpendRecorder {
     const chargeReservation = !record.usage && record.leftWhileInFlight && record.firstByteAt === undefined;
     const cost = chargeReservation ? (record.reservation?.amountNanos ?? 0) : record.pricing ? costNanos(tokens, record.pricing) : 0;
     // A refusal holds no reservation, so a refusal row that is only counted loses no money.
-    const refusal = status === 'budget_exceeded' && !record.reservation ? this.refusals.admit(record.caller.budgetHolders[0]?.id ?? record.caller.token, now) : null;
+    const refusal =
+      status === 'budget_exceeded' && !record.reservation
+        ? this.refusals.admit(record.caller.budgetHolders[0]?.id ?? record.caller.token, now)
+        : null;
     if (refusal && !refusal.write) return { costNanos: cost };
     const coalesced = refusal && refusal.coalesced > 0 ? { coalesced_refusals: refusal.coalesced } : {};
     const keySpendNanos = await this.settlement.settle(
@@ -127,7 +134,13 @@ export class SpendRecorder {
     );
     const totalTokens = tokens.promptTokens + tokens.completionTokens;
     if (totalTokens > 0 && record.caller.rateSubjects.some((s) => s.tpmLimit !== null)) {
-      await this.rateLimiter.recordTokens(record.caller.rateSubjects.map((s) => s.id), totalTokens, now).catch(() => undefined);
+      await this.rateLimiter
+        .recordTokens(
+          record.caller.rateSubjects.map((s) => s.id),
+          totalTokens,
+          now,
+        )
+        .catch(() => undefined);
     }
     return { costNanos: cost, keySpendNanos };
   }
@@ -174,7 +187,8 @@ export interface Charge {
 /** Headers LiteLLM users read: cost of this call and the key's spend, in USD. */
 export function costHeaders(charge: Charge): Record<string, string> {
   const headers: Record<string, string> = { 'x-litellm-response-cost': String(nanosToUsd(charge.costNanos)) };
-  if (charge.keySpendNanos !== undefined && charge.keySpendNanos !== null) headers['x-litellm-key-spend'] = String(nanosToUsd(charge.keySpendNanos));
+  if (charge.keySpendNanos !== undefined && charge.keySpendNanos !== null)
+    headers['x-litellm-key-spend'] = String(nanosToUsd(charge.keySpendNanos));
   return headers;
 }
 

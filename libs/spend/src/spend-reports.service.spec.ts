@@ -1,5 +1,6 @@
 import type { ApiKeysRepository } from '@tollgate/keys';
 import type { TeamsRepository } from '@tollgate/teams';
+
 import type { MetricPointsRepository } from './metric-points.repository';
 import type { SpendLogRepository, SubjectModelDay, TeamDay } from './spend-log.repository';
 import { SpendReportsService, UNASSIGNED_TEAM } from './spend-reports.service';
@@ -8,7 +9,15 @@ const DAY = 86_400_000;
 const NOW = Date.parse('2026-12-03T12:00:00Z');
 const TODAY = Math.floor(NOW / DAY);
 
-const teamDay = (teamId: string | null, day: number, spendNanos: number): TeamDay => ({ teamId, day, spendNanos, requests: 1, tokens: 10, errors: 0, refused: 0 });
+const teamDay = (teamId: string | null, day: number, spendNanos: number): TeamDay => ({
+  teamId,
+  day,
+  spendNanos,
+  requests: 1,
+  tokens: 10,
+  errors: 0,
+  refused: 0,
+});
 
 function setup() {
   const spendLogs = {
@@ -21,7 +30,12 @@ function setup() {
   const metricPoints = { ofSessions: jest.fn().mockResolvedValue(new Map()) };
   const apiKeys = { namesOf: jest.fn().mockResolvedValue(new Map()), findByToken: jest.fn(), all: jest.fn(), countByTeam: jest.fn() };
   const teams = { aliasesOf: jest.fn().mockResolvedValue(new Map()), list: jest.fn() };
-  const service = new SpendReportsService(spendLogs as unknown as SpendLogRepository, metricPoints as unknown as MetricPointsRepository, apiKeys as unknown as ApiKeysRepository, teams as unknown as TeamsRepository);
+  const service = new SpendReportsService(
+    spendLogs as unknown as SpendLogRepository,
+    metricPoints as unknown as MetricPointsRepository,
+    apiKeys as unknown as ApiKeysRepository,
+    teams as unknown as TeamsRepository,
+  );
   return { spendLogs, metricPoints, apiKeys, teams, service };
 }
 
@@ -34,7 +48,11 @@ describe('SpendReportsService', () => {
 
   it('global team spend: 30 days back from midnight UTC, teamless rows as Unassigned, ranked, exact USD per day', async () => {
     const { spendLogs, service } = setup();
-    spendLogs.teamDays.mockResolvedValue([teamDay('a', TODAY - 1, 300_000_000), teamDay(null, TODAY - 1, 700_000_000), teamDay('a', TODAY, 100_000_000)]);
+    spendLogs.teamDays.mockResolvedValue([
+      teamDay('a', TODAY - 1, 300_000_000),
+      teamDay(null, TODAY - 1, 700_000_000),
+      teamDay('a', TODAY, 100_000_000),
+    ]);
     const report = await service.globalTeams(NOW);
     expect(spendLogs.teamDays).toHaveBeenCalledWith((TODAY - 30) * DAY);
     expect(report).toEqual({
@@ -103,7 +121,9 @@ describe('SpendReportsService', () => {
       last_end: NOW + 90_000,
     });
     spendLogs.sessionTotals.mockResolvedValue([session('gateway-session', null), session('cli-session', 'claude-code')]);
-    metricPoints.ofSessions.mockResolvedValue(new Map([['cli-session', [{ series: 's', startTimeUnixNano: '0', timeUnixNano: '1', value: 42.5, cumulative: true }]]]));
+    metricPoints.ofSessions.mockResolvedValue(
+      new Map([['cli-session', [{ series: 's', startTimeUnixNano: '0', timeUnixNano: '1', value: 42.5, cumulative: true }]]]),
+    );
     const sessions = await service.sessions({ range: { fromMs: null, toMs: null } }, { page: 1, pageSize: 10 });
     expect(metricPoints.ofSessions).toHaveBeenCalledWith('active_seconds', ['cli-session']);
     expect(sessions.map((s) => [s.session_id, s.active_time_seconds, s.spend, s.reported_cost])).toEqual([

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
 import { isoTimeOrNull, toInt } from '@tollgate/database';
-import type { LedgerRow } from './ledger-row';
 import { ApiKeysRepository, apiKeyToApi } from '@tollgate/keys';
-import { currentSpendNanos, teamToApi, TeamsRepository } from '@tollgate/teams';
+import { currentSpendNanos, TeamsRepository, teamToApi } from '@tollgate/teams';
+
+import type { LedgerRow } from './ledger-row';
 import { MetricPointsRepository } from './metric-points.repository';
 import { metricTotal } from './metric-total';
 import { SpendLogRepository } from './spend-log.repository';
@@ -118,7 +119,13 @@ export class SpendReportsService {
    * LiteLLM's /global/spend/teams: daily spend per team since midnight UTC 30 days ago, for charts.
    * Teams are named by id (aliases need not be unique); ledger rows without a team are "Unassigned".
    */
-  async globalTeams(now = Date.now()): Promise<{ teams: string[]; total_spend_per_team: { team_id: string; total_spend: number }[]; daily_spend: Record<string, unknown>[] }> {
+  async globalTeams(
+    now = Date.now(),
+  ): Promise<{
+    teams: string[];
+    total_spend_per_team: { team_id: string; total_spend: number }[];
+    daily_spend: Record<string, unknown>[];
+  }> {
     const since = (Math.floor(now / DAY_MS) - 30) * DAY_MS;
     const totals = new Map<string, number>();
     const days = new Map<number, Map<string, number>>();
@@ -157,11 +164,22 @@ export class SpendReportsService {
    * LiteLLM's /global/spend/report: per UTC day, per team (or key, or end user), spend split by model.
    * Team entries are named by alias (falling back to the id), as LiteLLM's `team_name` is.
    */
-  async report(range: { fromMs: number; toMs: number }, groupBy: ReportGroupBy, filter: { teamId?: string; apiKeyToken?: string }): Promise<Record<string, unknown>[]> {
+  async report(
+    range: { fromMs: number; toMs: number },
+    groupBy: ReportGroupBy,
+    filter: { teamId?: string; apiKeyToken?: string },
+  ): Promise<Record<string, unknown>[]> {
     const rows = await this.spendLogs.subjectModelDays(range, groupBy, { teamId: filter.teamId, apiKey: filter.apiKeyToken });
-    const labels = await this.labelsFor(groupBy, rows.map((row) => row.subject));
+    const labels = await this.labelsFor(
+      groupBy,
+      rows.map((row) => row.subject),
+    );
 
-    interface Group { subject: string | null; nanos: number; models: { model: string | null; nanos: number; tokens: number }[] }
+    interface Group {
+      subject: string | null;
+      nanos: number;
+      models: { model: string | null; nanos: number; tokens: number }[];
+    }
     const days = new Map<number, Map<string | null, Group>>();
     for (const row of rows) {
       const groups = days.get(row.day) ?? new Map<string | null, Group>();
@@ -190,7 +208,10 @@ export class SpendReportsService {
   }
 
   /** How a report names each group: LiteLLM's field first, plus the id or alias that makes it unambiguous. */
-  private async labelsFor(groupBy: ReportGroupBy, subjects: (string | null)[]): Promise<(subject: string | null) => Record<string, unknown>> {
+  private async labelsFor(
+    groupBy: ReportGroupBy,
+    subjects: (string | null)[],
+  ): Promise<(subject: string | null) => Record<string, unknown>> {
     const ids = subjects.filter((s): s is string => s !== null);
     if (groupBy === 'customer') return (subject) => ({ customer: subject });
     if (groupBy === 'team') {

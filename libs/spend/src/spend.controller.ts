@@ -2,7 +2,17 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { tokenOf } from '@tollgate/keys';
 import { InvalidAdminQueryError } from '@tollgate/teams';
-import { parseGroupBy, parsePagination, parsePositiveInt, parseRequiredTimeRange, parseSource, parseTimeRange, MAX_PAGE_SIZE, SPEND_SOURCES } from './spend-query.dto';
+
+import {
+  MAX_PAGE_SIZE,
+  parseGroupBy,
+  parsePagination,
+  parsePositiveInt,
+  parseRequiredTimeRange,
+  parseSource,
+  parseTimeRange,
+  SPEND_SOURCES,
+} from './spend-query.dto';
 import { SpendReportsService } from './spend-reports.service';
 
 const DATE_HELP = 'YYYY-MM-DD (a whole UTC day) or an ISO 8601 date-time (UTC when it has no zone)';
@@ -39,12 +49,17 @@ export class SpendController {
   @ApiOperation({ summary: 'Ledger rows, newest first, filtered and paginated (a JSON array, as LiteLLM returns)' })
   @ApiQuery({ name: 'api_key', required: false, description: 'Raw key or token' })
   @ApiQuery({ name: 'team_id', required: false })
-  @ApiQuery({ name: 'user', required: false, description: 'End user (the request body\'s `user`)' })
+  @ApiQuery({ name: 'user', required: false, description: "End user (the request body's `user`)" })
   @ApiQuery({ name: 'request_id', required: false, description: 'The x-litellm-call-id of a response' })
   @ApiQuery({ name: 'session_id', required: false, description: 'x-litellm-session-id / x-claude-code-session-id' })
   @ApiQuery({ name: 'model', required: false, description: 'Model group (the alias the client asked for)' })
   @ApiQuery({ name: 'status', required: false, enum: ['success', 'error', 'budget_exceeded', 'client_cancelled', 'unsettled'] })
-  @ApiQuery({ name: 'source', required: false, enum: SPEND_SOURCES, description: 'gateway calls, or subscription tools reporting over OTLP' })
+  @ApiQuery({
+    name: 'source',
+    required: false,
+    enum: SPEND_SOURCES,
+    description: 'gateway calls, or subscription tools reporting over OTLP',
+  })
   @ApiQuery({ name: 'start_date', required: false, description: DATE_HELP })
   @ApiQuery({ name: 'end_date', required: false, description: `${DATE_HELP}; a date includes that whole day` })
   @ApiQuery({ name: 'page', required: false, description: 'From 1 (default 1)' })
@@ -85,7 +100,12 @@ export class SpendController {
   @ApiOperation({ summary: 'Spend and tokens per client session (e.g. one Claude Code session), most recent first' })
   @ApiQuery({ name: 'team_id', required: false })
   @ApiQuery({ name: 'api_key', required: false, description: 'Raw key or token' })
-  @ApiQuery({ name: 'source', required: false, enum: SPEND_SOURCES, description: 'gateway calls, or subscription tools reporting over OTLP' })
+  @ApiQuery({
+    name: 'source',
+    required: false,
+    enum: SPEND_SOURCES,
+    description: 'gateway calls, or subscription tools reporting over OTLP',
+  })
   @ApiQuery({ name: 'start_date', required: false, description: DATE_HELP })
   @ApiQuery({ name: 'end_date', required: false, description: `${DATE_HELP}; a date includes that whole day` })
   @ApiQuery({ name: 'page', required: false, description: 'From 1 (default 1)' })
@@ -93,7 +113,12 @@ export class SpendController {
   async sessions(@Query() query: QueryParams): Promise<unknown> {
     const range = parseTimeRange(param(query, 'start_date'), param(query, 'end_date'));
     return this.reports.sessions(
-      { teamId: param(query, 'team_id'), apiKeyToken: tokenParam(param(query, 'api_key')), source: parseSource(param(query, 'source')), range },
+      {
+        teamId: param(query, 'team_id'),
+        apiKeyToken: tokenParam(param(query, 'api_key')),
+        source: parseSource(param(query, 'source')),
+        range,
+      },
       parsePagination(param(query, 'page'), param(query, 'page_size')),
     );
   }

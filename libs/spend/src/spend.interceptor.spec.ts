@@ -1,10 +1,11 @@
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import type { Caller } from '@tollgate/keys';
 import { lastValueFrom, of, throwError } from 'rxjs';
+
 import { attachCallRecord, CallRecord } from './call-record';
 import { SettledReply } from './settled-reply';
-import type { SpendRecorder } from './spend-recorder';
 import { SpendInterceptor } from './spend.interceptor';
+import type { SpendRecorder } from './spend-recorder';
 
 function setup() {
   const request = {};
@@ -25,7 +26,17 @@ function setup() {
       return { costNanos: 1_500_000, keySpendNanos: 2_000_000_000 };
     }),
   } as unknown as SpendRecorder;
-  const record = new CallRecord({ requestId: 'r', callType: 'chat_completion', caller: {} as Caller, modelGroup: 'm', endUser: null, sessionId: null, metadata: {}, inputTokensBound: 1, unmeasuredInput: false });
+  const record = new CallRecord({
+    requestId: 'r',
+    callType: 'chat_completion',
+    caller: {} as Caller,
+    modelGroup: 'm',
+    endUser: null,
+    sessionId: null,
+    metadata: {},
+    inputTokensBound: 1,
+    unmeasuredInput: false,
+  });
   return { request, context, recorder, record, sent, settled, interceptor: new SpendInterceptor(recorder) };
 }
 
@@ -37,7 +48,11 @@ describe('SpendInterceptor', () => {
     const handler: CallHandler = { handle: () => of(new SettledReply({ 'x-litellm-model-id': 'gpt#0' }, { id: 'answer' })) };
     await lastValueFrom(interceptor.intercept(context, handler));
     expect(settled).toEqual(['success headers-sent=false']);
-    expect(sent).toEqual({ status: 200, body: { id: 'answer' }, headers: { 'x-litellm-model-id': 'gpt#0', 'x-litellm-response-cost': '0.0015', 'x-litellm-key-spend': '2' } });
+    expect(sent).toEqual({
+      status: 200,
+      body: { id: 'answer' },
+      headers: { 'x-litellm-model-id': 'gpt#0', 'x-litellm-response-cost': '0.0015', 'x-litellm-key-spend': '2' },
+    });
   });
 
   it('a handler that throws is settled once as failed, and the error still reaches the exception filter', async () => {
@@ -51,7 +66,9 @@ describe('SpendInterceptor', () => {
 
   it('a body refused before the call began has no record, and nothing is settled', async () => {
     const { context, recorder, interceptor } = setup();
-    await expect(lastValueFrom(interceptor.intercept(context, { handle: () => throwError(() => new Error('bad body')) }))).rejects.toThrow('bad body');
+    await expect(lastValueFrom(interceptor.intercept(context, { handle: () => throwError(() => new Error('bad body')) }))).rejects.toThrow(
+      'bad body',
+    );
     expect(recorder.settle).not.toHaveBeenCalled();
   });
 });

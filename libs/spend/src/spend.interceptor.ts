@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
+
 import { callRecordOf } from './call-record';
 import { SettledReply } from './settled-reply';
 import { costHeaders, SpendRecorder } from './spend-recorder';

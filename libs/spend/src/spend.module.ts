@@ -1,14 +1,15 @@
 import { Global, Module } from '@nestjs/common';
 import { KeysModule } from '@tollgate/keys';
 import { TeamsModule } from '@tollgate/teams';
+
 import { MetricPointsRepository } from './metric-points.repository';
-import { SpendLedger } from './spend-ledger';
-import { SpendLogRepository } from './spend-log.repository';
-import { SpendReportsService } from './spend-reports.service';
-import { SpendRecorder } from './spend-recorder';
+import { SettlementRetry } from './settlement-retry';
 import { SpendController } from './spend.controller';
 import { SpendInterceptor } from './spend.interceptor';
-import { SettlementRetry } from './settlement-retry';
+import { SpendLedger } from './spend-ledger';
+import { SpendLogRepository } from './spend-log.repository';
+import { SpendRecorder } from './spend-recorder';
+import { SpendReportsService } from './spend-reports.service';
 import { SubscriptionLedger } from './subscription-ledger';
 import { UnsettledRecovery } from './unsettled-recovery';
 
@@ -16,7 +17,27 @@ import { UnsettledRecovery } from './unsettled-recovery';
 @Module({
   imports: [KeysModule, TeamsModule],
   controllers: [SpendController],
-  providers: [SpendLogRepository, MetricPointsRepository, SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SpendReportsService, SubscriptionLedger],
-  exports: [SpendLogRepository, MetricPointsRepository, SpendLedger, SettlementRetry, SpendRecorder, SpendInterceptor, UnsettledRecovery, SubscriptionLedger, SpendReportsService],
+  providers: [
+    SpendLogRepository,
+    MetricPointsRepository,
+    SpendLedger,
+    SettlementRetry,
+    SpendRecorder,
+    SpendInterceptor,
+    UnsettledRecovery,
+    SpendReportsService,
+    SubscriptionLedger,
+  ],
+  exports: [
+    SpendLogRepository,
+    MetricPointsRepository,
+    SpendLedger,
+    SettlementRetry,
+    SpendRecorder,
+    SpendInterceptor,
+    UnsettledRecovery,
+    SubscriptionLedger,
+    SpendReportsService,
+  ],
 })
 export class SpendModule {}

@@ -1,5 +1,14 @@
 import fc from 'fast-check';
-import { MAX_STORED_ID_CHARS, MAX_STORED_METADATA_CHARS, MAX_STORED_TAGS, storableId, storableMetadata, storableTags, storableText } from './stored-values';
+
+import {
+  MAX_STORED_ID_CHARS,
+  MAX_STORED_METADATA_CHARS,
+  MAX_STORED_TAGS,
+  storableId,
+  storableMetadata,
+  storableTags,
+  storableText,
+} from './stored-values';
 
 /** What PostgreSQL and SQLite can store as text: no NUL, and valid UTF-16 (so valid UTF-8). */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

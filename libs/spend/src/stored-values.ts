@@ -69,7 +69,8 @@ export function storableMetadata(metadata: Record<string, unknown>): string {
     if (key === '') continue;
     if (key === 'tags') cleaned.tags = storableTags(value);
     else if (typeof value === 'string') cleaned[key] = storableText(value, MAX_STORED_ID_CHARS);
-    else if (value === null || typeof value === 'number' || typeof value === 'boolean') cleaned[key] = Number.isFinite(value) || typeof value !== 'number' ? value : null;
+    else if (value === null || typeof value === 'number' || typeof value === 'boolean')
+      cleaned[key] = Number.isFinite(value) || typeof value !== 'number' ? value : null;
   }
   const json = JSON.stringify(cleaned);
   if (json.length <= MAX_STORED_METADATA_CHARS) return json;

@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
-import { BudgetStore, INSTANCE_ID, type BudgetHolder } from '@tollgate/budgets';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { type BudgetHolder, BudgetStore, INSTANCE_ID } from '@tollgate/budgets';
 import { toInt } from '@tollgate/database';
+
 import { SpendLedger } from './spend-ledger';
 
 const HEARTBEAT_MS = 2_000;

@@ -5,7 +5,12 @@ const honest = { prompt_tokens: 1000, completion_tokens: 9, total_tokens: 1009, 
 
 describe('trustedTokenCounts: which usage reports are believed', () => {
   it('believes an honest report, cache reads and writes included', () => {
-    expect(trustedTokenCounts(honest, LIMITS)).toEqual({ promptTokens: 1000, completionTokens: 9, cacheReadTokens: 600, cacheWriteTokens: 0 });
+    expect(trustedTokenCounts(honest, LIMITS)).toEqual({
+      promptTokens: 1000,
+      completionTokens: 9,
+      cacheReadTokens: 600,
+      cacheWriteTokens: 0,
+    });
     expect(trustedTokenCounts({ ...honest, cache_read_input_tokens: 300, cache_creation_input_tokens: 50 }, LIMITS)).toEqual({
       promptTokens: 1000,
       completionTokens: 9,

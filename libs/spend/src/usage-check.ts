@@ -1,4 +1,5 @@
 import { type ChatUsage, isTokenCount, optionalTokenCount } from '@tollgate/providers';
+
 import type { TokenCounts } from './cost';
 
 /** What a believable usage report must fit in, from the bounds the call's reservation was sized by. */

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+
 import { LimitsDto } from './limits.dto';
 
 async function budgetProblems(max_budget: unknown): Promise<string[]> {
@@ -12,7 +13,10 @@ describe('max_budget', () => {
     expect(await budgetProblems(usd)).toEqual([]);
   });
 
-  it.each([1e-10, 0.0000000015, 1.0000000001])('%p USD (a fraction of a nano-dollar, which no BIGINT column holds) is refused with a clear message', async (usd) => {
-    expect(await budgetProblems(usd)).toEqual(['max_budget must be in USD with at most 9 decimal places']);
-  });
+  it.each([1e-10, 0.0000000015, 1.0000000001])(
+    '%p USD (a fraction of a nano-dollar, which no BIGINT column holds) is refused with a clear message',
+    async (usd) => {
+      expect(await budgetProblems(usd)).toEqual(['max_budget must be in USD with at most 9 decimal places']);
+    },
+  );
 });

@@ -19,7 +19,13 @@ export const DURATION_MESSAGE = `must be a positive duration like 30s, 5m, 24h, 
 
 function rule(name: string, message: string, test: (value: unknown) => boolean, options?: ValidationOptions) {
   return (object: object, propertyName: string) =>
-    registerDecorator({ name, target: object.constructor, propertyName, options: { message: `${propertyName} ${message}`, ...options }, validator: { validate: test } });
+    registerDecorator({
+      name,
+      target: object.constructor,
+      propertyName,
+      options: { message: `${propertyName} ${message}`, ...options },
+      validator: { validate: test },
+    });
 }
 
 /** `budget_duration` / `duration`: positive and at most MAX_DURATION_DAYS. */
@@ -29,7 +35,12 @@ export function IsBoundedDuration(options?: ValidationOptions) {
 
 /** `max_budget`: money is stored in whole nano-dollars, so a budget has at most nine decimals. */
 export function IsWholeNanoDollars(options?: ValidationOptions) {
-  return rule('isWholeNanoDollars', 'must be in USD with at most 9 decimal places', (value) => typeof value === 'number' && Number.isInteger(usdToNanos(value)), options);
+  return rule(
+    'isWholeNanoDollars',
+    'must be in USD with at most 9 decimal places',
+    (value) => typeof value === 'number' && Number.isInteger(usdToNanos(value)),
+    options,
+  );
 }
 
 /** Text that both databases store as given: no NUL, no unpaired surrogate, bounded length. */
@@ -53,7 +64,11 @@ export function IsBoundedMetadata(options?: ValidationOptions) {
 }
 
 export function isStorableName(text: string): boolean {
-  return text.length <= MAX_ADMIN_NAME_CHARS && !text.includes('\u0000') && !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+  return (
+    text.length <= MAX_ADMIN_NAME_CHARS &&
+    !text.includes('\u0000') &&
+    !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)
+  );
 }
 
 function isBoundedMetadata(value: unknown): boolean {

@@ -1,5 +1,5 @@
-export * from './admin-fields';
 export * from './admin.errors';
+export * from './admin-fields';
 export * from './limits.dto';
 export * from './team';
 export * from './team.dto';

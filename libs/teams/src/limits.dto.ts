@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNumber, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+
 import { IsBoundedDuration, IsBoundedMetadata, IsStorableName, IsWholeNanoDollars, MAX_BUDGET_USD } from './admin-fields';
 
 /** Most entries in a model allow-list. */

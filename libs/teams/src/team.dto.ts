@@ -1,5 +1,6 @@
-import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayNotEmpty, IsArray, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+
 import { IsStorableName } from './admin-fields';
 import { LimitsDto } from './limits.dto';
 

@@ -38,7 +38,10 @@ export function teamFromRow(row: Record<string, unknown>): Team {
 }
 
 /** Settled spend in the current budget window: a window that has rolled over reads as zero. */
-export function currentSpendNanos(holder: { spendNanos: number; windowStart: number; budgetDuration: string | null }, now = Date.now()): number {
+export function currentSpendNanos(
+  holder: { spendNanos: number; windowStart: number; budgetDuration: string | null },
+  now = Date.now(),
+): number {
   return holder.windowStart >= budgetWindow(holder.budgetDuration, now).start ? holder.spendNanos : 0;
 }
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+
 import { teamToApi } from './team';
 import { DeleteTeamsDto, NewTeamDto, TeamIdDto, UpdateTeamDto } from './team.dto';
 import { TeamsService } from './teams.service';

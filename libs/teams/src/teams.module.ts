@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+
 import { TeamsController } from './teams.controller';
 import { TeamsRepository } from './teams.repository';
 import { TeamsService } from './teams.service';

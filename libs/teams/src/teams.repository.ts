@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { carrySpendIntoNewWindow } from '@tollgate/budgets';
 import { AccessEpoch, assignments, inChunks, Sql, toInt } from '@tollgate/database';
-import { teamFromRow, type Team } from './team';
+
+import { type Team, teamFromRow } from './team';
 
 /** What an admin sets on a team; the rest (spend, window, times) the gateway keeps. */
-export type TeamSettings = Pick<Team, 'teamAlias' | 'models' | 'maxBudgetNanos' | 'budgetDuration' | 'tpmLimit' | 'rpmLimit' | 'metadata' | 'blocked'>;
+export type TeamSettings = Pick<
+  Team,
+  'teamAlias' | 'models' | 'maxBudgetNanos' | 'budgetDuration' | 'tpmLimit' | 'rpmLimit' | 'metadata' | 'blocked'
+>;
 
 export type TeamDeletion = { deleted: true } | { deleted: false; teamId: string; reason: 'has_keys' | 'not_found' };
 
@@ -61,7 +65,8 @@ export class TeamsRepository {
       updated_at: now,
     });
     return this.sql.transaction(async (tx) => {
-      if (changes.budgetDuration !== undefined) await carrySpendIntoNewWindow(tx, { table: 'teams', column: 'team_id' }, teamId, changes.budgetDuration, now);
+      if (changes.budgetDuration !== undefined)
+        await carrySpendIntoNewWindow(tx, { table: 'teams', column: 'team_id' }, teamId, changes.budgetDuration, now);
       const updated = await tx.query(`UPDATE teams SET ${set.sql} WHERE team_id = ?`, [...set.params, teamId]);
       if (updated.changes === 0) return false;
       await this.epoch.bump(tx);
@@ -77,7 +82,10 @@ export class TeamsRepository {
         // A team named twice is gone by its second mention.
         if (seen.has(teamId)) return { deleted: false, teamId, reason: 'not_found' };
         seen.add(teamId);
-        const found = await tx.query<{ keys: unknown }>(`SELECT (SELECT COUNT(*) FROM api_keys WHERE team_id = ?) AS keys FROM teams WHERE team_id = ?`, [teamId, teamId]);
+        const found = await tx.query<{ keys: unknown }>(
+          `SELECT (SELECT COUNT(*) FROM api_keys WHERE team_id = ?) AS keys FROM teams WHERE team_id = ?`,
+          [teamId, teamId],
+        );
         if (found.rows.length === 0) return { deleted: false, teamId, reason: 'not_found' };
         if (toInt(found.rows[0].keys) > 0) return { deleted: false, teamId, reason: 'has_keys' };
       }
@@ -94,7 +102,10 @@ export class TeamsRepository {
 
   /** The team with this id, else a team with this alias. */
   async findByIdOrAlias(name: string): Promise<Team | null> {
-    const result = await this.sql.query(`SELECT * FROM teams WHERE team_id = ? OR team_alias = ? ORDER BY CASE WHEN team_id = ? THEN 0 ELSE 1 END LIMIT 1`, [name, name, name]);
+    const result = await this.sql.query(
+      `SELECT * FROM teams WHERE team_id = ? OR team_alias = ? ORDER BY CASE WHEN team_id = ? THEN 0 ELSE 1 END LIMIT 1`,
+      [name, name, name],
+    );
     return result.rows.length > 0 ? teamFromRow(result.rows[0]) : null;
   }
 
@@ -107,7 +118,10 @@ export class TeamsRepository {
   /** The alias of each team id that names a team with one. */
   async aliasesOf(teamIds: Iterable<string>): Promise<Map<string, string>> {
     const rows = await inChunks(teamIds, (chunk, list) =>
-      this.sql.query<{ team_id: string; team_alias: string | null }>(`SELECT team_id, team_alias FROM teams WHERE team_id IN ${list}`, chunk),
+      this.sql.query<{ team_id: string; team_alias: string | null }>(
+        `SELECT team_id, team_alias FROM teams WHERE team_id IN ${list}`,
+        chunk,
+      ),
     );
     return new Map(rows.filter((row) => row.team_alias).map((row) => [row.team_id, row.team_alias!]));
   }

@@ -1,4 +1,5 @@
 import type { AccessEpoch } from '@tollgate/database';
+
 import { AdminError, AdminErrorCode } from './admin.errors';
 import type { Team } from './team';
 import type { TeamsRepository } from './teams.repository';
@@ -50,7 +51,16 @@ describe('TeamsService', () => {
     await service.create({ team_id: 'research', max_budget: 0.1 + 0.2, models: ['gpt'] }, NOW);
     expect(repository.insert).toHaveBeenCalledWith(
       'research',
-      { teamAlias: null, models: ['gpt'], maxBudgetNanos: 300_000_000, budgetDuration: null, tpmLimit: null, rpmLimit: null, metadata: {}, blocked: false },
+      {
+        teamAlias: null,
+        models: ['gpt'],
+        maxBudgetNanos: 300_000_000,
+        budgetDuration: null,
+        tpmLimit: null,
+        rpmLimit: null,
+        metadata: {},
+        blocked: false,
+      },
       NOW,
     );
     // This instance must not answer the next request from its stale cache.
@@ -76,7 +86,16 @@ describe('TeamsService', () => {
     await service.update('research', { max_budget: null, blocked: true }, NOW);
     expect(repository.update).toHaveBeenCalledWith(
       'research',
-      { teamAlias: undefined, models: undefined, maxBudgetNanos: null, budgetDuration: undefined, tpmLimit: undefined, rpmLimit: undefined, metadata: undefined, blocked: true },
+      {
+        teamAlias: undefined,
+        models: undefined,
+        maxBudgetNanos: null,
+        budgetDuration: undefined,
+        tpmLimit: undefined,
+        rpmLimit: undefined,
+        metadata: undefined,
+        blocked: true,
+      },
       NOW,
     );
   });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+
 import { Injectable } from '@nestjs/common';
 import { usdToNanos } from '@tollgate/budgets';
 import { AccessEpoch } from '@tollgate/database';
+
 import { AdminError, AdminErrorCode } from './admin.errors';
 import type { Team } from './team';
 import type { NewTeamDto, TeamFieldsDto } from './team.dto';
@@ -60,7 +62,8 @@ export class TeamsService {
   async delete(teamIds: string[]): Promise<string[]> {
     const outcome = await this.teams.delete(teamIds);
     if (!outcome.deleted) {
-      if (outcome.reason === 'has_keys') throw new AdminError(AdminErrorCode.TEAM_HAS_KEYS, `Team ${outcome.teamId} still has keys; delete them first`, 'team_ids');
+      if (outcome.reason === 'has_keys')
+        throw new AdminError(AdminErrorCode.TEAM_HAS_KEYS, `Team ${outcome.teamId} still has keys; delete them first`, 'team_ids');
       throw notFound(outcome.teamId, 'team_ids');
     }
     await this.epoch.refresh();

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
-import { BudgetRefusals, type BudgetExceededError } from '@tollgate/budgets';
+import { type BudgetExceededError, BudgetRefusals } from '@tollgate/budgets';
 import { callerOf } from '@tollgate/keys';
 import { ModelRegistry } from '@tollgate/routing';
-import { isFree, pricingFor, SpendRecorder, type CallType } from '@tollgate/spend';
+import { type CallType, isFree, pricingFor, SpendRecorder } from '@tollgate/spend';
+import type { Request } from 'express';
+
 import { BudgetedRouter } from '../calls/budgeted-router';
 
 /** The ledger's call type of each model route the BudgetGuard stands in front of. */
@@ -32,7 +33,9 @@ export class GatewayBudgetRefusals extends BudgetRefusals {
   mayBeFree(alias: string): boolean {
     // An unknown alias is the router's to refuse, with its own error.
     if (!this.registry.has(alias)) return true;
-    return [alias, ...this.registry.fallbacksOf(alias)].some((group) => this.registry.deploymentsOf(group).some((deployment) => isFree(pricingFor(deployment))));
+    return [alias, ...this.registry.fallbacksOf(alias)].some((group) =>
+      this.registry.deploymentsOf(group).some((deployment) => isFree(pricingFor(deployment))),
+    );
   }
 
   async record(request: Request, error: BudgetExceededError): Promise<void> {

@@ -1,9 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
-import { mayCallModel, type Caller } from '@tollgate/keys';
+import { type Caller, mayCallModel } from '@tollgate/keys';
 import type { Deployment } from '@tollgate/providers';
-import { ModelRouter, type Attempt, type RoutedResult } from '@tollgate/routing';
-import { attachCallRecord, CallRecord, hasUnmeasuredInput, inputTokensUpperBound, serverToolsIn, SpendRecorder, type CallType, type OutputLimits } from '@tollgate/spend';
+import { type Attempt, ModelRouter, type RoutedResult } from '@tollgate/routing';
+import {
+  attachCallRecord,
+  CallRecord,
+  type CallType,
+  hasUnmeasuredInput,
+  inputTokensUpperBound,
+  type OutputLimits,
+  serverToolsIn,
+  SpendRecorder,
+} from '@tollgate/spend';
+import type { Request } from 'express';
+
 import { InvalidRequestError } from '../common/invalid-request.errors';
 import { requestIdOf } from '../common/request-id';
 import { sessionIdOf } from '../common/session';
@@ -21,7 +31,12 @@ export class BudgetedRouter {
   ) {}
 
   /** Starts the request's ledger record; the spend interceptor settles it when the request ends. */
-  beginRecord(req: Request, caller: Caller, callType: CallType, body: { model: string; user?: unknown; metadata?: unknown; messages?: unknown; input?: unknown; system?: unknown; tools?: unknown }): CallRecord {
+  beginRecord(
+    req: Request,
+    caller: Caller,
+    callType: CallType,
+    body: { model: string; user?: unknown; metadata?: unknown; messages?: unknown; input?: unknown; system?: unknown; tools?: unknown },
+  ): CallRecord {
     refuseUnboundedFees(caller, body);
     const tags = (body.metadata as { tags?: unknown } | undefined)?.tags;
     const record = new CallRecord({

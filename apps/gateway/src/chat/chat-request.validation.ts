@@ -1,4 +1,5 @@
 import type { ChatCompletionRequest } from '@tollgate/providers';
+
 import { assertContent } from '../common/content-shape';
 import { isObject, optionalBoolean, optionalInteger, optionalNumber } from '../common/field-checks';
 import { InvalidRequestError } from '../common/invalid-request.errors';
@@ -37,8 +38,10 @@ export function validateChatCompletionRequest(body: unknown): ChatCompletionRequ
     if (Array.isArray(content)) assertContent(content, `${param}.content`, (base, i) => `${base}[${i}]`);
     const toolCalls = (message as Record<string, unknown>).tool_calls;
     if (toolCalls !== undefined && toolCalls !== null) {
-      const valid = Array.isArray(toolCalls) && toolCalls.every((call) => isObject(call) && isObject((call as Record<string, unknown>).function));
-      if (!valid) throw new InvalidRequestError(`'${param}.tool_calls' must be an array of {id, type, function} objects`, `${param}.tool_calls`);
+      const valid =
+        Array.isArray(toolCalls) && toolCalls.every((call) => isObject(call) && isObject((call as Record<string, unknown>).function));
+      if (!valid)
+        throw new InvalidRequestError(`'${param}.tool_calls' must be an array of {id, type, function} objects`, `${param}.tool_calls`);
     }
     if (role === 'tool' && typeof (message as Record<string, unknown>).tool_call_id !== 'string') {
       throw new InvalidRequestError(`'${param}.tool_call_id' is required on tool messages`, `${param}.tool_call_id`);

@@ -1,19 +1,20 @@
 import { Controller, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
 import { BudgetGuard } from '@tollgate/budgets';
 import { Auth, AuthGuard, AuthMode, callerOf } from '@tollgate/keys';
-import { RateLimitGuard } from '@tollgate/rate-limits';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '@tollgate/providers';
-import { SettledReply, SpendInterceptor, type CallRecord } from '@tollgate/spend';
+import { RateLimitGuard } from '@tollgate/rate-limits';
+import { type CallRecord, SettledReply, SpendInterceptor } from '@tollgate/spend';
+import type { Request, Response } from 'express';
+
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { abortWhenClientLeaves } from '../common/client-abort';
 import { describeError, renderOpenAIError } from '../common/error-descriptor';
 import { routingHeaders } from '../common/routing-headers';
 import { relayStream } from '../streaming/relay-stream';
 import { SseWriter } from '../streaming/sse-writer';
-import { validateChatCompletionRequest } from './chat-request.validation';
 import { ChatService } from './chat.service';
+import { validateChatCompletionRequest } from './chat-request.validation';
 
 /** OpenAI's `/v1/chat/completions` (and LiteLLM's unprefixed alias). */
 @ApiExcludeController()
@@ -53,7 +54,12 @@ export class ChatController {
 }
 
 /** The upstream's chunks to the client as they come; undefined when the client left first. */
-async function relayChunks(chunks: AsyncIterable<ChatCompletionChunk>, request: ChatCompletionRequest, record: CallRecord, sse: SseWriter): Promise<true | undefined> {
+async function relayChunks(
+  chunks: AsyncIterable<ChatCompletionChunk>,
+  request: ChatCompletionRequest,
+  record: CallRecord,
+  sse: SseWriter,
+): Promise<true | undefined> {
   const clientWantsUsage = request.stream_options?.include_usage === true;
   for await (const chunk of chunks) {
     record.countChunk(chunk);

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, type Deployment, ProviderRegistry } from '@tollgate/providers';
+import {
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type Deployment,
+  ProviderRegistry,
+} from '@tollgate/providers';
 import type { RoutedResult } from '@tollgate/routing';
 import type { CallRecord } from '@tollgate/spend';
+
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { firstThenRest } from '../streaming/first-then-rest';
 

@@ -1,10 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { describeError, hidesDetail, renderAnthropicError, renderOpenAIError, usesAnthropicDialect } from './error-descriptor';
 import { UpstreamError } from '@tollgate/providers';
 import { RouteFailedError } from '@tollgate/routing';
-import { requestIdOf } from './request-id';
+import type { Request, Response } from 'express';
+
 import { isOtlpPath, sendOtlpError } from '../otlp/otlp-http';
+import { describeError, hidesDetail, renderAnthropicError, renderOpenAIError, usesAnthropicDialect } from './error-descriptor';
+import { requestIdOf } from './request-id';
 
 /**
  * Renders every error in the caller's dialect. Once a response has started (a stream is

@@ -1,6 +1,7 @@
-import { json } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { renderAnthropicError, renderOpenAIError, usesAnthropicDialect, type ErrorDescriptor } from './error-descriptor';
+import { json } from 'express';
+
+import { type ErrorDescriptor, renderAnthropicError, renderOpenAIError, usesAnthropicDialect } from './error-descriptor';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth';
 
 /**
@@ -22,10 +23,31 @@ export function jsonBodyParser(limitBytes: number) {
         const failure = error as { type?: string; status?: number; message?: string };
         descriptor =
           failure.type === 'entity.too.large'
-            ? { status: 413, type: 'invalid_request_error', message: `Request body exceeds the limit of ${limitBytes} bytes`, param: null, code: 'request_too_large', headers: {} }
-            : { status: 400, type: 'invalid_request_error', message: `Request body is not valid JSON: ${failure.message ?? 'parse error'}`, param: null, code: 'invalid_json', headers: {} };
+            ? {
+                status: 413,
+                type: 'invalid_request_error',
+                message: `Request body exceeds the limit of ${limitBytes} bytes`,
+                param: null,
+                code: 'request_too_large',
+                headers: {},
+              }
+            : {
+                status: 400,
+                type: 'invalid_request_error',
+                message: `Request body is not valid JSON: ${failure.message ?? 'parse error'}`,
+                param: null,
+                code: 'invalid_json',
+                headers: {},
+              };
       } else if (nestsDeeperThan(request.body, MAX_JSON_DEPTH)) {
-        descriptor = { status: 400, type: 'invalid_request_error', message: `Request body is nested deeper than ${MAX_JSON_DEPTH} levels`, param: null, code: 'too_deeply_nested', headers: {} };
+        descriptor = {
+          status: 400,
+          type: 'invalid_request_error',
+          message: `Request body is nested deeper than ${MAX_JSON_DEPTH} levels`,
+          param: null,
+          code: 'too_deeply_nested',
+          headers: {},
+        };
       } else {
         return next();
       }

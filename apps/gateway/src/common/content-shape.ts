@@ -22,8 +22,15 @@ const FIELDS: Record<string, { check: FieldCheck; expected: string }> = {
   thinking: { check: isString, expected: 'a string' },
   input: { check: isObject, expected: 'an object' },
   // OpenAI documents {url, detail}; a bare URL string is what LiteLLM also accepts.
-  image_url: { check: (v) => isString(v) || (isObject(v) && isString(v.url) && (v.detail === undefined || isString(v.detail))), expected: 'an object with a string url' },
-  source: { check: (v) => isObject(v) && isString(v.type) && optionalString(v, 'url') && optionalString(v, 'data') && optionalString(v, 'media_type'), expected: 'an object with a string type' },
+  image_url: {
+    check: (v) => isString(v) || (isObject(v) && isString(v.url) && (v.detail === undefined || isString(v.detail))),
+    expected: 'an object with a string url',
+  },
+  source: {
+    check: (v) =>
+      isObject(v) && isString(v.type) && optionalString(v, 'url') && optionalString(v, 'data') && optionalString(v, 'media_type'),
+    expected: 'an object with a string type',
+  },
   input_audio: { check: isObject, expected: 'an object' },
   file: { check: isObject, expected: 'an object' },
 };
@@ -38,10 +45,13 @@ export function assertContent(content: unknown, param: string, index: (base: str
   if (!Array.isArray(content)) throw new InvalidRequestError(`'${param}' must be a string or an array of content parts`, param);
   content.forEach((part, i) => {
     const at = index(param, i);
-    if (!isObject(part) || typeof part.type !== 'string') throw new InvalidRequestError(`'${at}' must be a content part object with a string 'type'`, at);
+    if (!isObject(part) || typeof part.type !== 'string')
+      throw new InvalidRequestError(`'${at}' must be a content part object with a string 'type'`, at);
     for (const [field, { check, expected }] of Object.entries(FIELDS)) {
-      if (part[field] !== undefined && !check(part[field])) throw new InvalidRequestError(`'${at}.${field}' must be ${expected}`, `${at}.${field}`);
+      if (part[field] !== undefined && !check(part[field]))
+        throw new InvalidRequestError(`'${at}.${field}' must be ${expected}`, `${at}.${field}`);
     }
-    if (part.type === 'tool_result' && part.content !== undefined && part.content !== null) assertContent(part.content, `${at}.content`, index);
+    if (part.type === 'tool_result' && part.content !== undefined && part.content !== null)
+      assertContent(part.content, `${at}.content`, index);
   });
 }

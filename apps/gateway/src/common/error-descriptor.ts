@@ -1,15 +1,16 @@
 import { HttpException } from '@nestjs/common';
 import { BudgetExceededError, BudgetStoreUnavailableError } from '@tollgate/budgets';
+import { isUnstorableTextError } from '@tollgate/database';
 import { AuthError, AuthThrottledError, KeyStoreUnavailableError } from '@tollgate/keys';
 import { ProviderRequestError, UpstreamError } from '@tollgate/providers';
 import { RateLimitedError, RateLimitStoreUnavailableError } from '@tollgate/rate-limits';
 import { fallbacksNotPermitted, RouteFailedError, RoutingError, RoutingErrorCode } from '@tollgate/routing';
-import { isUnstorableTextError } from '@tollgate/database';
 import { AdminError, AdminErrorCode, InvalidAdminQueryError } from '@tollgate/teams';
+
+import { OtlpError, OtlpErrorCode } from '../otlp/otlp.errors';
+import { ResponsesError, ResponsesErrorCode } from '../responses/responses.errors';
 import { InvalidRequestError } from './invalid-request.errors';
 import { SKIPPED_FALLBACKS_HEADER } from './routing-headers';
-import { ResponsesError, ResponsesErrorCode } from '../responses/responses.errors';
-import { OtlpError, OtlpErrorCode } from '../otlp/otlp.errors';
 
 /** An error as the client will see it, before it is rendered in the route's dialect. */
 export interface ErrorDescriptor {
@@ -26,25 +27,38 @@ export interface ErrorDescriptor {
  * registered here; anything unrecognised is an internal error whose details stay in the log.
  */
 export function describeError(exception: unknown, requestId: string): ErrorDescriptor {
-  if (exception instanceof InvalidRequestError) return descriptor(400, 'invalid_request_error', exception.message, exception.param, exception.code);
+  if (exception instanceof InvalidRequestError)
+    return descriptor(400, 'invalid_request_error', exception.message, exception.param, exception.code);
   if (exception instanceof ProviderRequestError || exception instanceof InvalidAdminQueryError) {
     return descriptor(400, 'invalid_request_error', exception.message, exception.param, null);
   }
   if (exception instanceof ResponsesError) {
     // OpenAI answers an unknown previous_response_id with a 400 naming the field, a lookup with a 404.
-    if (exception.code === ResponsesErrorCode.PREVIOUS_RESPONSE_NOT_FOUND) return descriptor(400, 'invalid_request_error', exception.message, 'previous_response_id', exception.code);
-    if (exception.code === ResponsesErrorCode.STORE_UNAVAILABLE) return descriptor(503, 'service_unavailable', exception.message, null, exception.code);
+    if (exception.code === ResponsesErrorCode.PREVIOUS_RESPONSE_NOT_FOUND)
+      return descriptor(400, 'invalid_request_error', exception.message, 'previous_response_id', exception.code);
+    if (exception.code === ResponsesErrorCode.STORE_UNAVAILABLE)
+      return descriptor(503, 'service_unavailable', exception.message, null, exception.code);
     return descriptor(404, 'invalid_request_error', exception.message, null, exception.code);
   }
   if (exception instanceof OtlpError) {
-    const status = { [OtlpErrorCode.UNDECODABLE]: 400, [OtlpErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415, [OtlpErrorCode.FOREIGN_CLIENT]: 403 }[exception.code];
+    const status = { [OtlpErrorCode.UNDECODABLE]: 400, [OtlpErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415, [OtlpErrorCode.FOREIGN_CLIENT]: 403 }[
+      exception.code
+    ];
     return descriptor(status, status === 403 ? 'permission_error' : 'invalid_request_error', exception.message, null, exception.code);
   }
   if (exception instanceof AuthError) {
-    return descriptor(exception.status, exception.status === 403 ? 'permission_error' : 'authentication_error', exception.message, null, exception.code);
+    return descriptor(
+      exception.status,
+      exception.status === 403 ? 'permission_error' : 'authentication_error',
+      exception.message,
+      null,
+      exception.code,
+    );
   }
   if (exception instanceof AuthThrottledError) {
-    return descriptor(429, 'rate_limit_exceeded', exception.message, null, 'auth_throttled', { 'retry-after': String(exception.retryAfterSeconds) });
+    return descriptor(429, 'rate_limit_exceeded', exception.message, null, 'auth_throttled', {
+      'retry-after': String(exception.retryAfterSeconds),
+    });
   }
   if (exception instanceof BudgetExceededError) {
     // x-should-retry: false stops the OpenAI and Anthropic SDKs from retrying a 429 that will not clear.
@@ -58,11 +72,18 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
   if (exception instanceof BudgetStoreUnavailableError) {
     return storeUnavailable('Budget store unavailable; refusing calls that would spend money', 'budget_store_unavailable');
   }
-  if (exception instanceof KeyStoreUnavailableError) return storeUnavailable('Key store unavailable; cannot check this key right now', 'key_store_unavailable');
+  if (exception instanceof KeyStoreUnavailableError)
+    return storeUnavailable('Key store unavailable; cannot check this key right now', 'key_store_unavailable');
   if (exception instanceof RateLimitStoreUnavailableError) return storeUnavailable('Rate limit store is unavailable', exception.code);
   if (exception instanceof AdminError) {
     const notFound = exception.code === AdminErrorCode.TEAM_NOT_FOUND || exception.code === AdminErrorCode.KEY_NOT_FOUND;
-    return descriptor(notFound ? 404 : 400, notFound ? 'not_found_error' : 'invalid_request_error', exception.message, exception.param, exception.code);
+    return descriptor(
+      notFound ? 404 : 400,
+      notFound ? 'not_found_error' : 'invalid_request_error',
+      exception.message,
+      exception.param,
+      exception.code,
+    );
   }
   if (exception instanceof RouteFailedError) {
     const described = fromUpstream(exception.lastError, fallbackHeaders(exception));
@@ -88,7 +109,13 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
     return descriptor(status, typeForStatus(status), message, null, String(status));
   }
   if (isUnstorableTextError(exception)) {
-    return descriptor(400, 'invalid_request_error', 'A value in the request contains a NUL or an invalid character', null, 'invalid_characters');
+    return descriptor(
+      400,
+      'invalid_request_error',
+      'A value in the request contains a NUL or an invalid character',
+      null,
+      'invalid_characters',
+    );
   }
   return descriptor(500, 'internal_server_error', `Internal error; reference ${requestId} in the gateway log`, null, 'internal_error');
 }
@@ -119,7 +146,8 @@ function fallbackHeaders(error: { attemptedFallbacks: number; skippedFallbacks: 
  * URLs and host:port pairs, as an upstream's or a driver's own message may carry them
  * ("connect ECONNREFUSED 10.0.0.5:5432"). Key holders see `[address hidden]`; the log keeps them.
  */
-const ADDRESS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>),]+|\[[0-9a-f]*:[0-9a-f:]*\](?::\d+)?|\b(?:(?:[a-z0-9-]+\.)+[a-z0-9-]+|localhost):\d{2,5}\b/gi;
+const ADDRESS =
+  /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>),]+|\[[0-9a-f]*:[0-9a-f:]*\](?::\d+)?|\b(?:(?:[a-z0-9-]+\.)+[a-z0-9-]+|localhost):\d{2,5}\b/gi;
 
 export function withoutAddresses(message: string): string {
   return message.replace(ADDRESS, '[address hidden]');

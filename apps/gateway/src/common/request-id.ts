@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+
 import type { NextFunction, Request, Response } from 'express';
 
 const REQUEST_ID = Symbol('requestId');

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+
 import { sessionIdOf } from './session';
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as Request;
@@ -6,7 +7,9 @@ const CODEX_SESSION = '01a23c89-a22a-7900-ae89-a2bc6e88579c';
 
 describe('sessionIdOf', () => {
   it("reads Codex CLI 0.171's session-id header (recorded from the real CLI)", () => {
-    expect(sessionIdOf(request({ 'session-id': CODEX_SESSION, 'thread-id': CODEX_SESSION, originator: 'codex_exec' }), {})).toBe(CODEX_SESSION);
+    expect(sessionIdOf(request({ 'session-id': CODEX_SESSION, 'thread-id': CODEX_SESSION, originator: 'codex_exec' }), {})).toBe(
+      CODEX_SESSION,
+    );
   });
 
   it('reads the session_id header of older Codex releases', () => {

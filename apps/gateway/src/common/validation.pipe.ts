@@ -1,4 +1,5 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { type ValidationError, ValidationPipe } from '@nestjs/common';
+
 import { InvalidRequestError } from './invalid-request.errors';
 
 /**

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { CONFIGURED_MASTER_KEY } from '@tollgate/keys';
+
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway-config';
 
 /** Makes the validated start-up configuration injectable everywhere as GATEWAY_CONFIG. */

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+
 import { ConfigError } from './config.errors';
 import { loadLiteLLMConfig, parseLiteLLMConfig } from './litellm-config.loader';
 
@@ -23,12 +24,28 @@ describe('LiteLLM config loader', () => {
     });
     expect(ignoredKeys).toEqual([]);
     expect(config.deployments.map((d) => d.alias)).toEqual([
-      'local-coding', 'local-coding-fast', 'local-general', 'local-fast', 'local-compact',
-      'qwen2.5-coder:14b', 'deepseek-coder-v2:lite', 'mistral:7b', 'gemma2:2b',
-      'claude-sonnet-4-6', 'claude-opus-4-6', 'claude-haiku-4-5', 'gpt-4o', 'gpt-4o-mini',
+      'local-coding',
+      'local-coding-fast',
+      'local-general',
+      'local-fast',
+      'local-compact',
+      'qwen2.5-coder:14b',
+      'deepseek-coder-v2:lite',
+      'mistral:7b',
+      'gemma2:2b',
+      'claude-sonnet-4-6',
+      'claude-opus-4-6',
+      'claude-haiku-4-5',
+      'gpt-4o',
+      'gpt-4o-mini',
     ]);
     expect(config.deployments[0]).toMatchObject({ provider: 'ollama', model: 'qwen2.5-coder:14b', apiBase: 'http://127.0.0.1:11434' });
-    expect(config.deployments[9]).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-6', apiBase: 'https://api.anthropic.com', apiKey: 'sk-ant-test' });
+    expect(config.deployments[9]).toMatchObject({
+      provider: 'anthropic',
+      model: 'claude-sonnet-4-6',
+      apiBase: 'https://api.anthropic.com',
+      apiKey: 'sk-ant-test',
+    });
     expect(config.deployments[12]).toMatchObject({ provider: 'openai', model: 'gpt-4o', apiBase: 'https://api.openai.com/v1' });
     expect(config.routing.fallbacks).toEqual({
       'local-coding': ['claude-sonnet-4-6'],
@@ -40,8 +57,12 @@ describe('LiteLLM config loader', () => {
   });
 
   it('names the exact field of an unknown provider', () => {
-    const doc = { model_list: [0, 1, 2, 3].map((i) => ({ model_name: `m${i}`, litellm_params: { model: i === 3 ? 'olama/llama3' : 'openai/gpt-4o' } })) };
-    expect(problemsOf(doc)).toEqual(['model_list[3].litellm_params.model: unknown provider "olama" (supported: ollama, ollama_chat, anthropic, openai)']);
+    const doc = {
+      model_list: [0, 1, 2, 3].map((i) => ({ model_name: `m${i}`, litellm_params: { model: i === 3 ? 'olama/llama3' : 'openai/gpt-4o' } })),
+    };
+    expect(problemsOf(doc)).toEqual([
+      'model_list[3].litellm_params.model: unknown provider "olama" (supported: ollama, ollama_chat, anthropic, openai)',
+    ]);
   });
 
   it('reports every problem at once, each with its path', () => {
@@ -68,7 +89,12 @@ describe('LiteLLM config loader', () => {
     const { config, missingEnv } = parseLiteLLMConfig(
       {
         environment_variables: { BASE: 'http://from-config:1', KEY: 'from-config' },
-        model_list: [{ model_name: 'a', litellm_params: { model: 'openai/m', api_base: 'os.environ/BASE', api_key: 'os.environ/KEY', timeout: 'os.environ/T' } }],
+        model_list: [
+          {
+            model_name: 'a',
+            litellm_params: { model: 'openai/m', api_base: 'os.environ/BASE', api_key: 'os.environ/KEY', timeout: 'os.environ/T' },
+          },
+        ],
       },
       'c',
       { KEY: 'from-env', T: '12' },
@@ -79,7 +105,11 @@ describe('LiteLLM config loader', () => {
 
   it('lists keys it does not use instead of failing on them', () => {
     const { ignoredKeys } = parseLiteLLMConfig(
-      { ...minimal({ model: 'openai/m', weird: 1 }), litellm_settings: { drop_params: true, success_callback: ['langfuse'] }, extra_top: {} },
+      {
+        ...minimal({ model: 'openai/m', weird: 1 }),
+        litellm_settings: { drop_params: true, success_callback: ['langfuse'] },
+        extra_top: {},
+      },
       'c',
       {},
     );
@@ -111,30 +141,45 @@ describe('LiteLLM config loader', () => {
   it('takes the master key from general_settings, else from LITELLM_MASTER_KEY', () => {
     const doc = minimal({ model: 'openai/m' });
     expect(parseLiteLLMConfig(doc, 'c', { LITELLM_MASTER_KEY: 'sk-from-env-123' }).config.masterKey).toBe('sk-from-env-123');
-    expect(parseLiteLLMConfig({ ...doc, general_settings: { master_key: 'sk-from-config' } }, 'c', { LITELLM_MASTER_KEY: 'sk-from-env-123' }).config.masterKey).toBe('sk-from-config');
+    expect(
+      parseLiteLLMConfig({ ...doc, general_settings: { master_key: 'sk-from-config' } }, 'c', { LITELLM_MASTER_KEY: 'sk-from-env-123' })
+        .config.masterKey,
+    ).toBe('sk-from-config');
     expect(parseLiteLLMConfig(doc, 'c', {}).config.masterKey).toBeUndefined();
   });
 
-  it('loads LiteLLM\'s documented example master key sk-1234 (the length warning comes at start-up)', () => {
+  it("loads LiteLLM's documented example master key sk-1234 (the length warning comes at start-up)", () => {
     const doc = minimal({ model: 'openai/m' });
     expect(parseLiteLLMConfig({ ...doc, general_settings: { master_key: 'sk-1234' } }, 'c', {}).config.masterKey).toBe('sk-1234');
-    expect(() => parseLiteLLMConfig({ ...doc, general_settings: { master_key: '  ' } }, 'c', {})).toThrow(/general_settings.master_key: must not be empty/);
+    expect(() => parseLiteLLMConfig({ ...doc, general_settings: { master_key: '  ' } }, 'c', {})).toThrow(
+      /general_settings.master_key: must not be empty/,
+    );
   });
 
   it('trusts X-Forwarded-For only with general_settings.use_x_forwarded_for, and turns /docs off with NO_DOCS=True', () => {
     const doc = minimal({ model: 'openai/m' });
     expect(parseLiteLLMConfig(doc, 'c', {}).config).toMatchObject({ trustForwardedFor: false, docsEnabled: true });
     expect(parseLiteLLMConfig({ ...doc, general_settings: { use_x_forwarded_for: true } }, 'c', {}).config.trustForwardedFor).toBe(true);
-    expect(parseLiteLLMConfig({ ...doc, general_settings: { use_x_forwarded_for: 'os.environ/BEHIND_PROXY' } }, 'c', { BEHIND_PROXY: 'True' }).config.trustForwardedFor).toBe(true);
-    expect(() => parseLiteLLMConfig({ ...doc, general_settings: { use_x_forwarded_for: 'yes please' } }, 'c', {})).toThrow(/use_x_forwarded_for: must be true or false/);
+    expect(
+      parseLiteLLMConfig({ ...doc, general_settings: { use_x_forwarded_for: 'os.environ/BEHIND_PROXY' } }, 'c', { BEHIND_PROXY: 'True' })
+        .config.trustForwardedFor,
+    ).toBe(true);
+    expect(() => parseLiteLLMConfig({ ...doc, general_settings: { use_x_forwarded_for: 'yes please' } }, 'c', {})).toThrow(
+      /use_x_forwarded_for: must be true or false/,
+    );
     expect(parseLiteLLMConfig(doc, 'c', { NO_DOCS: 'True' }).config.docsEnabled).toBe(false);
     expect(parseLiteLLMConfig(doc, 'c', { NO_DOCS: 'False' }).config.docsEnabled).toBe(true);
   });
 
   it('takes dashboard credentials from UI_USERNAME and UI_PASSWORD together, and warns when only one is set', () => {
     const doc = minimal({ model: 'openai/m' });
-    expect(parseLiteLLMConfig(doc, 'c', { UI_USERNAME: ' ops ', UI_PASSWORD: 'pw' }).config.uiCredentials).toEqual({ username: 'ops', password: 'pw' });
-    expect(parseLiteLLMConfig({ ...doc, environment_variables: { UI_USERNAME: 'ops', UI_PASSWORD: 'pw' } }, 'c', {}).config.uiCredentials).toEqual({ username: 'ops', password: 'pw' });
+    expect(parseLiteLLMConfig(doc, 'c', { UI_USERNAME: ' ops ', UI_PASSWORD: 'pw' }).config.uiCredentials).toEqual({
+      username: 'ops',
+      password: 'pw',
+    });
+    expect(
+      parseLiteLLMConfig({ ...doc, environment_variables: { UI_USERNAME: 'ops', UI_PASSWORD: 'pw' } }, 'c', {}).config.uiCredentials,
+    ).toEqual({ username: 'ops', password: 'pw' });
     const half = parseLiteLLMConfig(doc, 'c', { UI_USERNAME: 'ops' });
     expect(half.config.uiCredentials).toBeNull();
     expect(half.warnings).toEqual(['UI_PASSWORD is not set; dashboard login falls back to the master key until both are set']);

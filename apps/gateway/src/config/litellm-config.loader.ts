@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+
 import { usdToNanos } from '@tollgate/budgets';
 import type { Deployment, ProviderName, TokenPrices } from '@tollgate/providers';
 import type { RoutingSettings, RoutingStrategy } from '@tollgate/routing';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+
 import { ConfigError } from './config.errors';
 import type { DatabaseTarget, GatewayConfig, UiCredentials } from './gateway-config';
 
@@ -117,7 +119,8 @@ class Checker {
     if (typeof value !== 'number' || !Number.isFinite(value)) return this.fail(path, `must be a number, got ${describe(value)}`);
     if (opts.integer && !Number.isInteger(value)) return this.fail(path, `must be a whole number, got ${value}`);
     const min = opts.min ?? 0;
-    if (opts.exclusiveMin ? value <= min : value < min) return this.fail(path, `must be ${opts.exclusiveMin ? 'greater than' : 'at least'} ${min}, got ${value}`);
+    if (opts.exclusiveMin ? value <= min : value < min)
+      return this.fail(path, `must be ${opts.exclusiveMin ? 'greater than' : 'at least'} ${min}, got ${value}`);
     return value;
   }
 
@@ -150,7 +153,9 @@ export function loadLiteLLMConfig(configPath: string, env: Env = process.env): L
   try {
     text = readFileSync(absolutePath, 'utf8');
   } catch (error) {
-    throw new ConfigError([`${configPath}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]);
+    throw new ConfigError([
+      `${configPath}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    ]);
   }
   let document: unknown;
   try {
@@ -187,7 +192,10 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
 
   const strategy = checker.string(router.routing_strategy, 'router_settings.routing_strategy') ?? 'simple-shuffle';
   if (!ROUTING_STRATEGIES.has(strategy)) {
-    checker.fail('router_settings.routing_strategy', `unsupported strategy "${strategy}" (supported: ${[...ROUTING_STRATEGIES].join(', ')})`);
+    checker.fail(
+      'router_settings.routing_strategy',
+      `unsupported strategy "${strategy}" (supported: ${[...ROUTING_STRATEGIES].join(', ')})`,
+    );
   }
 
   const routing: RoutingSettings = {
@@ -242,7 +250,10 @@ function parseUiCredentials(env: Env, warnings: string[]): UiCredentials | null 
   const username = env.UI_USERNAME?.trim() ?? '';
   const password = env.UI_PASSWORD ?? '';
   if (username && password) return { username, password };
-  if (username || password) warnings.push(`${username ? 'UI_PASSWORD' : 'UI_USERNAME'} is not set; dashboard login falls back to the master key until both are set`);
+  if (username || password)
+    warnings.push(
+      `${username ? 'UI_PASSWORD' : 'UI_USERNAME'} is not set; dashboard login falls back to the master key until both are set`,
+    );
   return null;
 }
 

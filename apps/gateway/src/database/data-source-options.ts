@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+
 import type { DataSourceOptions } from 'typeorm';
+
 import { postgresMigrations, sqliteMigrations } from '../../../../migrations';
 import type { DatabaseTarget } from '../config/gateway-config';
 

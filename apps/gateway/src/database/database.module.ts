@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { dataSourceOptions } from './data-source-options';
 

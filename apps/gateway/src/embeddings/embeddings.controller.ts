@@ -1,15 +1,16 @@
 import { Controller, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
 import { BudgetGuard } from '@tollgate/budgets';
 import { Auth, AuthGuard, AuthMode, callerOf } from '@tollgate/keys';
 import { RateLimitGuard } from '@tollgate/rate-limits';
 import { SettledReply, SpendInterceptor } from '@tollgate/spend';
+import type { Request, Response } from 'express';
+
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { abortWhenClientLeaves } from '../common/client-abort';
 import { routingHeaders } from '../common/routing-headers';
-import { validateEmbeddingRequest } from './embeddings-request.validation';
 import { EmbeddingsService } from './embeddings.service';
+import { validateEmbeddingRequest } from './embeddings-request.validation';
 
 /** OpenAI's `/v1/embeddings`, for OpenAI-compatible and Ollama deployments, priced and ledgered like chat. */
 @ApiExcludeController()

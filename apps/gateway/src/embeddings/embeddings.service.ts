@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type EmbeddingRequest, openAIError, ProviderRegistry, UpstreamError } from '@tollgate/providers';
 import type { RoutedResult } from '@tollgate/routing';
 import type { CallRecord } from '@tollgate/spend';
+
 import { BudgetedRouter } from '../calls/budgeted-router';
 
 type Embeddings = { usage?: { prompt_tokens?: number; total_tokens?: number } };
@@ -19,7 +20,16 @@ export class EmbeddingsService {
     const routed = await this.router.route(request.model, record, { max_tokens: 0 }, signal, async (deployment) => {
       const adapter = this.providers.adapterFor(deployment.provider);
       if (!adapter.embeddings) {
-        throw new UpstreamError('http', 400, openAIError(`Model "${deployment.alias}" (${deployment.provider}) does not serve embeddings`, 'invalid_request_error', 'embeddings_not_supported', 'model'));
+        throw new UpstreamError(
+          'http',
+          400,
+          openAIError(
+            `Model "${deployment.alias}" (${deployment.provider}) does not serve embeddings`,
+            'invalid_request_error',
+            'embeddings_not_supported',
+            'model',
+          ),
+        );
       }
       return (await adapter.embeddings(deployment, request, { signal })) as Embeddings;
     });

@@ -1,7 +1,8 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
 import { Auth, AuthMode, MasterKeyCheck, presentedSecret } from '@tollgate/keys';
+import type { Request, Response } from 'express';
+
 import { HealthService } from './health.service';
 
 @ApiTags('health')
@@ -23,7 +24,8 @@ export class HealthController {
   async overall(@Req() req: Request, @Query('probe_cloud') probeCloud?: string): Promise<unknown> {
     const secret = presentedSecret(req);
     const probeCloudToo = probeCloud === 'true';
-    if (probeCloudToo) await this.masterKey.require(req, secret, 'probe_cloud=true needs the master key: it makes the gateway call cloud providers');
+    if (probeCloudToo)
+      await this.masterKey.require(req, secret, 'probe_cloud=true needs the master key: it makes the gateway call cloud providers');
     const isMaster = probeCloudToo || (await this.masterKey.presented(req, secret));
     const deployments = await this.health.report(probeCloudToo);
     const healthy = deployments.filter((d) => d.state === 'healthy' || d.state === 'unknown');

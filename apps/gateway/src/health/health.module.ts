@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { KeysModule } from '@tollgate/keys';
+
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 

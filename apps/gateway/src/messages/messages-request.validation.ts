@@ -1,5 +1,5 @@
-import { InvalidRequestError } from '../common/invalid-request.errors';
 import { assertContent } from '../common/content-shape';
+import { InvalidRequestError } from '../common/invalid-request.errors';
 
 export interface AnthropicMessagesBody {
   model: string;
@@ -23,18 +23,27 @@ export function validateMessagesRequest(body: unknown, requireMaxTokens = true):
   if (!Array.isArray(request.messages)) throw new InvalidRequestError('messages: Field required (an array)', 'messages');
   request.messages.forEach((message, index) => {
     const { role, content } = (message ?? {}) as Record<string, unknown>;
-    if (message === null || typeof message !== 'object' || Array.isArray(message) || (role !== 'user' && role !== 'assistant' && role !== 'system')) {
+    if (
+      message === null ||
+      typeof message !== 'object' ||
+      Array.isArray(message) ||
+      (role !== 'user' && role !== 'assistant' && role !== 'system')
+    ) {
       throw new InvalidRequestError(`messages.${index}: must be an object with a role of "user" or "assistant"`, `messages.${index}`);
     }
     assertBlocks(content, `messages.${index}.content`);
   });
   if (request.system !== undefined && request.system !== null) assertBlocks(request.system, 'system');
   if (request.tools !== undefined && request.tools !== null) {
-    if (!Array.isArray(request.tools) || !request.tools.every((tool) => tool !== null && typeof tool === 'object' && !Array.isArray(tool))) {
+    if (
+      !Array.isArray(request.tools) ||
+      !request.tools.every((tool) => tool !== null && typeof tool === 'object' && !Array.isArray(tool))
+    ) {
       throw new InvalidRequestError('tools: must be an array of tool objects', 'tools');
     }
   }
-  if (request.stream !== undefined && typeof request.stream !== 'boolean') throw new InvalidRequestError('stream: must be a boolean', 'stream');
+  if (request.stream !== undefined && typeof request.stream !== 'boolean')
+    throw new InvalidRequestError('stream: must be a boolean', 'stream');
   return request as AnthropicMessagesBody;
 }
 

@@ -1,19 +1,20 @@
 import { Controller, Head, HttpCode, Inject, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
 import { BudgetGuard } from '@tollgate/budgets';
 import { Auth, AuthGuard, AuthMode, callerOf, mayCallModel } from '@tollgate/keys';
-import { RateLimitGuard } from '@tollgate/rate-limits';
 import {
   AnthropicPassthrough,
   type ChatCompletionChunk,
   createAnthropicEventState,
   finishAnthropicStream,
-  translateOpenAIChunk,
   type ServerSentEvent,
+  translateOpenAIChunk,
 } from '@tollgate/providers';
+import { RateLimitGuard } from '@tollgate/rate-limits';
 import { ModelRouter } from '@tollgate/routing';
-import { SettledReply, SpendInterceptor, type CallRecord } from '@tollgate/spend';
+import { type CallRecord, SettledReply, SpendInterceptor } from '@tollgate/spend';
+import type { Request, Response } from 'express';
+
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { abortWhenClientLeaves } from '../common/client-abort';
 import { describeError, renderAnthropicError } from '../common/error-descriptor';
@@ -22,9 +23,9 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { AnthropicEventWriter } from '../streaming/anthropic-event-writer';
 import { relayStream } from '../streaming/relay-stream';
 import { AnthropicUsageTracker } from './anthropic-usage';
-import { estimateInputTokens } from './token-estimate';
-import { type AnthropicMessagesBody, validateMessagesRequest } from './messages-request.validation';
 import { MessagesService } from './messages.service';
+import { type AnthropicMessagesBody, validateMessagesRequest } from './messages-request.validation';
+import { estimateInputTokens } from './token-estimate';
 
 /** Anthropic's Messages API, for Claude Code and Anthropic SDK clients (`?beta=true` included). */
 @ApiExcludeController()
@@ -56,7 +57,10 @@ export class MessagesController {
     const writer = new AnthropicEventWriter(res, this.config.streamKeepAliveMs);
     writer.start(headers);
     await relayStream(record, writer, signal, {
-      relay: () => (outcome.kind === 'native-stream' ? relayNative(outcome.events, record, writer) : relayTranslated(outcome.chunks, body, record, writer)),
+      relay: () =>
+        outcome.kind === 'native-stream'
+          ? relayNative(outcome.events, record, writer)
+          : relayTranslated(outcome.chunks, body, record, writer),
       failed: (error) => writer.event('error', JSON.stringify(renderAnthropicError(describeError(error, record.requestId)))),
     });
   }
@@ -88,7 +92,11 @@ export class MessagesController {
 }
 
 /** Anthropic's own events, relayed untouched; true once relayed whole, undefined when the client left first. */
-async function relayNative(events: AsyncIterable<ServerSentEvent>, record: CallRecord, writer: AnthropicEventWriter): Promise<true | undefined> {
+async function relayNative(
+  events: AsyncIterable<ServerSentEvent>,
+  record: CallRecord,
+  writer: AnthropicEventWriter,
+): Promise<true | undefined> {
   const usage = new AnthropicUsageTracker();
   for await (const event of events) {
     const parsed = safeParse(event.data);
@@ -104,10 +112,19 @@ async function relayNative(events: AsyncIterable<ServerSentEvent>, record: CallR
 }
 
 /** OpenAI chunks from a translated deployment, as Anthropic events; undefined when the client left first. */
-async function relayTranslated(chunks: AsyncIterable<ChatCompletionChunk>, body: AnthropicMessagesBody, record: CallRecord, writer: AnthropicEventWriter): Promise<true | undefined> {
+async function relayTranslated(
+  chunks: AsyncIterable<ChatCompletionChunk>,
+  body: AnthropicMessagesBody,
+  record: CallRecord,
+  writer: AnthropicEventWriter,
+): Promise<true | undefined> {
   // OpenAI and Ollama count input only in their last chunk, after message_start has gone out, so
   // message_start carries an estimate and message_delta the upstream's real counts (README, "Token counts").
-  const state = createAnthropicEventState({ messageId: `msg_${record.requestId.replace(/-/g, '')}`, model: body.model, inputTokensEstimate: estimateInputTokens(body) });
+  const state = createAnthropicEventState({
+    messageId: `msg_${record.requestId.replace(/-/g, '')}`,
+    model: body.model,
+    inputTokensEstimate: estimateInputTokens(body),
+  });
   for await (const chunk of chunks) {
     record.countChunk(chunk);
     for (const event of translateOpenAIChunk(state, chunk)) {
@@ -120,7 +137,9 @@ async function relayTranslated(chunks: AsyncIterable<ChatCompletionChunk>, body:
   return writer.closed ? undefined : true;
 }
 
-function safeParse(data: string): { type?: string; delta?: { text?: unknown; partial_json?: unknown; thinking?: unknown } } & Record<string, unknown> {
+function safeParse(
+  data: string,
+): { type?: string; delta?: { text?: unknown; partial_json?: unknown; thinking?: unknown } } & Record<string, unknown> {
   try {
     return JSON.parse(data) as ReturnType<typeof safeParse>;
   } catch {

@@ -1,23 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import {
   anthropicChatUsage,
   AnthropicPassthrough,
   anthropicStreamEvents,
   anthropicToOpenAIRequest,
+  badSuccessBodyError,
   type ChatCompletionChunk,
   type Deployment,
-  badSuccessBodyError,
-  isAnthropicMessage,
   fitToDeployment,
+  isAnthropicMessage,
   openAIToAnthropicMessage,
   parseJsonOrNull,
-  readBodyText,
   ProviderRegistry,
+  readBodyText,
   type ServerSentEvent,
 } from '@tollgate/providers';
 import type { RoutedResult } from '@tollgate/routing';
 import { type CallRecord, pricingFor } from '@tollgate/spend';
+import type { Request } from 'express';
+
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { firstThenRest } from '../streaming/first-then-rest';
 import type { AnthropicMessagesBody } from './messages-request.validation';
@@ -49,31 +50,40 @@ export class MessagesService {
 
   async create(body: AnthropicMessagesBody, req: Request, record: CallRecord, signal: AbortSignal): Promise<RoutedResult<MessagesOutcome>> {
     const stream = body.stream === true;
-    return this.router.route(body.model, record, { max_tokens: body.max_tokens, lowerToModelMaximum: isTranslated }, signal, async (deployment: Deployment): Promise<MessagesOutcome> => {
-      if (deployment.provider === 'anthropic') {
-        const response = await this.passthrough.send(deployment, '/messages', body, req.headers, { signal, stream });
-        const headers = relayedHeaders(response.headers);
-        if (!stream) {
-          const text = await readBodyText(response, deployment.apiBase);
-          const message = parseJsonOrNull(text);
-          if (!isAnthropicMessage(message)) throw badSuccessBodyError('Anthropic', message, 'a message');
-          record.countBlocks(message.content);
-          record.succeeded(anthropicChatUsage(message.usage));
-          return { kind: 'native-json', text, headers };
+    return this.router.route(
+      body.model,
+      record,
+      { max_tokens: body.max_tokens, lowerToModelMaximum: isTranslated },
+      signal,
+      async (deployment: Deployment): Promise<MessagesOutcome> => {
+        if (deployment.provider === 'anthropic') {
+          const response = await this.passthrough.send(deployment, '/messages', body, req.headers, { signal, stream });
+          const headers = relayedHeaders(response.headers);
+          if (!stream) {
+            const text = await readBodyText(response, deployment.apiBase);
+            const message = parseJsonOrNull(text);
+            if (!isAnthropicMessage(message)) throw badSuccessBodyError('Anthropic', message, 'a message');
+            record.countBlocks(message.content);
+            record.succeeded(anthropicChatUsage(message.usage));
+            return { kind: 'native-json', text, headers };
+          }
+          return { kind: 'native-stream', events: await firstThenRest(anthropicStreamEvents(response.body, deployment.apiBase)), headers };
         }
-        return { kind: 'native-stream', events: await firstThenRest(anthropicStreamEvents(response.body, deployment.apiBase)), headers };
-      }
-      // A ProviderRequestError here fails this attempt only: the router moves on (see ModelRouter).
-      const request = fitToDeployment(anthropicToOpenAIRequest(body as never), deployment, pricingFor(deployment).maxOutputTokens);
-      const adapter = this.providers.adapterFor(deployment.provider);
-      if (!stream) {
-        const completion = await adapter.chatCompletion(deployment, request, { signal });
-        record.countChoices(completion.choices);
-        record.succeeded(completion.usage);
-        return { kind: 'translated-json', message: openAIToAnthropicMessage(completion, body.model) };
-      }
-      return { kind: 'translated-stream', chunks: await firstThenRest(await adapter.streamChatCompletion(deployment, request, { signal })) };
-    });
+        // A ProviderRequestError here fails this attempt only: the router moves on (see ModelRouter).
+        const request = fitToDeployment(anthropicToOpenAIRequest(body as never), deployment, pricingFor(deployment).maxOutputTokens);
+        const adapter = this.providers.adapterFor(deployment.provider);
+        if (!stream) {
+          const completion = await adapter.chatCompletion(deployment, request, { signal });
+          record.countChoices(completion.choices);
+          record.succeeded(completion.usage);
+          return { kind: 'translated-json', message: openAIToAnthropicMessage(completion, body.model) };
+        }
+        return {
+          kind: 'translated-stream',
+          chunks: await firstThenRest(await adapter.streamChatCompletion(deployment, request, { signal })),
+        };
+      },
+    );
   }
 }
 

@@ -1,9 +1,9 @@
 import { Controller, Get, Req, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request } from 'express';
 import { Auth, AuthMode, callerOf, mayCallModel } from '@tollgate/keys';
 import { RateLimitGuard } from '@tollgate/rate-limits';
 import { ModelRegistry } from '@tollgate/routing';
+import type { Request } from 'express';
 
 const STARTED_AT = Math.floor(Date.now() / 1000);
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+
 import { attributesOf, countAttribute, MAX_ATTRIBUTE_KEY_CHARS, MAX_ATTRIBUTE_VALUE_CHARS, MAX_ATTRIBUTES } from './otlp-attributes';
 
 describe('OTLP attributes', () => {
@@ -19,7 +20,10 @@ describe('OTLP attributes', () => {
   });
 
   it('caps a flood of attributes, long keys and long values like every client value', () => {
-    const flood = Array.from({ length: 10_000 }, (_, i) => ({ key: `k${i}${'x'.repeat(1000)}`, value: { stringValue: 'v'.repeat(100_000) } }));
+    const flood = Array.from({ length: 10_000 }, (_, i) => ({
+      key: `k${i}${'x'.repeat(1000)}`,
+      value: { stringValue: 'v'.repeat(100_000) },
+    }));
     const attributes = attributesOf(flood);
     expect(Object.keys(attributes)).toHaveLength(MAX_ATTRIBUTES);
     for (const [key, value] of Object.entries(attributes)) {

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import fc from 'fast-check';
 import { Root } from 'protobufjs';
-import { decodeExportRequest, encodeExportResponse, encodeStatus, encodingOf } from './otlp-codec';
+
 import { OtlpError } from './otlp.errors';
+import { decodeExportRequest, encodeExportResponse, encodeStatus, encodingOf } from './otlp-codec';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '__fixtures__', name));
 
@@ -12,7 +14,12 @@ describe('OTLP codec', () => {
     const decoded = decodeExportRequest('logs', 'protobuf', fixture('claude-code-logs-2.pb')) as any;
     const record = decoded.resourceLogs[0].scopeLogs[0].logRecords.find((r: any) => r.body.stringValue === 'claude_code.api_request');
     expect(record.timeUnixNano).toMatch(/^\d{19}$/);
-    expect(record.attributes).toEqual(expect.arrayContaining([{ key: 'input_tokens', value: { intValue: '3272' } }, { key: 'cost_usd', value: { doubleValue: 0.016585 } }]));
+    expect(record.attributes).toEqual(
+      expect.arrayContaining([
+        { key: 'input_tokens', value: { intValue: '3272' } },
+        { key: 'cost_usd', value: { doubleValue: 0.016585 } },
+      ]),
+    );
     const json = decodeExportRequest('logs', 'json', fixture('claude-code-logs.json')) as any;
     expect(Object.keys(json.resourceLogs[0]).sort()).toEqual(Object.keys(decoded.resourceLogs[0]).sort());
   });
@@ -36,7 +43,9 @@ describe('OTLP codec', () => {
 
   it('answers a full success with an empty message and a partial one with the rejected count', () => {
     expect(encodeExportResponse('logs', 'json', 0, '')).toBe('{}');
-    expect(JSON.parse(String(encodeExportResponse('metrics', 'json', 2, 'no session.id')))).toEqual({ partialSuccess: { rejectedDataPoints: '2', errorMessage: 'no session.id' } });
+    expect(JSON.parse(String(encodeExportResponse('metrics', 'json', 2, 'no session.id')))).toEqual({
+      partialSuccess: { rejectedDataPoints: '2', errorMessage: 'no session.id' },
+    });
     expect((encodeExportResponse('logs', 'protobuf', 0, '') as Buffer).length).toBe(0);
     const root = Root.fromJSON({
       nested: {
@@ -59,13 +68,18 @@ describe('OTLP codec', () => {
 describe('OTLP codec under fuzzing', () => {
   it('answers random bytes with a decoded request or an OtlpError, never another exception', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 512 }), fc.constantFrom('logs' as const, 'metrics' as const), fc.constantFrom('json' as const, 'protobuf' as const), (bytes, signal, encoding) => {
-        try {
-          decodeExportRequest(signal, encoding, Buffer.from(bytes));
-        } catch (error) {
-          expect(error).toBeInstanceOf(OtlpError);
-        }
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 512 }),
+        fc.constantFrom('logs' as const, 'metrics' as const),
+        fc.constantFrom('json' as const, 'protobuf' as const),
+        (bytes, signal, encoding) => {
+          try {
+            decodeExportRequest(signal, encoding, Buffer.from(bytes));
+          } catch (error) {
+            expect(error).toBeInstanceOf(OtlpError);
+          }
+        },
+      ),
       { numRuns: 2_000 },
     );
   });

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+
 import { Root, type Type } from 'protobufjs';
+
 import { OtlpError, OtlpErrorCode } from './otlp.errors';
 
 /** The two OTLP signals Tollgate receives. */
@@ -13,9 +15,16 @@ export type OtlpEncoding = 'json' | 'protobuf';
  */
 const root = new Root();
 root.resolvePath = (_origin, target) => join(__dirname, 'proto', target);
-root.loadSync(['opentelemetry/proto/collector/logs/v1/logs_service.proto', 'opentelemetry/proto/collector/metrics/v1/metrics_service.proto', 'google/rpc/status.proto'], {
-  keepCase: false,
-});
+root.loadSync(
+  [
+    'opentelemetry/proto/collector/logs/v1/logs_service.proto',
+    'opentelemetry/proto/collector/metrics/v1/metrics_service.proto',
+    'google/rpc/status.proto',
+  ],
+  {
+    keepCase: false,
+  },
+);
 
 const REQUEST: Record<OtlpSignal, Type> = {
   logs: root.lookupType('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest'),
@@ -48,12 +57,16 @@ export function decodeExportRequest(signal: OtlpSignal, encoding: OtlpEncoding, 
     } catch (error) {
       throw undecodable(`The body is not valid JSON: ${(error as Error).message}`);
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw undecodable('The body is not an OTLP export request (a JSON object)');
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw undecodable('The body is not an OTLP export request (a JSON object)');
     return value as Record<string, unknown>;
   }
   try {
     const message = REQUEST[signal].decode(body);
-    return REQUEST[signal].toObject(message, { longs: String, enums: Number, bytes: String, arrays: true, defaults: false }) as Record<string, unknown>;
+    return REQUEST[signal].toObject(message, { longs: String, enums: Number, bytes: String, arrays: true, defaults: false }) as Record<
+      string,
+      unknown
+    >;
   } catch (error) {
     throw undecodable(`The body is not an OTLP ${signal} export request in protobuf: ${(error as Error).message}`);
   }

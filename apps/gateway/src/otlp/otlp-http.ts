@@ -1,4 +1,5 @@
-import { raw, type NextFunction, type Request, type Response } from 'express';
+import { type NextFunction, raw, type Request, type Response } from 'express';
+
 import { contentTypeOf, encodeStatus, encodingOf } from './otlp-codec';
 
 /** Where the receiver is mounted: OTEL_EXPORTER_OTLP_ENDPOINT=<gateway>/otlp gives /otlp/v1/logs and /otlp/v1/metrics. */
@@ -29,7 +30,10 @@ function grpcCodeOf(status: number): number {
  */
 export function sendOtlpError(request: Request, response: Response, status: number, message: string): void {
   const encoding = encodingOf(request.headers['content-type']) ?? 'json';
-  response.status(status).type(contentTypeOf(encoding)).send(encodeStatus(encoding, grpcCodeOf(status), message));
+  response
+    .status(status)
+    .type(contentTypeOf(encoding))
+    .send(encodeStatus(encoding, grpcCodeOf(status), message));
 }
 
 /**
@@ -42,8 +46,10 @@ export function otlpBodyParser(limitBytes = OTLP_MAX_BODY_BYTES) {
     parse(request, response, (error?: unknown) => {
       if (!error) return next();
       const failure = error as { type?: string; status?: number; message?: string };
-      if (failure.type === 'entity.too.large') return sendOtlpError(request, response, 413, `The export exceeds the limit of ${limitBytes} bytes (after decompression)`);
-      if (failure.type === 'encoding.unsupported') return sendOtlpError(request, response, 415, failure.message ?? 'Unsupported Content-Encoding');
+      if (failure.type === 'entity.too.large')
+        return sendOtlpError(request, response, 413, `The export exceeds the limit of ${limitBytes} bytes (after decompression)`);
+      if (failure.type === 'encoding.unsupported')
+        return sendOtlpError(request, response, 415, failure.message ?? 'Unsupported Content-Encoding');
       sendOtlpError(request, response, 400, `The body could not be read: ${failure.message ?? 'bad encoding'}`);
     });
   };

@@ -2,8 +2,9 @@ import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthMode, callerOf } from '@tollgate/keys';
 import type { Request, Response } from 'express';
-import { contentTypeOf, decodeExportRequest, encodeExportResponse, encodingOf, type OtlpSignal } from './otlp-codec';
+
 import { OtlpError, OtlpErrorCode } from './otlp.errors';
+import { contentTypeOf, decodeExportRequest, encodeExportResponse, encodingOf, type OtlpSignal } from './otlp-codec';
 import { SubscriptionTelemetryService } from './subscription-telemetry.service';
 
 /**
@@ -40,7 +41,11 @@ export class OtlpController {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const exported = decodeExportRequest(signal, encoding, body);
     const caller = callerOf(request)!;
-    const outcome = signal === 'logs' ? await this.telemetry.ingestLogs(caller, exported) : await this.telemetry.ingestMetrics(caller, exported);
-    response.status(200).type(contentTypeOf(encoding)).send(encodeExportResponse(signal, encoding, outcome.rejected, outcome.errorMessage));
+    const outcome =
+      signal === 'logs' ? await this.telemetry.ingestLogs(caller, exported) : await this.telemetry.ingestMetrics(caller, exported);
+    response
+      .status(200)
+      .type(contentTypeOf(encoding))
+      .send(encodeExportResponse(signal, encoding, outcome.rejected, outcome.errorMessage));
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TeamsModule } from '@tollgate/teams';
+
 import { OtlpController } from './otlp.controller';
 import { SubscriptionTelemetryService } from './subscription-telemetry.service';
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import fc from 'fast-check';
 import { join } from 'node:path';
+
+import fc from 'fast-check';
+
 import { decodeExportRequest } from './otlp-codec';
 import { reportedCallsOf, toolOf } from './reported-calls';
 
@@ -38,7 +40,13 @@ describe('reportedCallsOf', () => {
   it('reads the protobuf export of the same tool identically', () => {
     const mapped = reportedCallsOf(recorded('claude-code-logs-2.pb'));
     expect(mapped.calls).toEqual([
-      expect.objectContaining({ resource: claudeResource, sessionId: 'bd37c2d8-8a0b-4e5a-89a1-d618f49902c1', callKey: 'req_011Cfake779c0dece1edfe1b', promptTokens: 3272, reportedCostNanos: 16_585_000 }),
+      expect.objectContaining({
+        resource: claudeResource,
+        sessionId: 'bd37c2d8-8a0b-4e5a-89a1-d618f49902c1',
+        callKey: 'req_011Cfake779c0dece1edfe1b',
+        promptTokens: 3272,
+        reportedCostNanos: 16_585_000,
+      }),
     ]);
   });
 
@@ -49,7 +57,11 @@ describe('reportedCallsOf', () => {
       if (attribute.key === 'cache_read_tokens') attribute.value = { intValue: '1000' };
       if (attribute.key === 'cache_creation_tokens') attribute.value = { intValue: '200' };
     }
-    expect(reportedCallsOf(request).calls[0]).toMatchObject({ promptTokens: 3272 + 1000 + 200, cacheReadTokens: 1000, cacheWriteTokens: 200 });
+    expect(reportedCallsOf(request).calls[0]).toMatchObject({
+      promptTokens: 3272 + 1000 + 200,
+      cacheReadTokens: 1000,
+      cacheWriteTokens: 200,
+    });
   });
 
   it.each(['codex-logs-2.json', 'codex-logs-1.pb'])(
@@ -77,18 +89,32 @@ describe('reportedCallsOf', () => {
   );
 
   it('accepts and drops the rest of a Codex session (conversation start, start-up phases)', () => {
-    expect(reportedCallsOf(recorded('codex-logs-1.json'))).toEqual({ resources: [{ resource: codexResource, records: 3 }], rejections: [], calls: [] });
+    expect(reportedCallsOf(recorded('codex-logs-1.json'))).toEqual({
+      resources: [{ resource: codexResource, records: 3 }],
+      rejections: [],
+      calls: [],
+    });
   });
 
   it('never carries prompt or response text, though the recordings contain both', () => {
-    for (const name of ['claude-code-logs.json', 'claude-code-logs-1.pb', 'claude-code-logs-2.pb', 'codex-logs-2.json', 'codex-logs-1.pb']) {
+    for (const name of [
+      'claude-code-logs.json',
+      'claude-code-logs-1.pb',
+      'claude-code-logs-2.pb',
+      'codex-logs-2.json',
+      'codex-logs-1.pb',
+    ]) {
       expect(JSON.stringify(recorded(name))).toMatch(/SECRET-PROMPT-MARKER|héllo/);
       expect(JSON.stringify(reportedCallsOf(recorded(name)))).not.toMatch(/SECRET-PROMPT-MARKER|héllo/);
     }
   });
 
   it('rejects records from a service that is not a known tool, and model requests it cannot identify', () => {
-    const stranger = { resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'my-app' } }] }, scopeLogs: [{ logRecords: [{}, {}] }] }] };
+    const stranger = {
+      resourceLogs: [
+        { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'my-app' } }] }, scopeLogs: [{ logRecords: [{}, {}] }] },
+      ],
+    };
     expect(reportedCallsOf(stranger).rejections).toHaveLength(2);
     const request = recorded('claude-code-logs.json') as any;
     const record = request.resourceLogs[0].scopeLogs[0].logRecords[1];
@@ -99,7 +125,12 @@ describe('reportedCallsOf', () => {
   });
 
   it('tolerates junk where OTLP structure should be', () => {
-    for (const junk of [{}, { resourceLogs: 'x' }, { resourceLogs: [null] }, { resourceLogs: [{ scopeLogs: [null, { logRecords: [null, 1] }] }] }]) {
+    for (const junk of [
+      {},
+      { resourceLogs: 'x' },
+      { resourceLogs: [null] },
+      { resourceLogs: [{ scopeLogs: [null, { logRecords: [null, 1] }] }] },
+    ]) {
       expect(() => reportedCallsOf(junk as Record<string, unknown>)).not.toThrow();
     }
   });
@@ -115,11 +146,43 @@ describe('reportedCallsOf', () => {
 
 describe('reportedCallsOf under fuzzing', () => {
   it('maps any decoded JSON without throwing, and every call it finds has a session, a model and token counts', () => {
-    const anyValue = fc.oneof(fc.record({ stringValue: fc.string() }), fc.record({ intValue: fc.oneof(fc.integer(), fc.string()) }), fc.record({ doubleValue: fc.double() }), fc.anything());
-    const attribute = fc.record({ key: fc.constantFrom('session.id', 'model', 'input_tokens', 'request_id', 'event.name', 'event.kind', 'conversation.id', 'input_token_count', 'x'), value: anyValue });
-    const record = fc.record({ body: fc.oneof(fc.record({ stringValue: fc.constantFrom('claude_code.api_request', 'x') }), fc.anything()), attributes: fc.array(attribute, { maxLength: 12 }) });
-    const service = fc.record({ key: fc.constant('service.name'), value: fc.record({ stringValue: fc.constantFrom('claude-code', 'codex_exec', 'other') }) });
-    const request = fc.record({ resourceLogs: fc.array(fc.record({ resource: fc.record({ attributes: fc.array(service, { maxLength: 1 }) }), scopeLogs: fc.array(fc.record({ logRecords: fc.array(record, { maxLength: 5 }) }), { maxLength: 2 }) }), { maxLength: 3 }) });
+    const anyValue = fc.oneof(
+      fc.record({ stringValue: fc.string() }),
+      fc.record({ intValue: fc.oneof(fc.integer(), fc.string()) }),
+      fc.record({ doubleValue: fc.double() }),
+      fc.anything(),
+    );
+    const attribute = fc.record({
+      key: fc.constantFrom(
+        'session.id',
+        'model',
+        'input_tokens',
+        'request_id',
+        'event.name',
+        'event.kind',
+        'conversation.id',
+        'input_token_count',
+        'x',
+      ),
+      value: anyValue,
+    });
+    const record = fc.record({
+      body: fc.oneof(fc.record({ stringValue: fc.constantFrom('claude_code.api_request', 'x') }), fc.anything()),
+      attributes: fc.array(attribute, { maxLength: 12 }),
+    });
+    const service = fc.record({
+      key: fc.constant('service.name'),
+      value: fc.record({ stringValue: fc.constantFrom('claude-code', 'codex_exec', 'other') }),
+    });
+    const request = fc.record({
+      resourceLogs: fc.array(
+        fc.record({
+          resource: fc.record({ attributes: fc.array(service, { maxLength: 1 }) }),
+          scopeLogs: fc.array(fc.record({ logRecords: fc.array(record, { maxLength: 5 }) }), { maxLength: 2 }),
+        }),
+        { maxLength: 3 },
+      ),
+    });
     fc.assert(
       fc.property(fc.oneof(request, fc.anything()), (input) => {
         const mapped = reportedCallsOf((input ?? {}) as Record<string, unknown>, 0);

@@ -1,4 +1,4 @@
-import { attributesOf, countAttribute, numberAttribute, stringAttribute, type Attributes } from './otlp-attributes';
+import { type Attributes, attributesOf, countAttribute, numberAttribute, stringAttribute } from './otlp-attributes';
 
 /** A subscription tool, named as the ledger's `client_tool` column stores it. */
 export type SubscriptionTool = 'claude-code' | 'codex';
@@ -79,7 +79,11 @@ function timeOf(record: { timeUnixNano?: unknown; observedTimeUnixNano?: unknown
 }
 
 /** The event name: Claude Code puts `claude_code.api_request` in the body, Codex `codex.sse_event` in `event.name`. */
-function eventNameOf(record: { body?: { stringValue?: unknown } | null }, attributes: Attributes, tool: SubscriptionTool): string | undefined {
+function eventNameOf(
+  record: { body?: { stringValue?: unknown } | null },
+  attributes: Attributes,
+  tool: SubscriptionTool,
+): string | undefined {
   const named = stringAttribute(attributes, 'event.name');
   if (named?.includes('.')) return named;
   const body = record.body?.stringValue;
@@ -165,7 +169,10 @@ export function reportedCallsOf(request: Record<string, unknown>, now = Date.now
       for (const record of records) {
         sent.records++;
         if (resource.tool === null) {
-          mapped.rejections.push({ resource, reason: `service.name "${resource.serviceName ?? ''}" is not a supported tool (claude-code, codex_exec, codex_cli_rs)` });
+          mapped.rejections.push({
+            resource,
+            reason: `service.name "${resource.serviceName ?? ''}" is not a supported tool (claude-code, codex_exec, codex_cli_rs)`,
+          });
           continue;
         }
         const attributes = attributesOf(record?.attributes);

@@ -1,6 +1,7 @@
 import type { MetricPoint } from '@tollgate/spend';
+
 import { attributesOf, stringAttribute } from './otlp-attributes';
-import { resourceOf, type ReportingResource } from './reported-calls';
+import { type ReportingResource, resourceOf } from './reported-calls';
 
 /** The per-session metrics Tollgate keeps: Claude Code's `claude_code.cost.usage` and `claude_code.active_time.total`. */
 export type SessionMetric = 'cost_usd' | 'active_seconds';

@@ -2,11 +2,20 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { BudgetHolder } from '@tollgate/budgets';
 import type { Caller } from '@tollgate/keys';
 import type { ProviderName } from '@tollgate/providers';
-import { costNanos, MetricPointsRepository, metricTotal, pricingFor, SpendLogRepository, SubscriptionLedger, type TokenCounts } from '@tollgate/spend';
-import { TeamsRepository, type Team } from '@tollgate/teams';
+import {
+  costNanos,
+  MetricPointsRepository,
+  metricTotal,
+  pricingFor,
+  SpendLogRepository,
+  SubscriptionLedger,
+  type TokenCounts,
+} from '@tollgate/spend';
+import { type Team, TeamsRepository } from '@tollgate/teams';
+
 import { OtlpError, OtlpErrorCode } from './otlp.errors';
 import { reportedCallsOf, type ReportedModelCall, type ReportingResource, type SubscriptionTool } from './reported-calls';
-import { costsDisagree, sessionMetricsOf, type SessionMetricPoint } from './session-metrics';
+import { costsDisagree, type SessionMetricPoint, sessionMetricsOf } from './session-metrics';
 
 /** What an export answers: how many records or points were rejected, and why. */
 export interface ExportOutcome {
@@ -47,7 +56,10 @@ export class SubscriptionTelemetryService {
 
   async ingestLogs(caller: Caller, request: Record<string, unknown>, now = Date.now()): Promise<ExportOutcome> {
     const mapped = reportedCallsOf(request, now);
-    const attributions = await this.attribute(caller, mapped.resources.map((sent) => sent.resource));
+    const attributions = await this.attribute(
+      caller,
+      mapped.resources.map((sent) => sent.resource),
+    );
     const refusal = (resource: ReportingResource) => {
       const attribution = attributions.get(resource.client)!;
       return 'refused' in attribution ? attribution.refused : null;
@@ -75,7 +87,10 @@ export class SubscriptionTelemetryService {
 
   async ingestMetrics(caller: Caller, request: Record<string, unknown>, now = Date.now()): Promise<ExportOutcome> {
     const mapped = sessionMetricsOf(request);
-    const attributions = await this.attribute(caller, mapped.points.map((point) => point.resource));
+    const attributions = await this.attribute(
+      caller,
+      mapped.points.map((point) => point.resource),
+    );
     const reasons = new Set<string>(mapped.rejected > 0 ? ['data points without session.id or a value'] : []);
     let refused = 0;
     const costSessions = new Map<string, { tool: string; sessionId: string }>();
@@ -87,7 +102,8 @@ export class SubscriptionTelemetryService {
         continue;
       }
       await this.recordPoint(caller, point, attribution.team, now);
-      if (point.metric === 'cost_usd') costSessions.set(`${point.resource.tool}\u0000${point.sessionId}`, { tool: point.resource.tool!, sessionId: point.sessionId });
+      if (point.metric === 'cost_usd')
+        costSessions.set(`${point.resource.tool}\u0000${point.sessionId}`, { tool: point.resource.tool!, sessionId: point.sessionId });
     }
     if (refused > 0 && refused === mapped.points.length && mapped.rejected === 0) {
       throw new OtlpError(OtlpErrorCode.FOREIGN_CLIENT, [...reasons].join('; '));
@@ -112,10 +128,14 @@ export class SubscriptionTelemetryService {
       const listed = Array.isArray(caller.metadata[REPORTS_FOR_METADATA]) ? (caller.metadata[REPORTS_FOR_METADATA] as unknown[]) : [];
       const allowed =
         team !== null &&
-        (caller.kind === 'master' || team.teamId === caller.teamId || listed.some((name) => name === team.teamId || (team.teamAlias !== null && name === team.teamAlias)));
+        (caller.kind === 'master' ||
+          team.teamId === caller.teamId ||
+          listed.some((name) => name === team.teamId || (team.teamAlias !== null && name === team.teamAlias)));
       attributions.set(
         client,
-        allowed ? { team } : { refused: `Key ${caller.keyAlias ?? caller.keyName} may not report for client "${client.slice(0, 64)}" (tollgate.client)` },
+        allowed
+          ? { team }
+          : { refused: `Key ${caller.keyAlias ?? caller.keyName} may not report for client "${client.slice(0, 64)}" (tollgate.client)` },
       );
     }
     return attributions;
@@ -129,7 +149,15 @@ export class SubscriptionTelemetryService {
   private async recordCall(caller: Caller, call: ReportedModelCall, team: Team | null): Promise<void> {
     const tool = call.resource.tool!;
     const { provider, callType } = TOOL_API[tool];
-    const pricing = pricingFor({ id: `subscription:${tool}`, alias: call.model, provider, model: call.model, apiBase: '', timeoutMs: 0, streamTimeoutMs: 0 });
+    const pricing = pricingFor({
+      id: `subscription:${tool}`,
+      alias: call.model,
+      provider,
+      model: call.model,
+      apiBase: '',
+      timeoutMs: 0,
+      streamTimeoutMs: 0,
+    });
     const tokens: TokenCounts = {
       promptTokens: call.promptTokens,
       completionTokens: call.completionTokens,

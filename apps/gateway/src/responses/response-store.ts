@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Sql, type SqlResult } from '@tollgate/database';
 import type { ResponseItem, ResponseObject } from '@tollgate/providers';
+
 import { ResponsesError } from './responses.errors';
 
 /**
@@ -56,7 +57,13 @@ export class ResponseStore {
       [id, ownerToken, now],
     );
     const row = result.rows[0];
-    return row ? { response: JSON.parse(row.response) as ResponseObject, input: JSON.parse(row.input_items) as ResponseItem[], previousId: row.previous_id } : undefined;
+    return row
+      ? {
+          response: JSON.parse(row.response) as ResponseObject,
+          input: JSON.parse(row.input_items) as ResponseItem[],
+          previousId: row.previous_id,
+        }
+      : undefined;
   }
 
   /**
@@ -77,12 +84,19 @@ export class ResponseStore {
     );
     const turns = result.rows;
     if (turns.length === 0 || turns[0].previous_id !== null) return undefined;
-    return turns.flatMap((turn) => [...(JSON.parse(turn.input_items) as ResponseItem[]), ...(JSON.parse(turn.response) as ResponseObject).output]);
+    return turns.flatMap((turn) => [
+      ...(JSON.parse(turn.input_items) as ResponseItem[]),
+      ...(JSON.parse(turn.response) as ResponseObject).output,
+    ]);
   }
 
   /** True when a live response of `ownerToken` was deleted. */
   async delete(ownerToken: string, id: string, now = Date.now()): Promise<boolean> {
-    const result = await this.read(`DELETE FROM stored_responses WHERE id = ? AND owner_token = ? AND expires_at > ?`, [id, ownerToken, now]);
+    const result = await this.read(`DELETE FROM stored_responses WHERE id = ? AND owner_token = ? AND expires_at > ?`, [
+      id,
+      ownerToken,
+      now,
+    ]);
     return result.changes > 0;
   }
 

@@ -1,4 +1,5 @@
 import type { ResponsesRequest } from '@tollgate/providers';
+
 import { optionalBoolean, optionalInteger, optionalNumber } from '../common/field-checks';
 import { InvalidRequestError } from '../common/invalid-request.errors';
 
@@ -17,7 +18,8 @@ export function validateResponsesRequest(body: unknown): ResponsesRequest {
   }
   const input = request.input;
   if (input === undefined || input === null) {
-    if (typeof request.previous_response_id !== 'string') throw new InvalidRequestError(`Missing required parameter: 'input'.`, 'input', 'missing_required_parameter');
+    if (typeof request.previous_response_id !== 'string')
+      throw new InvalidRequestError(`Missing required parameter: 'input'.`, 'input', 'missing_required_parameter');
   } else if (Array.isArray(input)) {
     input.forEach((item, index) => object(item, `input[${index}]`));
   } else if (typeof input !== 'string') {
@@ -62,7 +64,8 @@ export function validateResponsesRequest(body: unknown): ResponsesRequest {
         throw new InvalidRequestError(`'text.format.type' must be one of text, json_object, json_schema`, 'text.format.type');
       }
       if (fields.type === 'json_schema') {
-        if (typeof fields.name !== 'string' || fields.name === '') throw new InvalidRequestError(`'text.format.name' is required for json_schema`, 'text.format.name');
+        if (typeof fields.name !== 'string' || fields.name === '')
+          throw new InvalidRequestError(`'text.format.name' is required for json_schema`, 'text.format.name');
         object(fields.schema, 'text.format.schema');
       }
     }
@@ -77,7 +80,10 @@ export function validateResponsesRequest(body: unknown): ResponsesRequest {
     // OpenAI's limits: 16 pairs, keys up to 64 characters, string values up to 512.
     const entries = Object.entries(metadata);
     if (entries.length > 16 || entries.some(([key, value]) => key.length > 64 || typeof value !== 'string' || value.length > 512)) {
-      throw new InvalidRequestError(`'metadata' must hold at most 16 string values (keys up to 64 characters, values up to 512)`, 'metadata');
+      throw new InvalidRequestError(
+        `'metadata' must hold at most 16 string values (keys up to 64 characters, values up to 512)`,
+        'metadata',
+      );
     }
   }
   return request as ResponsesRequest;
@@ -92,5 +98,6 @@ function object(value: unknown, param: string | null): Record<string, unknown> {
 
 function optionalString(fields: Record<string, unknown>, field: string, param = field): void {
   const value = fields[field];
-  if (value !== undefined && value !== null && typeof value !== 'string') throw new InvalidRequestError(`'${param}' must be a string`, param);
+  if (value !== undefined && value !== null && typeof value !== 'string')
+    throw new InvalidRequestError(`'${param}' must be a string`, param);
 }

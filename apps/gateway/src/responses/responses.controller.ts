@@ -1,23 +1,24 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
 import { BudgetGuard } from '@tollgate/budgets';
 import { Auth, AuthGuard, AuthMode, callerOf } from '@tollgate/keys';
-import { RateLimitGuard } from '@tollgate/rate-limits';
 import {
+  type ChatCompletionChunk,
   chatUsageOfResponse,
   createResponsesStreamState,
   failResponsesStream,
   finalResponse,
   finishResponsesStream,
-  type ChatCompletionChunk,
   type ResponseContext,
   type ResponseObject,
   type ServerSentEvent,
   startResponsesStream,
   translateChatChunk,
 } from '@tollgate/providers';
-import { SettledReply, SpendInterceptor, type CallRecord } from '@tollgate/spend';
+import { RateLimitGuard } from '@tollgate/rate-limits';
+import { type CallRecord, SettledReply, SpendInterceptor } from '@tollgate/spend';
+import type { Request, Response } from 'express';
+
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { abortWhenClientLeaves } from '../common/client-abort';
 import { describeError } from '../common/error-descriptor';
@@ -27,11 +28,16 @@ import { relayStream } from '../streaming/relay-stream';
 import { SseWriter } from '../streaming/sse-writer';
 import { ResponseStore, type StoredResponse } from './response-store';
 import { ResponsesError } from './responses.errors';
-import { validateResponsesRequest } from './responses-request.validation';
 import { ResponsesService } from './responses.service';
+import { validateResponsesRequest } from './responses-request.validation';
 
 /** Output event types whose `delta` is generated text, counted to bill a stream cut before its usage. */
-const DELTA_EVENTS = new Set(['response.output_text.delta', 'response.function_call_arguments.delta', 'response.reasoning_summary_text.delta', 'response.reasoning_text.delta']);
+const DELTA_EVENTS = new Set([
+  'response.output_text.delta',
+  'response.function_call_arguments.delta',
+  'response.reasoning_summary_text.delta',
+  'response.reasoning_text.delta',
+]);
 const TERMINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 /** OpenAI's Responses API (`/v1/responses` and LiteLLM's unprefixed alias), for Codex CLI and the `openai` SDK. */
@@ -73,7 +79,10 @@ export class ResponsesController {
     // Codex closes as soon as it reads the terminal event, so a connection closed after that event
     // is not a cancellation. Each relay tells its own failure (`response.failed`) before throwing.
     await relayStream(record, sse, signal, {
-      relay: () => (outcome.kind === 'native-stream' ? relayNative(outcome.events, record, sse) : relayTranslated(outcome.chunks, outcome.context, record, sse)),
+      relay: () =>
+        outcome.kind === 'native-stream'
+          ? relayNative(outcome.events, record, sse)
+          : relayTranslated(outcome.chunks, outcome.context, record, sse),
       served: keep,
     });
   }
@@ -99,13 +108,20 @@ export class ResponsesController {
     const order = query.order ?? 'desc';
     if (order !== 'asc' && order !== 'desc') throw new InvalidRequestError(`'order' must be asc or desc`, 'order');
     const limit = query.limit === undefined ? 20 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new InvalidRequestError(`'limit' must be an integer between 1 and 100`, 'limit');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      throw new InvalidRequestError(`'limit' must be an integer between 1 and 100`, 'limit');
     // Items the client sent without an id get a stable one, so `after` can page through them.
     let items = stored.input.map((item, index) => ({ id: `${id.replace(/^resp_/, 'item_')}_${index}`, ...item }));
     if (order === 'desc') items.reverse();
     if (typeof query.after === 'string') items = items.slice(items.findIndex((item) => item.id === query.after) + 1);
     const page = items.slice(0, limit);
-    return { object: 'list', data: page, first_id: page[0]?.id ?? null, last_id: page[page.length - 1]?.id ?? null, has_more: items.length > limit };
+    return {
+      object: 'list',
+      data: page,
+      first_id: page[0]?.id ?? null,
+      last_id: page[page.length - 1]?.id ?? null,
+      has_more: items.length > limit,
+    };
   }
 
   private async owned(req: Request, id: string): Promise<StoredResponse> {
@@ -116,7 +132,11 @@ export class ResponsesController {
 }
 
 /** The upstream's events as they come; returns the finished response its terminal event carried, or undefined if the client left. */
-async function relayNative(events: AsyncIterable<ServerSentEvent>, record: CallRecord, sse: SseWriter): Promise<ResponseObject | undefined> {
+async function relayNative(
+  events: AsyncIterable<ServerSentEvent>,
+  record: CallRecord,
+  sse: SseWriter,
+): Promise<ResponseObject | undefined> {
   let latest: ResponseObject | undefined;
   let sequence = 0;
   try {
@@ -143,7 +163,12 @@ async function relayNative(events: AsyncIterable<ServerSentEvent>, record: CallR
 }
 
 /** Chat chunks → Responses events; returns the finished response, or undefined if the client left. */
-async function relayTranslated(chunks: AsyncIterable<ChatCompletionChunk>, context: ResponseContext, record: CallRecord, sse: SseWriter): Promise<ResponseObject | undefined> {
+async function relayTranslated(
+  chunks: AsyncIterable<ChatCompletionChunk>,
+  context: ResponseContext,
+  record: CallRecord,
+  sse: SseWriter,
+): Promise<ResponseObject | undefined> {
   const state = createResponsesStreamState(context);
   const send = async (events: { type: string }[]) => {
     for (const event of events) await sse.event(event.type, JSON.stringify(event));

@@ -26,6 +26,9 @@ export class ResponsesError extends Error {
   }
 
   static storeUnavailable(cause: unknown): ResponsesError {
-    return new ResponsesError(ResponsesErrorCode.STORE_UNAVAILABLE, `Response store unavailable (${(cause as Error)?.message ?? String(cause)})`);
+    return new ResponsesError(
+      ResponsesErrorCode.STORE_UNAVAILABLE,
+      `Response store unavailable (${(cause as Error)?.message ?? String(cause)})`,
+    );
   }
 }

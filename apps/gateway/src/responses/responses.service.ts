@@ -1,27 +1,29 @@
 import { randomBytes } from 'node:crypto';
+
 import { Injectable, Logger } from '@nestjs/common';
 import {
   type ChatCompletionChunk,
   chatUsageOfResponse,
   type Deployment,
-  OpenAIResponsesPassthrough,
-  ProviderRegistry,
   inputItemsOf,
+  openAIError,
+  OpenAIResponsesPassthrough,
+  parseJsonOrNull,
+  ProviderRegistry,
+  readBodyText,
   type ResponseContext,
   type ResponseItem,
   type ResponseObject,
   type ResponsesRequest,
   responsesStreamEvents,
   type ServerSentEvent,
-  openAIError,
-  parseJsonOrNull,
-  readBodyText,
   toChatCompletionRequest,
-  UpstreamError,
   toResponseObject,
+  UpstreamError,
 } from '@tollgate/providers';
 import type { RoutedResult } from '@tollgate/routing';
 import type { CallRecord } from '@tollgate/spend';
+
 import { BudgetedRouter } from '../calls/budgeted-router';
 import { firstThenRest } from '../streaming/first-then-rest';
 import { ResponseStore } from './response-store';
@@ -69,7 +71,12 @@ export class ResponsesService {
   }
 
   /** Stores a finished answer for `previous_response_id` unless the client said `store: false`. */
-  async keep(ownerToken: string, request: ResponsesRequest, conversation: Conversation, response: ResponseObject | undefined): Promise<void> {
+  async keep(
+    ownerToken: string,
+    request: ResponsesRequest,
+    conversation: Conversation,
+    response: ResponseObject | undefined,
+  ): Promise<void> {
     if (request.store === false || !response) return;
     // The answer is paid for by now: a store that fails must not lose it, only its continuation.
     await this.store
@@ -77,30 +84,50 @@ export class ResponsesService {
       .catch((error: unknown) => this.logger.warn(`response ${response.id} not stored: ${(error as Error)?.message ?? String(error)}`));
   }
 
-  async create(request: ResponsesRequest, conversation: Conversation, record: CallRecord, signal: AbortSignal): Promise<RoutedResult<ResponsesOutcome>> {
+  async create(
+    request: ResponsesRequest,
+    conversation: Conversation,
+    record: CallRecord,
+    signal: AbortSignal,
+  ): Promise<RoutedResult<ResponsesOutcome>> {
     const stream = request.stream === true;
-    return this.router.route(request.model, record, { max_tokens: request.max_output_tokens }, signal, async (deployment: Deployment): Promise<ResponsesOutcome> => {
-      if (deployment.provider === 'openai') {
-        const response = await this.passthrough.send(deployment, upstreamBody(request, conversation), { signal, stream });
-        if (stream) return { kind: 'native-stream', events: await firstThenRest(responsesStreamEvents(response.body, deployment.apiBase)) };
-        const text = await readBodyText(response, deployment.apiBase);
-        const parsed = parseJsonOrNull(text) as ResponseObject | null;
-        if (parsed === null || typeof parsed !== 'object') {
-          throw new UpstreamError('http', 502, openAIError('Upstream returned a body that is not JSON', 'api_error', 'bad_upstream_response'));
+    return this.router.route(
+      request.model,
+      record,
+      { max_tokens: request.max_output_tokens },
+      signal,
+      async (deployment: Deployment): Promise<ResponsesOutcome> => {
+        if (deployment.provider === 'openai') {
+          const response = await this.passthrough.send(deployment, upstreamBody(request, conversation), { signal, stream });
+          if (stream)
+            return { kind: 'native-stream', events: await firstThenRest(responsesStreamEvents(response.body, deployment.apiBase)) };
+          const text = await readBodyText(response, deployment.apiBase);
+          const parsed = parseJsonOrNull(text) as ResponseObject | null;
+          if (parsed === null || typeof parsed !== 'object') {
+            throw new UpstreamError(
+              'http',
+              502,
+              openAIError('Upstream returned a body that is not JSON', 'api_error', 'bad_upstream_response'),
+            );
+          }
+          record.succeeded(chatUsageOfResponse(parsed.usage));
+          return { kind: 'native-json', text, response: parsed };
         }
-        record.succeeded(chatUsageOfResponse(parsed.usage));
-        return { kind: 'native-json', text, response: parsed };
-      }
-      const chat = toChatCompletionRequest(request, [...conversation.history, ...conversation.input]);
-      const adapter = this.providers.adapterFor(deployment.provider);
-      const context = responseContext(request, record);
-      if (!stream) {
-        const completion = await adapter.chatCompletion(deployment, chat, { signal });
-        record.succeeded(completion.usage);
-        return { kind: 'translated-json', response: toResponseObject(completion, context) };
-      }
-      return { kind: 'translated-stream', chunks: await firstThenRest(await adapter.streamChatCompletion(deployment, chat, { signal })), context };
-    });
+        const chat = toChatCompletionRequest(request, [...conversation.history, ...conversation.input]);
+        const adapter = this.providers.adapterFor(deployment.provider);
+        const context = responseContext(request, record);
+        if (!stream) {
+          const completion = await adapter.chatCompletion(deployment, chat, { signal });
+          record.succeeded(completion.usage);
+          return { kind: 'translated-json', response: toResponseObject(completion, context) };
+        }
+        return {
+          kind: 'translated-stream',
+          chunks: await firstThenRest(await adapter.streamChatCompletion(deployment, chat, { signal })),
+          context,
+        };
+      },
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+
 import { SseWriter } from './sse-writer';
 
 /**
@@ -15,9 +16,12 @@ export class AnthropicEventWriter {
 
   constructor(response: Response, keepAliveMs: number) {
     this.sse = new SseWriter(response);
-    this.timer = setInterval(() => {
-      if (Date.now() - this.lastWriteAt >= keepAliveMs) void this.event('ping', '{"type": "ping"}');
-    }, Math.max(10, Math.floor(keepAliveMs / 2)));
+    this.timer = setInterval(
+      () => {
+        if (Date.now() - this.lastWriteAt >= keepAliveMs) void this.event('ping', '{"type": "ping"}');
+      },
+      Math.max(10, Math.floor(keepAliveMs / 2)),
+    );
     this.timer.unref();
   }
 

@@ -1,13 +1,30 @@
 import type { Caller } from '@tollgate/keys';
 import { CallRecord } from '@tollgate/spend';
+
 import { relayStream } from './relay-stream';
 
 function newRecord(): CallRecord {
-  return new CallRecord({ requestId: 'r', callType: 'responses', caller: {} as Caller, modelGroup: 'm', endUser: null, sessionId: null, metadata: {}, inputTokensBound: 1, unmeasuredInput: false });
+  return new CallRecord({
+    requestId: 'r',
+    callType: 'responses',
+    caller: {} as Caller,
+    modelGroup: 'm',
+    endUser: null,
+    sessionId: null,
+    metadata: {},
+    inputTokensBound: 1,
+    unmeasuredInput: false,
+  });
 }
 
 function clientStream(closed = false) {
-  return { closed, ended: 0, end() { this.ended++; } };
+  return {
+    closed,
+    ended: 0,
+    end() {
+      this.ended++;
+    },
+  };
 }
 
 describe('relayStream', () => {
@@ -40,7 +57,7 @@ describe('relayStream', () => {
     expect(served).not.toHaveBeenCalled();
   });
 
-  it("an upstream error event inside the stream stays an error, and the answer it broke is not kept", async () => {
+  it('an upstream error event inside the stream stays an error, and the answer it broke is not kept', async () => {
     const record = newRecord();
     const served = jest.fn();
     await relayStream(record, clientStream(), live, {
@@ -59,7 +76,9 @@ describe('relayStream', () => {
     const stream = clientStream();
     const told: unknown[] = [];
     const broken = new Error('connection reset');
-    await expect(relayStream(record, stream, live, { relay: async () => Promise.reject(broken), failed: async (error) => void told.push(error) })).resolves.toBeUndefined();
+    await expect(
+      relayStream(record, stream, live, { relay: async () => Promise.reject(broken), failed: async (error) => void told.push(error) }),
+    ).resolves.toBeUndefined();
     expect(told).toEqual([broken]);
     expect(record.status).toBe('error');
     expect(record.error).toBe('connection reset');

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { apiKeyToApi, Auth, AuthMode, isKeyToken, KeyFieldsDto, KeysService } from '@tollgate/keys';
-import { NewTeamDto, TeamFieldsDto, teamToApi, TeamsService } from '@tollgate/teams';
+import { NewTeamDto, TeamFieldsDto, TeamsService, teamToApi } from '@tollgate/teams';
+
 import { InvalidRequestError } from '../common/invalid-request.errors';
 import { UI_SESSION_COOKIE } from './ui-session';
 import { CSRF_HEADER_DOC, UiSessionGuard } from './ui-session.guard';
@@ -87,7 +88,7 @@ export class UiAdminController {
   @Post('keys/:token/block')
   @HttpCode(200)
   @ApiHeader(CSRF_HEADER_DOC)
-  @ApiParam({ name: 'token', description: 'The key\'s token (SHA-256 hex), as listed' })
+  @ApiParam({ name: 'token', description: "The key's token (SHA-256 hex), as listed" })
   @ApiOperation({ summary: 'Block a key: refused on every instance within a second' })
   async blockKey(@Param('token') token: string): Promise<unknown> {
     return apiKeyToApi(await this.keys.update(tokenParam(token), { blocked: true }));
@@ -96,7 +97,7 @@ export class UiAdminController {
   @Post('keys/:token/unblock')
   @HttpCode(200)
   @ApiHeader(CSRF_HEADER_DOC)
-  @ApiParam({ name: 'token', description: 'The key\'s token (SHA-256 hex), as listed' })
+  @ApiParam({ name: 'token', description: "The key's token (SHA-256 hex), as listed" })
   @ApiOperation({ summary: 'Unblock a key' })
   async unblockKey(@Param('token') token: string): Promise<unknown> {
     return apiKeyToApi(await this.keys.update(tokenParam(token), { blocked: false }));
@@ -104,7 +105,7 @@ export class UiAdminController {
 
   @Delete('keys/:token')
   @ApiHeader(CSRF_HEADER_DOC)
-  @ApiParam({ name: 'token', description: 'The key\'s token (SHA-256 hex), as listed' })
+  @ApiParam({ name: 'token', description: "The key's token (SHA-256 hex), as listed" })
   @ApiOperation({ summary: 'Delete a key; its ledger rows stay' })
   async deleteKey(@Param('token') token: string): Promise<unknown> {
     return { deleted_keys: await this.keys.delete({ keys: [tokenParam(token)] }) };
@@ -116,6 +117,7 @@ export class UiAdminController {
  * a URL ends up in access logs and browser history, so here only the hash is accepted.
  */
 function tokenParam(token: string): string {
-  if (!isKeyToken(token)) throw new InvalidRequestError('Name the key by its token (64 hex digits), as the key list shows it', 'token', 'invalid_field');
+  if (!isKeyToken(token))
+    throw new InvalidRequestError('Name the key by its token (64 hex digits), as the key list shows it', 'token', 'invalid_field');
   return token;
 }

@@ -2,11 +2,12 @@ import { Body, Controller, Get, HttpCode, Post, Req, Res, UnauthorizedException,
 import { ApiCookieAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthMode } from '@tollgate/keys';
 import type { Request, Response } from 'express';
+
 import { InvalidRequestError } from '../common/invalid-request.errors';
+import { UiLoginDto } from './ui.dto';
 import { UiAuthService } from './ui-auth.service';
 import { clearedSessionCookie, sessionCookie, UI_SESSION_COOKIE, UI_SESSION_TTL_MS } from './ui-session';
 import { CSRF_HEADER_DOC, UiNoSession, UiSessionGuard, uiSessionOf } from './ui-session.guard';
-import { UiLoginDto } from './ui.dto';
 
 /** Whether the browser reached us over HTTPS, directly or through a TLS-terminating proxy. */
 export function cameOverHttps(request: Request): boolean {

@@ -1,7 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+
 import { Inject, Injectable } from '@nestjs/common';
 import { AuthError, AuthErrorCode, AuthThrottle, clientAddress, isWrongSecret, MasterKeyCheck } from '@tollgate/keys';
 import type { Request } from 'express';
+
+import type { UiCredentials } from '../config/gateway-config';
 import {
   credentialsFingerprint,
   deriveSessionKey,
@@ -9,10 +12,9 @@ import {
   signSession,
   UI_SESSION_COOKIE,
   UI_SESSION_TTL_MS,
-  verifySession,
   type UiSession,
+  verifySession,
 } from './ui-session';
-import type { UiCredentials } from '../config/gateway-config';
 import { UiSessionSecret } from './ui-session-secret';
 
 /** How the dashboard is logged into: the master key, or UI_USERNAME/UI_PASSWORD when both are set. */
@@ -39,7 +41,11 @@ export class UiAuthService {
     return this.credentials ? 'password' : 'master_key';
   }
 
-  async login(input: { master_key?: string; username?: string; password?: string }, request: Request, now = Date.now()): Promise<LoginOutcome> {
+  async login(
+    input: { master_key?: string; username?: string; password?: string },
+    request: Request,
+    now = Date.now(),
+  ): Promise<LoginOutcome> {
     let user: string;
     try {
       user = this.credentials ? await this.checkPassword(input, request, this.credentials) : await this.checkMasterKey(input, request);

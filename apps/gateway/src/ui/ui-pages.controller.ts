@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Auth, AuthMode } from '@tollgate/keys';
 import type { Request, Response } from 'express';
+
 import { UiAuthService } from './ui-auth.service';
 
 export const UI_PUBLIC_DIR = Symbol('UI_PUBLIC_DIR');

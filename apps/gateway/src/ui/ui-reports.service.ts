@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { nanosToUsd } from '@tollgate/budgets';
-import { ApiKeysRepository, isKeyToken, MASTER_KEY_LEDGER_LABEL, type ApiKey } from '@tollgate/keys';
+import { type ApiKey, ApiKeysRepository, isKeyToken, MASTER_KEY_LEDGER_LABEL } from '@tollgate/keys';
 import { ModelRegistry } from '@tollgate/routing';
 import { DAY_MS, SpendLogRepository, utcMidnight } from '@tollgate/spend';
-import { budgetResetAt, currentSpendNanos, TeamsRepository, type Team } from '@tollgate/teams';
+import { budgetResetAt, currentSpendNanos, type Team, TeamsRepository } from '@tollgate/teams';
+
 import { InvalidRequestError } from '../common/invalid-request.errors';
 import { HealthService } from '../health/health.service';
 import type { UiLogsQueryDto } from './ui.dto';
@@ -64,7 +65,10 @@ export class UiReportsService {
       period_spend: nanosToUsd(keyHolders.reduce((sum, holder) => sum + holder.spendNanos, 0)),
       team_count: teams.length,
       key_count: keys.length,
-      teams: [...teamHolders].sort(bySpend).slice(0, 20).map((holder) => holderToApi(holder, now)),
+      teams: [...teamHolders]
+        .sort(bySpend)
+        .slice(0, 20)
+        .map((holder) => holderToApi(holder, now)),
       keys: [...keyHolders]
         .sort(bySpend)
         .slice(0, 10)
@@ -111,7 +115,12 @@ export class UiReportsService {
     if (rest.length > 0) {
       const values = new Array<number>(CHART_DAYS).fill(0);
       for (const team of rest) team.values.forEach((v, i) => (values[i] += v));
-      series.push({ team_id: null, label: `Other teams (${rest.length})`, values: values.map(nanosToUsd), total: nanosToUsd(values.reduce((a, b) => a + b, 0)) });
+      series.push({
+        team_id: null,
+        label: `Other teams (${rest.length})`,
+        values: values.map(nanosToUsd),
+        total: nanosToUsd(values.reduce((a, b) => a + b, 0)),
+      });
     }
     return {
       daily_spend: { days, series, total: nanosToUsd(traffic.spend) },
@@ -134,7 +143,8 @@ export class UiReportsService {
     const apiKey = query.key?.trim() ? await this.tokenForKeyFilter(query.key.trim()) : undefined;
     const from = query.from ? utcDay(query.from, 'from') : null;
     const to = query.to ? utcDay(query.to, 'to') + DAY_MS : null;
-    if (from !== null && to !== null && to <= from) throw new InvalidRequestError(`"to" (${query.to}) is before "from" (${query.from})`, 'to', 'invalid_field');
+    if (from !== null && to !== null && to <= from)
+      throw new InvalidRequestError(`"to" (${query.to}) is before "from" (${query.from})`, 'to', 'invalid_field');
     const split = query.before?.indexOf(':') ?? -1;
     const limit = query.limit ?? DEFAULT_LOG_PAGE;
     // One row more than the page tells whether another page exists, without counting.

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
 import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { GatewaySettings } from '@tollgate/database';
 import { MasterKeyService } from '@tollgate/keys';

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, SetMetadata, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+
 import { UiAuthService } from './ui-auth.service';
 import type { UiSession } from './ui-session';
 
@@ -8,7 +9,11 @@ import type { UiSession } from './ui-session';
 export const UI_CSRF_HEADER = 'x-requested-with';
 export const UI_CSRF_VALUE = 'tollgate-ui';
 /** How the header is documented on each mutating route (@ApiHeader). */
-export const CSRF_HEADER_DOC = { name: UI_CSRF_HEADER, required: true, description: `Must be "${UI_CSRF_VALUE}" on every call that changes state` };
+export const CSRF_HEADER_DOC = {
+  name: UI_CSRF_HEADER,
+  required: true,
+  description: `Must be "${UI_CSRF_VALUE}" on every call that changes state`,
+};
 
 const NO_SESSION_NEEDED = 'tollgate:ui-no-session';
 /** Routes reachable before logging in (the login itself); they still need the CSRF header to mutate. */
@@ -40,7 +45,8 @@ export class UiSessionGuard implements CanActivate {
     }
     if (this.reflector.getAllAndOverride<boolean>(NO_SESSION_NEEDED, [context.getHandler(), context.getClass()])) return true;
     const session = await this.auth.sessionOf(request);
-    if (!session) throw new UnauthorizedException('Log in to the dashboard first (POST /ui/api/login); the session cookie is missing or expired');
+    if (!session)
+      throw new UnauthorizedException('Log in to the dashboard first (POST /ui/api/login); the session cookie is missing or expired');
     (request as unknown as Record<symbol, UiSession>)[SESSION] = session;
     return true;
   }

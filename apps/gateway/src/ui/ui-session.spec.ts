@@ -39,7 +39,9 @@ describe('dashboard session cookie', () => {
     expect(verifySession([version, longer, user, signature].join('.'), key, NOW)).toBeNull();
     expect(verifySession([version, expiry, Buffer.from('root').toString('base64url'), signature].join('.'), key, NOW)).toBeNull();
     expect(verifySession([version, expiry, user, signature.slice(0, -2)].join('.'), key, NOW)).toBeNull();
-    expect(verifySession([version, expiry, user, `${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`].join('.'), key, NOW)).toBeNull();
+    expect(
+      verifySession([version, expiry, user, `${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`].join('.'), key, NOW),
+    ).toBeNull();
     expect(verifySession(`v2.${expiry}.${user}.${signature}`, key, NOW)).toBeNull();
     expect(verifySession('', key, NOW)).toBeNull();
     expect(verifySession(undefined, key, NOW)).toBeNull();
@@ -48,7 +50,9 @@ describe('dashboard session cookie', () => {
   it('writes HttpOnly, SameSite=Strict, Path=/ui cookies that expire, and clears them', () => {
     expect(sessionCookie('v', 28_800, false)).toBe('tollgate_ui_session=v; Path=/ui; Max-Age=28800; HttpOnly; SameSite=Strict');
     expect(sessionCookie('v', 28_800, true)).toMatch(/; Secure$/);
-    expect(clearedSessionCookie(false)).toMatch(/^tollgate_ui_session=; Path=\/ui; Max-Age=0; HttpOnly; SameSite=Strict; Expires=Thu, 01 Jan 1970/);
+    expect(clearedSessionCookie(false)).toMatch(
+      /^tollgate_ui_session=; Path=\/ui; Max-Age=0; HttpOnly; SameSite=Strict; Expires=Thu, 01 Jan 1970/,
+    );
   });
 
   it('reads one cookie out of a Cookie header', () => {

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { static as serveStatic } from 'express';
+
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { static as serveStatic } from 'express';
 
 /**
  * Where the dashboard's static files are. `nest build` copies `ui/public/**` next to the compiled
@@ -9,7 +10,10 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
  * from the source tree alike; the source folder is the fallback for a dist built without assets.
  */
 export function resolvePublicDir(moduleDir: string = __dirname): string {
-  const candidates = [join(moduleDir, 'public'), resolve(moduleDir, '..', '..', '..', '..', '..', 'apps', 'gateway', 'src', 'ui', 'public')];
+  const candidates = [
+    join(moduleDir, 'public'),
+    resolve(moduleDir, '..', '..', '..', '..', '..', 'apps', 'gateway', 'src', 'ui', 'public'),
+  ];
   const found = candidates.find((dir) => existsSync(join(dir, 'index.html')));
   if (!found) throw new Error(`Dashboard files not found; looked in ${candidates.join(', ')}`);
   return found;

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { SPEND_SOURCES } from '@tollgate/spend';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { SPEND_SOURCES } from '@tollgate/spend';
 
 /** One of the two, depending on GET /ui/api/login's `method`. */
 export class UiLoginDto {
@@ -77,7 +77,7 @@ export class UiLogsQueryDto {
   @Matches(DAY, { message: 'to must be a date, YYYY-MM-DD' })
   to?: string;
 
-  @ApiPropertyOptional({ description: 'Keyset cursor: the previous page\'s `next_before` (`<start_time ms>:<request_id>`)' })
+  @ApiPropertyOptional({ description: "Keyset cursor: the previous page's `next_before` (`<start_time ms>:<request_id>`)" })
   @IsOptional()
   @Matches(/^\d{1,16}:[^\s]{1,200}$/, { message: 'before must be a cursor returned as next_before' })
   before?: string;

@@ -1,10 +1,11 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { KeysModule } from '@tollgate/keys';
 import { TeamsModule } from '@tollgate/teams';
+
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { HealthModule } from '../health/health.module';
 import { UiAdminController } from './ui-admin.controller';
 import { UiAuthController } from './ui-auth.controller';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { UI_CREDENTIALS, UiAuthService } from './ui-auth.service';
 import { UI_PUBLIC_DIR, UiPagesController } from './ui-pages.controller';
 import { UiReadController } from './ui-read.controller';

@@ -2,12 +2,21 @@ import type { Deployment } from '../deployment';
 import type { ChatCompletionRequest } from '../openai.types';
 import { fitToDeployment } from './deployment-fit';
 
-const translated: ChatCompletionRequest = { model: 'local-coding', max_tokens: 32_000, reasoning_effort: 'high', messages: [{ role: 'user', content: 'hi' }] };
+const translated: ChatCompletionRequest = {
+  model: 'local-coding',
+  max_tokens: 32_000,
+  reasoning_effort: 'high',
+  messages: [{ role: 'user', content: 'hi' }],
+};
 const at = (provider: Deployment['provider'], model: string, modelInfo?: Record<string, unknown>) => ({ provider, model, modelInfo });
 
 describe('fitToDeployment', () => {
   it("lowers Claude Code's 32,000-token ceiling to gpt-4o's 16,384 and drops the reasoning gpt-4o would refuse", () => {
-    expect(fitToDeployment(translated, at('openai', 'gpt-4o'), 16_384)).toEqual({ model: 'local-coding', max_tokens: 16_384, messages: translated.messages });
+    expect(fitToDeployment(translated, at('openai', 'gpt-4o'), 16_384)).toEqual({
+      model: 'local-coding',
+      max_tokens: 16_384,
+      messages: translated.messages,
+    });
   });
 
   it('gives an OpenAI reasoning model its effort, with the cap as max_completion_tokens', () => {

@@ -1,5 +1,5 @@
+export * from './deployment-fit';
 export * from './messages-request.transform';
 export * from './messages-response.transform';
 export * from './messages-stream.transform';
 export * from './messages-stream.validator';
-export * from './deployment-fit';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import type { AnthropicMessageParam, AnthropicMessagesRequest, AnthropicToolChoice } from '../anthropic/anthropic.types';
 import type { ChatCompletionRequest, OpenAIMessage } from '../openai.types';
 import { ProviderRequestError } from '../provider-request.errors';
@@ -29,7 +30,10 @@ function messagesOf(messages: AnthropicMessageParam[], extra: Partial<AnthropicM
 const question: AnthropicMessageParam = { role: 'user', content: 'Weather in Paris?' };
 const weatherSchema = { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] };
 const weatherTool = { name: 'get_weather', description: 'Current weather', input_schema: weatherSchema };
-const openAIWeatherTool = { type: 'function', function: { name: 'get_weather', description: 'Current weather', parameters: weatherSchema } };
+const openAIWeatherTool = {
+  type: 'function',
+  function: { name: 'get_weather', description: 'Current weather', parameters: weatherSchema },
+};
 const askedForWeather: AnthropicMessageParam = {
   role: 'assistant',
   content: [{ type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: { location: 'Paris' } }],
@@ -62,7 +66,14 @@ describe('anthropicToOpenAIRequest', () => {
   it('carries sampling and stop fields, and drops top_k, thinking and empty systems and stop lists', () => {
     expect(
       anthropicToOpenAIRequest(
-        body([question], { system: [], temperature: 0.2, top_p: 0.9, top_k: 40, stop_sequences: ['</answer>', '\n\nHuman:'], thinking: { type: 'disabled' } }),
+        body([question], {
+          system: [],
+          temperature: 0.2,
+          top_p: 0.9,
+          top_k: 40,
+          stop_sequences: ['</answer>', '\n\nHuman:'],
+          thinking: { type: 'disabled' },
+        }),
       ),
     ).toEqual({
       model: 'gpt',
@@ -82,7 +93,13 @@ describe('anthropicToOpenAIRequest', () => {
   describe('Claude Code 2.1 fields', () => {
     it('keeps system-role messages in place in the conversation (mid-conversation-system beta)', () => {
       const reminder = { role: 'system', content: 'Available agent types for the Agent tool: …' } as AnthropicMessageParam;
-      const blocks = { role: 'system', content: [{ type: 'text', text: 'Skills: …' }, { type: 'text', text: 'More.' }] } as AnthropicMessageParam;
+      const blocks = {
+        role: 'system',
+        content: [
+          { type: 'text', text: 'Skills: …' },
+          { type: 'text', text: 'More.' },
+        ],
+      } as AnthropicMessageParam;
       expect(messagesOf([question, reminder, askedForWeather, blocks], { system: 'Be brief.' })).toEqual([
         { role: 'system', content: 'Be brief.' },
         { role: 'user', content: 'Weather in Paris?' },
@@ -116,27 +133,53 @@ describe('anthropicToOpenAIRequest', () => {
 
     it('turns a json_schema output format (the session-title call) into response_format', () => {
       const schema = { type: 'object', properties: { title: { type: 'string' } }, required: ['title'], additionalProperties: false };
-      const request = anthropicToOpenAIRequest(body([question], { output_config: { effort: 'high', format: { type: 'json_schema', schema } } }));
+      const request = anthropicToOpenAIRequest(
+        body([question], { output_config: { effort: 'high', format: { type: 'json_schema', schema } } }),
+      );
       expect(request.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema } });
       expect(request.reasoning_effort).toBeUndefined();
     });
 
     it("sends Claude Code's ~150-character user_id as its SHA-256, within OpenAI's 64-character limit on user", () => {
       const userId = JSON.stringify({ device_id: 'd'.repeat(64), account_uuid: '', session_id: '5e55a1d0-0000-4000-8000-000000000001' });
-      expect(anthropicToOpenAIRequest(body([question], { metadata: { user_id: userId } })).user).toBe(createHash('sha256').update(userId).digest('hex'));
+      expect(anthropicToOpenAIRequest(body([question], { metadata: { user_id: userId } })).user).toBe(
+        createHash('sha256').update(userId).digest('hex'),
+      );
       expect(anthropicToOpenAIRequest(body([question], { metadata: { user_id: 'user-42' } })).user).toBe('user-42');
     });
 
     it('drops context_management, for the reason DROPPED_REQUEST_FIELDS gives', () => {
-      const request = anthropicToOpenAIRequest(body([question], { context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] } }));
+      const request = anthropicToOpenAIRequest(
+        body([question], { context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] } }),
+      );
       expect(request).toEqual({ model: 'gpt', max_tokens: 1024, messages: [{ role: 'user', content: 'Weather in Paris?' }] });
       expect(DROPPED_REQUEST_FIELDS.context_management).toMatch(/sees more, never less/);
     });
   });
 
   describe('the recorded Claude Code 2.1.197 corpus (test/fixtures/claude-code/corpus)', () => {
-    const TRANSLATED = ['model', 'messages', 'system', 'tools', 'tool_choice', 'metadata', 'max_tokens', 'thinking', 'output_config', 'stream', 'stop_sequences', 'temperature', 'top_p'];
-    const corpus = readdirSync(CORPUS).map((file) => [file, (JSON.parse(readFileSync(join(CORPUS, file), 'utf8')) as { request: { body: AnthropicMessagesRequest } }).request.body] as const);
+    const TRANSLATED = [
+      'model',
+      'messages',
+      'system',
+      'tools',
+      'tool_choice',
+      'metadata',
+      'max_tokens',
+      'thinking',
+      'output_config',
+      'stream',
+      'stop_sequences',
+      'temperature',
+      'top_p',
+    ];
+    const corpus = readdirSync(CORPUS).map(
+      (file) =>
+        [
+          file,
+          (JSON.parse(readFileSync(join(CORPUS, file), 'utf8')) as { request: { body: AnthropicMessagesRequest } }).request.body,
+        ] as const,
+    );
 
     it.each(corpus)('%s: every field Claude Code sends is translated or dropped for a documented reason', (_file, request) => {
       const unhandled = Object.keys(request).filter((field) => !TRANSLATED.includes(field) && !(field in DROPPED_REQUEST_FIELDS));
@@ -156,8 +199,16 @@ describe('anthropicToOpenAIRequest', () => {
       ['any', { type: 'any' }, { tool_choice: 'required' }],
       ['none', { type: 'none' }, { tool_choice: 'none' }],
       ['a named tool', { type: 'tool', name: 'get_weather' }, { tool_choice: { type: 'function', function: { name: 'get_weather' } } }],
-      ['auto without parallel calls', { type: 'auto', disable_parallel_tool_use: true }, { tool_choice: 'auto', parallel_tool_calls: false }],
-      ['any without parallel calls', { type: 'any', disable_parallel_tool_use: true }, { tool_choice: 'required', parallel_tool_calls: false }],
+      [
+        'auto without parallel calls',
+        { type: 'auto', disable_parallel_tool_use: true },
+        { tool_choice: 'auto', parallel_tool_calls: false },
+      ],
+      [
+        'any without parallel calls',
+        { type: 'any', disable_parallel_tool_use: true },
+        { tool_choice: 'required', parallel_tool_calls: false },
+      ],
       [
         'a named tool without parallel calls',
         { type: 'tool', name: 'get_weather', disable_parallel_tool_use: true },
@@ -175,7 +226,9 @@ describe('anthropicToOpenAIRequest', () => {
     });
 
     it('drops tool_choice when there are no tools, which OpenAI would reject', () => {
-      const request = anthropicToOpenAIRequest(body([question], { tools: [], tool_choice: { type: 'any', disable_parallel_tool_use: true } }));
+      const request = anthropicToOpenAIRequest(
+        body([question], { tools: [], tool_choice: { type: 'any', disable_parallel_tool_use: true } }),
+      );
       expect(request).toEqual({ model: 'gpt', max_tokens: 1024, messages: [{ role: 'user', content: 'Weather in Paris?' }] });
     });
   });
@@ -268,7 +321,11 @@ describe('anthropicToOpenAIRequest', () => {
           {
             role: 'user',
             content: [
-              { type: 'tool_result', tool_use_id: 'toolu_09', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PIXEL } }] },
+              {
+                type: 'tool_result',
+                tool_use_id: 'toolu_09',
+                content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PIXEL } }],
+              },
               { type: 'text', text: 'What is on it?' },
             ],
           },
@@ -340,7 +397,12 @@ describe('anthropicToOpenAIRequest', () => {
         'messages[0].role',
         "messages may only have the roles 'user', 'assistant' and 'system', not 'tool'",
       ],
-      ['a thinking type no one knows', { ...valid, thinking: { type: 'eager' } }, 'thinking.type', "thinking.type 'eager' is not supported for this model"],
+      [
+        'a thinking type no one knows',
+        { ...valid, thinking: { type: 'eager' } },
+        'thinking.type',
+        "thinking.type 'eager' is not supported for this model",
+      ],
       [
         'an effort no one knows',
         { ...valid, thinking: { type: 'adaptive' }, output_config: { effort: 'extreme' } },
@@ -379,7 +441,10 @@ describe('anthropicToOpenAIRequest', () => {
       ],
       [
         'an image in an assistant turn',
-        { ...valid, messages: [question, { role: 'assistant', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] },
+        {
+          ...valid,
+          messages: [question, { role: 'assistant', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }],
+        },
         'messages[1].content[0].type',
         "Content block type 'image' is not supported in assistant content for this model",
       ],
@@ -393,7 +458,11 @@ describe('anthropicToOpenAIRequest', () => {
         'a tool_result holding an unknown block',
         {
           ...valid,
-          messages: [question, askedForWeather, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content: [{ type: 'search_result' }] }] }],
+          messages: [
+            question,
+            askedForWeather,
+            { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content: [{ type: 'search_result' }] }] },
+          ],
         },
         'messages[2].content[0].content[0].type',
         "Content block type 'search_result' is not supported in tool_result content for this model",
@@ -434,7 +503,12 @@ describe('anthropicToOpenAIRequest', () => {
         'tools[0].type',
         "Tool type 'web_search_20250305' runs only on Anthropic's servers and is not supported for this model",
       ],
-      ['a tool without input_schema', { ...valid, tools: [{ name: 'get_weather' }] }, 'tools[0].input_schema', 'Tools need an input_schema object'],
+      [
+        'a tool without input_schema',
+        { ...valid, tools: [{ name: 'get_weather' }] },
+        'tools[0].input_schema',
+        'Tools need an input_schema object',
+      ],
       [
         'an unknown tool_choice type',
         { ...valid, tools: [weatherTool], tool_choice: { type: 'required' } },
@@ -447,7 +521,12 @@ describe('anthropicToOpenAIRequest', () => {
         'tool_choice.name',
         'tool_choice of type tool needs a name',
       ],
-      ['stop_sequences that are not strings', { ...valid, stop_sequences: ['ok', 3] }, 'stop_sequences', 'stop_sequences must be an array of strings'],
+      [
+        'stop_sequences that are not strings',
+        { ...valid, stop_sequences: ['ok', 3] },
+        'stop_sequences',
+        'stop_sequences must be an array of strings',
+      ],
     ])('%s', (_name, input, param, message) => {
       expect(requestError(input)).toEqual({ name: 'ProviderRequestError', message, param });
     });

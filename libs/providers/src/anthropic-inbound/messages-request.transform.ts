@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+
 import type {
   AnthropicImageBlock,
   AnthropicMessageParam,
@@ -104,7 +105,7 @@ export function anthropicToOpenAIRequest(body: AnthropicMessagesRequest): ChatCo
 export const DROPPED_REQUEST_FIELDS: Readonly<Record<string, string>> = {
   top_k: 'OpenAI has no top_k, and OpenAI-compatible servers reject unknown sampling parameters',
   context_management:
-    "asks Anthropic to clear old thinking blocks or tool results from the context server-side; the translated request carries no thinking blocks and sends the whole history, so the model sees more, never less — and Claude Code compacts by itself when the context fills",
+    'asks Anthropic to clear old thinking blocks or tool results from the context server-side; the translated request carries no thinking blocks and sends the whole history, so the model sees more, never less — and Claude Code compacts by itself when the context fills',
 };
 
 /** Claude Code's first system block: Anthropic's billing attribution, with a hash that changes between requests. */
@@ -121,7 +122,10 @@ function systemText(system: unknown, at: string): string | null {
   if (!Array.isArray(system)) throw new ProviderRequestError(`${at} must be a string or an array of text blocks`, at);
   const texts = system.map((block: AnthropicTextBlock, i) => {
     if (block?.type !== 'text') {
-      throw new ProviderRequestError(`system blocks must be of type 'text', not '${String((block as { type?: unknown })?.type)}'`, `${at}[${i}].type`);
+      throw new ProviderRequestError(
+        `system blocks must be of type 'text', not '${String((block as { type?: unknown })?.type)}'`,
+        `${at}[${i}].type`,
+      );
     }
     return textOf(block, `${at}[${i}]`);
   });
@@ -143,7 +147,8 @@ function openAIUser(userId: string): string {
 
 /** Anthropic's budget_tokens (at least 1,024) on OpenAI's three-step scale. */
 function effortOfBudget(budget: unknown): ReasoningEffort {
-  if (typeof budget !== 'number' || !Number.isFinite(budget)) throw new ProviderRequestError('thinking.budget_tokens must be a number', 'thinking.budget_tokens');
+  if (typeof budget !== 'number' || !Number.isFinite(budget))
+    throw new ProviderRequestError('thinking.budget_tokens must be a number', 'thinking.budget_tokens');
   if (budget < 4_096) return 'low';
   return budget < 16_384 ? 'medium' : 'high';
 }
@@ -169,7 +174,8 @@ function reasoningEffortOf(body: AnthropicMessagesRequest): ReasoningEffort | un
   const effort = (body.output_config as { effort?: unknown } | undefined)?.effort;
   if (effort != null) {
     const mapped = typeof effort === 'string' ? EFFORTS[effort] : undefined;
-    if (!mapped) throw new ProviderRequestError(`output_config.effort '${String(effort)}' is not supported for this model`, 'output_config.effort');
+    if (!mapped)
+      throw new ProviderRequestError(`output_config.effort '${String(effort)}' is not supported for this model`, 'output_config.effort');
     return mapped;
   }
   // Adaptive thinking without an effort runs at Anthropic's default effort, high.
@@ -188,9 +194,13 @@ function responseFormatOf(outputConfig: unknown): ChatCompletionRequest['respons
   const format = outputConfig.format as { type?: unknown; schema?: unknown } | null | undefined;
   if (format == null) return undefined;
   if (format.type !== 'json_schema') {
-    throw new ProviderRequestError(`output_config.format.type '${String(format.type)}' is not supported for this model`, 'output_config.format.type');
+    throw new ProviderRequestError(
+      `output_config.format.type '${String(format.type)}' is not supported for this model`,
+      'output_config.format.type',
+    );
   }
-  if (!isPlainObject(format.schema)) throw new ProviderRequestError('output_config.format.schema must be a JSON schema object', 'output_config.format.schema');
+  if (!isPlainObject(format.schema))
+    throw new ProviderRequestError('output_config.format.schema must be a JSON schema object', 'output_config.format.schema');
   return { type: 'json_schema', json_schema: { name: 'output', schema: format.schema } };
 }
 
@@ -210,7 +220,10 @@ function toOpenAIMessages(message: AnthropicMessageParam, at: string): OpenAIMes
       return text === null ? [] : [{ role: 'system', content: text }];
     }
     default:
-      throw new ProviderRequestError(`messages may only have the roles 'user', 'assistant' and 'system', not '${String((message as { role?: unknown }).role)}'`, `${at}.role`);
+      throw new ProviderRequestError(
+        `messages may only have the roles 'user', 'assistant' and 'system', not '${String((message as { role?: unknown }).role)}'`,
+        `${at}.role`,
+      );
   }
 }
 
@@ -302,7 +315,8 @@ function imagePart(block: AnthropicImageBlock, at: string): OpenAIImagePart {
     return { type: 'image_url', image_url: { url: `data:${source.media_type};base64,${source.data}` } };
   }
   if (source?.type === 'url') {
-    if (typeof source.url !== 'string' || source.url === '') throw new ProviderRequestError('Image sources of type url need a url', `${at}.source.url`);
+    if (typeof source.url !== 'string' || source.url === '')
+      throw new ProviderRequestError('Image sources of type url need a url', `${at}.source.url`);
     return { type: 'image_url', image_url: { url: source.url } };
   }
   throw new ProviderRequestError(
@@ -351,7 +365,10 @@ function toOpenAITool(tool: AnthropicTool, i: number): OpenAITool {
   // Server tools (web_search_…, code_execution_…) run inside Anthropic; nothing else can run them.
   const type = (tool as { type?: unknown }).type;
   if (type !== undefined && type !== 'custom') {
-    throw new ProviderRequestError(`Tool type '${String(type)}' runs only on Anthropic's servers and is not supported for this model`, `${at}.type`);
+    throw new ProviderRequestError(
+      `Tool type '${String(type)}' runs only on Anthropic's servers and is not supported for this model`,
+      `${at}.type`,
+    );
   }
   if (typeof tool.name !== 'string' || tool.name === '') throw new ProviderRequestError('Tools need a name', `${at}.name`);
   if (!isPlainObject(tool.input_schema)) throw new ProviderRequestError('Tools need an input_schema object', `${at}.input_schema`);
@@ -371,7 +388,8 @@ function toOpenAIToolChoice(choice: AnthropicToolChoice): OpenAIToolChoice {
       return 'none';
     case 'tool': {
       const name = (choice as { name?: unknown }).name;
-      if (typeof name !== 'string' || name === '') throw new ProviderRequestError('tool_choice of type tool needs a name', 'tool_choice.name');
+      if (typeof name !== 'string' || name === '')
+        throw new ProviderRequestError('tool_choice of type tool needs a name', 'tool_choice.name');
       return { type: 'function', function: { name } };
     }
     default:

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import type { AnthropicMessage, AnthropicStopReason } from '../anthropic/anthropic.types';
 import type { ChatCompletion, ChatCompletionMessage, ChatUsage, FinishReason } from '../openai.types';
 import { openAIToAnthropicMessage, toAnthropicMessageId, toAnthropicUsage } from './messages-response.transform';
@@ -14,7 +15,11 @@ function fixture(name: string): ResponseFixture {
   return JSON.parse(readFileSync(join(__dirname, '__fixtures__', name), 'utf8')) as ResponseFixture;
 }
 
-function completion(message: Partial<ChatCompletionMessage>, finishReason: FinishReason | null = 'stop', usage?: ChatUsage): ChatCompletion {
+function completion(
+  message: Partial<ChatCompletionMessage>,
+  finishReason: FinishReason | null = 'stop',
+  usage?: ChatUsage,
+): ChatCompletion {
   return {
     id: 'chatcmpl-abc123',
     object: 'chat.completion',
@@ -102,13 +107,19 @@ describe('toAnthropicUsage', () => {
       { input_tokens: 86, output_tokens: 61, cache_read_input_tokens: 1920, cache_creation_input_tokens: 0 },
     ],
     [
-      "the raw cache counters our Anthropic translation keeps (prompt includes reads and writes)",
+      'the raw cache counters our Anthropic translation keeps (prompt includes reads and writes)',
       { prompt_tokens: 1696, completion_tokens: 50, total_tokens: 1746, cache_read_input_tokens: 1024, cache_creation_input_tokens: 200 },
       { input_tokens: 472, output_tokens: 50, cache_read_input_tokens: 1024, cache_creation_input_tokens: 200 },
     ],
     [
       'counters that would make input negative',
-      { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, prompt_tokens_details: { cached_tokens: 8 }, cache_creation_input_tokens: 4 },
+      {
+        prompt_tokens: 10,
+        completion_tokens: 5,
+        total_tokens: 15,
+        prompt_tokens_details: { cached_tokens: 8 },
+        cache_creation_input_tokens: 4,
+      },
       { input_tokens: 0, output_tokens: 5, cache_read_input_tokens: 8, cache_creation_input_tokens: 4 },
     ],
     ['no usage at all', undefined, { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 }],

@@ -1,6 +1,8 @@
-import Anthropic from '@anthropic-ai/sdk';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import Anthropic from '@anthropic-ai/sdk';
+
 import type { AnthropicStreamEvent } from '../anthropic/anthropic.types';
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, ChatUsage, FinishReason } from '../openai.types';
 import {
@@ -86,7 +88,12 @@ async function sdkFinalMessage(events: AnthropicStreamEvent[]): Promise<Anthropi
   return client.messages.stream({ model: 'gpt', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] }).finalMessage();
 }
 
-const STREAM_FIXTURES = ['stream-text-and-tools.json', 'stream-ollama-whole-tool-calls.json', 'stream-empty.json', 'stream-usage-only.json'];
+const STREAM_FIXTURES = [
+  'stream-text-and-tools.json',
+  'stream-ollama-whole-tool-calls.json',
+  'stream-empty.json',
+  'stream-usage-only.json',
+];
 
 describe('translateOpenAIChunk + finishAnthropicStream', () => {
   it.each(STREAM_FIXTURES)('translates the golden stream %s into a well-formed event sequence', (name) => {
@@ -151,7 +158,13 @@ describe('translateOpenAIChunk + finishAnthropicStream', () => {
 
   it('produces a complete, valid stream when the upstream sent nothing at all', () => {
     const { events } = translateAll([]);
-    expect(events.map((event) => event.type)).toEqual(['message_start', 'content_block_start', 'content_block_stop', 'message_delta', 'message_stop']);
+    expect(events.map((event) => event.type)).toEqual([
+      'message_start',
+      'content_block_start',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
     expect(validateAnthropicEventSequence(events)).toEqual([]);
   });
 
@@ -163,7 +176,11 @@ describe('translateOpenAIChunk + finishAnthropicStream', () => {
 
   it('estimates output tokens when the upstream never sends usage, and leaves input to message_start', () => {
     const { events } = translateAll([chunk({ content: 'Twelve chars' }), chunk({}, 'stop')]);
-    expect(events.at(-2)).toEqual({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 3 } });
+    expect(events.at(-2)).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: 3 },
+    });
   });
 
   it.each<[FinishReason | null, boolean, string]>([
@@ -220,7 +237,12 @@ describe('translateOpenAIChunk + finishAnthropicStream', () => {
       ]);
       expect(validateAnthropicEventSequence(events)).toEqual([]);
       expect(events.filter((event) => event.type === 'content_block_delta' && event.index === 0)).toHaveLength(1);
-      expect(state.toolsByOpenAIIndex.get(0)).toMatchObject({ status: 'closed', blockIndex: 0, arguments: '{"tz":"UTC"}', lateArguments: ' ' });
+      expect(state.toolsByOpenAIIndex.get(0)).toMatchObject({
+        status: 'closed',
+        blockIndex: 0,
+        arguments: '{"tz":"UTC"}',
+        lateArguments: ' ',
+      });
     });
 
     it('treats a new id at a reused index as a new call (upstreams that send every call as index 0)', () => {
@@ -299,7 +321,7 @@ describe('translateOpenAIChunk + finishAnthropicStream', () => {
         const queues = calls.map((call, i) => {
           const json = JSON.stringify(call.args);
           const pieces: ChatCompletionChunk[] = [toolStart(i, call.id, call.name, '')];
-          for (let at = 0; at < json.length; ) {
+          for (let at = 0; at < json.length;) {
             const size = 1 + Math.floor(random() * 12);
             pieces.push(toolPiece(i, json.slice(at, at + size)));
             at += size;

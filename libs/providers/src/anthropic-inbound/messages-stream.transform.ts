@@ -233,7 +233,8 @@ function appendToolFragment(state: AnthropicEventState, fragment: ChatCompletion
  * index 0 for every call, an id different from the one the call at that index started with.
  */
 function knownTool(state: AnthropicEventState, fragment: ChatCompletionChunkToolCall): StreamedToolUse | null {
-  const known = typeof fragment.index === 'number' ? state.toolsByOpenAIIndex.get(fragment.index) : fragment.id ? undefined : state.lastTool;
+  const known =
+    typeof fragment.index === 'number' ? state.toolsByOpenAIIndex.get(fragment.index) : fragment.id ? undefined : state.lastTool;
   if (!known) return null;
   // An id arriving later for a call that started without one is the same call, not a new one.
   if (fragment.id && known.upstreamId !== null && fragment.id !== known.upstreamId) return null;

@@ -14,14 +14,22 @@ const start: AnthropicStreamEvent = {
     usage: { input_tokens: 10, output_tokens: 1 },
   },
 };
-const textStart = (index: number): AnthropicStreamEvent => ({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+const textStart = (index: number): AnthropicStreamEvent => ({
+  type: 'content_block_start',
+  index,
+  content_block: { type: 'text', text: '' },
+});
 const toolStart = (index: number): AnthropicStreamEvent => ({
   type: 'content_block_start',
   index,
   content_block: { type: 'tool_use', id: `toolu_${index}`, name: 'get_time', input: {} },
 });
 const text = (index: number): AnthropicStreamEvent => ({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: 'Hi' } });
-const json = (index: number): AnthropicStreamEvent => ({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: '{}' } });
+const json = (index: number): AnthropicStreamEvent => ({
+  type: 'content_block_delta',
+  index,
+  delta: { type: 'input_json_delta', partial_json: '{}' },
+});
 const stop = (index: number): AnthropicStreamEvent => ({ type: 'content_block_stop', index });
 const messageDelta: AnthropicStreamEvent = {
   type: 'message_delta',
@@ -30,7 +38,18 @@ const messageDelta: AnthropicStreamEvent = {
 };
 const messageStop: AnthropicStreamEvent = { type: 'message_stop' };
 
-const valid: AnthropicStreamEvent[] = [start, textStart(0), { type: 'ping' }, text(0), stop(0), toolStart(1), json(1), stop(1), messageDelta, messageStop];
+const valid: AnthropicStreamEvent[] = [
+  start,
+  textStart(0),
+  { type: 'ping' },
+  text(0),
+  stop(0),
+  toolStart(1),
+  json(1),
+  stop(1),
+  messageDelta,
+  messageStop,
+];
 
 describe('validateAnthropicEventSequence', () => {
   it('accepts a well-formed stream, with pings and unknown event types anywhere before message_stop', () => {
@@ -39,7 +58,14 @@ describe('validateAnthropicEventSequence', () => {
   });
 
   it('accepts a stream that ends with an error event', () => {
-    expect(validateAnthropicEventSequence([start, textStart(0), text(0), { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }])).toEqual([]);
+    expect(
+      validateAnthropicEventSequence([
+        start,
+        textStart(0),
+        text(0),
+        { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+      ]),
+    ).toEqual([]);
   });
 
   it.each<[string, unknown[], string[]]>([
@@ -49,11 +75,22 @@ describe('validateAnthropicEventSequence', () => {
       [textStart(0), start, ...valid.slice(3)],
       ['event 0 (content_block_start): the first event must be message_start'],
     ],
-    ['no message_start at all', valid.slice(1), ['event 0 (content_block_start): the first event must be message_start', 'the stream has no message_start']],
-    ['a second message_start', [start, textStart(0), start, ...valid.slice(3)], ['event 2 (message_start): message_start must appear exactly once']],
+    [
+      'no message_start at all',
+      valid.slice(1),
+      ['event 0 (content_block_start): the first event must be message_start', 'the stream has no message_start'],
+    ],
+    [
+      'a second message_start',
+      [start, textStart(0), start, ...valid.slice(3)],
+      ['event 2 (message_start): message_start must appear exactly once'],
+    ],
     [
       'all-zero usage in message_start',
-      [{ ...start, message: { ...(start as { message: object }).message, usage: { input_tokens: 0, output_tokens: 0 } } }, ...valid.slice(1)],
+      [
+        { ...start, message: { ...(start as { message: object }).message, usage: { input_tokens: 0, output_tokens: 0 } } },
+        ...valid.slice(1),
+      ],
       ['event 0 (message_start): message.usage must not be all zero (Claude Code rejects it)'],
     ],
     [
@@ -79,14 +116,26 @@ describe('validateAnthropicEventSequence', () => {
       [start, textStart(0), toolStart(1), stop(1), stop(0), messageDelta, messageStop],
       ['event 2 (content_block_start): block 1 started while block 0 is still open'],
     ],
-    ['a delta for a block never started', [start, textStart(0), text(1), stop(0), messageDelta, messageStop], ['event 2 (content_block_delta): block 1 was never started']],
+    [
+      'a delta for a block never started',
+      [start, textStart(0), text(1), stop(0), messageDelta, messageStop],
+      ['event 2 (content_block_delta): block 1 was never started'],
+    ],
     [
       'a delta for a stopped block',
       [start, textStart(0), stop(0), toolStart(1), text(0), stop(1), messageDelta, messageStop],
       ['event 4 (content_block_delta): block 0 was already stopped'],
     ],
-    ['a stop for a block never started', [start, textStart(0), stop(0), stop(1), messageDelta, messageStop], ['event 3 (content_block_stop): block 1 was never started']],
-    ['a block stopped twice', [start, textStart(0), stop(0), stop(0), messageDelta, messageStop], ['event 3 (content_block_stop): block 0 was already stopped']],
+    [
+      'a stop for a block never started',
+      [start, textStart(0), stop(0), stop(1), messageDelta, messageStop],
+      ['event 3 (content_block_stop): block 1 was never started'],
+    ],
+    [
+      'a block stopped twice',
+      [start, textStart(0), stop(0), stop(0), messageDelta, messageStop],
+      ['event 3 (content_block_stop): block 0 was already stopped'],
+    ],
     [
       'a delta type the block cannot take',
       [start, toolStart(0), text(0), stop(0), messageDelta, messageStop],
@@ -112,7 +161,11 @@ describe('validateAnthropicEventSequence', () => {
       [start, textStart(0), stop(0), { type: 'message_delta', delta: { stop_reason: null, stop_sequence: null }, usage: {} }, messageStop],
       ['event 3 (message_delta): delta.stop_reason must be set', 'event 3 (message_delta): usage.output_tokens must be a number'],
     ],
-    ['message_stop without message_delta', [start, textStart(0), stop(0), messageStop], ['event 3 (message_stop): message_delta must come before message_stop']],
+    [
+      'message_stop without message_delta',
+      [start, textStart(0), stop(0), messageStop],
+      ['event 3 (message_stop): message_delta must come before message_stop'],
+    ],
     [
       'message_stop with a block open',
       [start, textStart(0), stop(0), toolStart(1), messageDelta, messageStop],
@@ -134,7 +187,9 @@ describe('validateAnthropicEventSequence', () => {
 
     it('reports a record whose event name differs from data.type', () => {
       const renamed = records.map((record, i) => (i === 3 ? { event: 'content_block_start', data: record.data } : record));
-      expect(validateAnthropicEventSequence(renamed)).toEqual(["event 3: the SSE event name 'content_block_start' differs from data.type 'content_block_delta'"]);
+      expect(validateAnthropicEventSequence(renamed)).toEqual([
+        "event 3: the SSE event name 'content_block_start' differs from data.type 'content_block_delta'",
+      ]);
     });
   });
 });

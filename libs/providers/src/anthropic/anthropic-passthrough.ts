@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
+
 import type { Deployment } from '../deployment';
 import { capOutputTokens, fitThinkingBudget } from '../output-limit';
 import { UpstreamError } from '../upstream.errors';
@@ -12,7 +13,8 @@ const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
 export function forwardedAnthropicHeaders(clientHeaders: Record<string, string | string[] | undefined>): Record<string, string> {
   const forwarded: Record<string, string> = {};
   for (const [name, value] of Object.entries(clientHeaders)) {
-    if (value !== undefined && name.toLowerCase().startsWith('anthropic-')) forwarded[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+    if (value !== undefined && name.toLowerCase().startsWith('anthropic-'))
+      forwarded[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   forwarded['anthropic-version'] ??= DEFAULT_ANTHROPIC_VERSION;
   return forwarded;
@@ -52,7 +54,10 @@ export class AnthropicPassthrough {
     const requestId = response.headers['request-id'];
     if (typeof requestId === 'string') errorHeaders['request-id'] = requestId;
     const translated = anthropicUpstreamError(response.statusCode, parseJsonOrNull(text), errorHeaders);
-    throw new UpstreamError(translated.kind, translated.status, translated.body, translated.headers, { status: response.statusCode, body: text });
+    throw new UpstreamError(translated.kind, translated.status, translated.body, translated.headers, {
+      status: response.statusCode,
+      body: text,
+    });
   }
 }
 
@@ -60,5 +65,7 @@ export class AnthropicPassthrough {
 function passthroughOutputCap(body: Record<string, unknown>, deployment: Deployment): { max_tokens?: number; thinking?: unknown } {
   if (typeof body.max_tokens !== 'number' || deployment.maxTokens === undefined) return {};
   const maxTokens = capOutputTokens(body.max_tokens, deployment)!;
-  return body.thinking === undefined ? { max_tokens: maxTokens } : { max_tokens: maxTokens, thinking: fitThinkingBudget(body.thinking, maxTokens) };
+  return body.thinking === undefined
+    ? { max_tokens: maxTokens }
+    : { max_tokens: maxTokens, thinking: fitThinkingBudget(body.thinking, maxTokens) };
 }

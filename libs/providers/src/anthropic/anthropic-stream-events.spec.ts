@@ -15,7 +15,9 @@ const OVERLOADED = '{"type":"error","error":{"type":"overloaded_error","message"
 
 describe('anthropicStreamEvents', () => {
   it('relays events split at awkward byte boundaries, an error after the first event included', async () => {
-    const names = await collect(bytes('event: message_st', 'art\ndata: {"type":"message_start"}\n\n', `event: error\ndata: ${OVERLOADED}\n\n`));
+    const names = await collect(
+      bytes('event: message_st', 'art\ndata: {"type":"message_start"}\n\n', `event: error\ndata: ${OVERLOADED}\n\n`),
+    );
     expect(names).toEqual(['message_start', 'error']);
   });
 
@@ -25,7 +27,10 @@ describe('anthropicStreamEvents', () => {
   });
 
   it('a first event that is not an Anthropic event is a broken upstream (502)', async () => {
-    await expect(collect(bytes('data: <html>bad gateway</html>\n\n'))).rejects.toMatchObject({ status: 502, body: { error: { code: 'bad_upstream_response' } } });
+    await expect(collect(bytes('data: <html>bad gateway</html>\n\n'))).rejects.toMatchObject({
+      status: 502,
+      body: { error: { code: 'bad_upstream_response' } },
+    });
   });
 
   it('a 200 that ends without any event fails instead of passing for an empty answer', async () => {

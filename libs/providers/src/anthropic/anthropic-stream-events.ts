@@ -1,6 +1,6 @@
+import { type ServerSentEvent, SseParser } from '../stream-parsers';
 import { openAIError, UpstreamError } from '../upstream.errors';
 import { brokenStreamError, parseJsonOrNull } from '../upstream-http';
-import { SseParser, type ServerSentEvent } from '../stream-parsers';
 
 /** Anthropic's HTTP status for each error type: https://docs.anthropic.com/en/api/errors */
 const STATUS_OF_ERROR_TYPE: Record<string, number> = {
@@ -40,7 +40,14 @@ export async function* anthropicStreamEvents(body: AsyncIterable<Uint8Array>, ap
     throw brokenStreamError(error, apiBase);
   }
   if (count === 0) {
-    throw new UpstreamError('stream', 502, openAIError('The upstream provider ended the stream without an event', 'api_error'), {}, undefined, `${apiBase} ended the stream without an event`);
+    throw new UpstreamError(
+      'stream',
+      502,
+      openAIError('The upstream provider ended the stream without an event', 'api_error'),
+      {},
+      undefined,
+      `${apiBase} ended the stream without an event`,
+    );
   }
 }
 
@@ -48,7 +55,15 @@ function failIfError(event: ServerSentEvent, apiBase: string): void {
   const data = parseJsonOrNull(event.data) as { type?: unknown; error?: { type?: unknown; message?: unknown } } | null;
   // A first event that is not an Anthropic event (not JSON, or OpenAI's `{"error": …}`) is a broken upstream.
   if (data === null || typeof data !== 'object' || (typeof data.type !== 'string' && event.event === undefined)) {
-    throw new UpstreamError('stream', 502, openAIError(`Upstream ${apiBase} began its stream with something that is not an Anthropic event`, 'api_error', 'bad_upstream_response'));
+    throw new UpstreamError(
+      'stream',
+      502,
+      openAIError(
+        `Upstream ${apiBase} began its stream with something that is not an Anthropic event`,
+        'api_error',
+        'bad_upstream_response',
+      ),
+    );
   }
   if (event.event !== 'error' && data.type !== 'error') return;
   const type = typeof data.error?.type === 'string' ? data.error.type : 'api_error';
@@ -56,5 +71,11 @@ function failIfError(event: ServerSentEvent, apiBase: string): void {
   const nativeStatus = STATUS_OF_ERROR_TYPE[type] ?? 500;
   // 'http': the router judges it as it would the same status (overload and 5xx retried, 4xx not).
   // 529 is Anthropic's own; clients in OpenAI's dialect get 503, as for an HTTP 529.
-  throw new UpstreamError('http', nativeStatus === 529 ? 503 : nativeStatus, openAIError(message, type), {}, { status: nativeStatus, body: event.data });
+  throw new UpstreamError(
+    'http',
+    nativeStatus === 529 ? 503 : nativeStatus,
+    openAIError(message, type),
+    {},
+    { status: nativeStatus, body: event.data },
+  );
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import type { Deployment } from '../deployment';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../openai.types';
 import { ProviderRequestError } from '../provider-request.errors';
@@ -13,7 +14,9 @@ function fixture<T>(name: string): T {
 }
 
 const responseFixture = fixture<{ now: number; message: AnthropicMessage; expected: ChatCompletion }>('response-tool-use.json');
-const streamFixture = fixture<{ now: number; events: AnthropicStreamEvent[]; expected: ChatCompletionChunk[] }>('stream-text-and-tools.json');
+const streamFixture = fixture<{ now: number; events: AnthropicStreamEvent[]; expected: ChatCompletionChunk[] }>(
+  'stream-text-and-tools.json',
+);
 
 interface FakeResponse {
   statusCode: number;
@@ -118,7 +121,13 @@ describe('AnthropicAdapter', () => {
       ['deployment max_tokens', { maxTokens: 2000, maxOutputTokens: 64_000 }, '/v1/messages', 2000, headers],
       ['the model’s max output tokens', { maxOutputTokens: 64_000 }, '/v1/messages', 64_000, headers],
       ['an api_base that already ends in /v1', { apiBase: 'https://gateway.example.com/anthropic/v1' }, '/messages', 4096, headers],
-      ['no api key (a keyless proxy)', { apiKey: undefined }, '/v1/messages', 4096, { 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }],
+      [
+        'no api key (a keyless proxy)',
+        { apiKey: undefined },
+        '/v1/messages',
+        4096,
+        { 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      ],
     ])('honours %s', async (_name, overrides, path, maxTokens, expectedHeaders) => {
       const { adapter, http } = adapterAnswering(fakeResponse(200, [JSON.stringify(responseFixture.message)]));
       await adapter.chatCompletion({ ...deployment, ...overrides }, request, {});
@@ -152,7 +161,14 @@ describe('AnthropicAdapter', () => {
       expect(describeError(error)).toEqual({
         kind: 'http',
         status: 502,
-        body: { error: { message: 'Anthropic answered 200 with a body that is not JSON', type: 'api_error', param: null, code: 'bad_upstream_response' } },
+        body: {
+          error: {
+            message: 'Anthropic answered 200 with a body that is not JSON',
+            type: 'api_error',
+            param: null,
+            code: 'bad_upstream_response',
+          },
+        },
         headers: {},
       });
     });
@@ -198,7 +214,14 @@ describe('AnthropicAdapter', () => {
         error: {
           kind: 'stream',
           status: 502,
-          body: { error: { message: 'Anthropic stream ended before message_stop', type: 'api_error', param: null, code: 'upstream_stream_broken' } },
+          body: {
+            error: {
+              message: 'Anthropic stream ended before message_stop',
+              type: 'api_error',
+              param: null,
+              code: 'upstream_stream_broken',
+            },
+          },
           headers: {},
         },
       });

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import type { Deployment } from '../deployment';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../openai.types';
 import { anthropicDefaultMaxTokens, fitThinkingBudget, withDeploymentOutputCap } from '../output-limit';
@@ -96,7 +97,6 @@ function apiPath(apiBase: string, path: string): string {
   return /\/v1\/?$/.test(apiBase) ? path : `/v1${path}`;
 }
 
-
 /**
  * Anthropic SSE → OpenAI chunks. The stream is complete only at `message_stop`: a connection that
  * closes before it lost the end of the answer and its usage, and must not pass for a short answer.
@@ -117,7 +117,11 @@ async function* readAnthropicStream(body: AsyncIterable<Uint8Array>, apiBase: st
     throw brokenStreamError(error, apiBase);
   }
   if (!state.done) {
-    throw new UpstreamError('stream', 502, openAIError('Anthropic stream ended before message_stop', 'api_error', 'upstream_stream_broken'));
+    throw new UpstreamError(
+      'stream',
+      502,
+      openAIError('Anthropic stream ended before message_stop', 'api_error', 'upstream_stream_broken'),
+    );
   }
 }
 
@@ -128,14 +132,22 @@ function translate(state: AnthropicStreamState, name: string | undefined, data: 
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
     // A TypeError from an event missing its fields is Anthropic's malformed output, not a network failure.
-    throw new UpstreamError('stream', 502, openAIError(`Anthropic sent a malformed ${String(event.type)} event`, 'api_error', 'bad_upstream_response'));
+    throw new UpstreamError(
+      'stream',
+      502,
+      openAIError(`Anthropic sent a malformed ${String(event.type)} event`, 'api_error', 'bad_upstream_response'),
+    );
   }
 }
 
 function parseEvent(name: string | undefined, data: string): AnthropicStreamEvent {
   const parsed = parseJsonOrNull(data) as { type?: unknown } | null;
   if (parsed === null || typeof parsed !== 'object') {
-    throw new UpstreamError('stream', 502, openAIError('Anthropic sent a stream event that is not JSON', 'api_error', 'bad_upstream_response'));
+    throw new UpstreamError(
+      'stream',
+      502,
+      openAIError('Anthropic sent a stream event that is not JSON', 'api_error', 'bad_upstream_response'),
+    );
   }
   // The type lives in the data; the SSE event name is a fallback for proxies that strip it.
   if (typeof parsed.type !== 'string' && name) parsed.type = name;

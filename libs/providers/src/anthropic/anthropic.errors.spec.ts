@@ -1,7 +1,13 @@
-import { UpstreamError } from '../upstream.errors';
+import { type UpstreamError } from '../upstream.errors';
 import { anthropicUpstreamError } from './anthropic.errors';
 
-function describeError(error: UpstreamError): { kind: string; status: number; body: unknown; headers: Record<string, string>; retryable: boolean } {
+function describeError(error: UpstreamError): {
+  kind: string;
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+  retryable: boolean;
+} {
   return { kind: error.kind, status: error.status, body: error.body, headers: error.headers, retryable: error.retryable };
 }
 
@@ -16,8 +22,24 @@ describe('anthropicUpstreamError', () => {
     [402, 'billing_error', 'Your credit balance is too low', 402, 'insufficient_quota', 'insufficient_quota', false],
     [403, 'permission_error', 'Your API key does not have permission', 403, 'permission_error', null, false],
     [404, 'not_found_error', 'model: claude-nope', 404, 'not_found_error', null, false],
-    [413, 'request_too_large', 'Request exceeds the maximum allowed number of bytes', 413, 'invalid_request_error', 'request_too_large', false],
-    [429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit', 429, 'rate_limit_exceeded', 'rate_limit_exceeded', true],
+    [
+      413,
+      'request_too_large',
+      'Request exceeds the maximum allowed number of bytes',
+      413,
+      'invalid_request_error',
+      'request_too_large',
+      false,
+    ],
+    [
+      429,
+      'rate_limit_error',
+      'Number of request tokens has exceeded your per-minute rate limit',
+      429,
+      'rate_limit_exceeded',
+      'rate_limit_exceeded',
+      true,
+    ],
     [500, 'api_error', 'Internal server error', 500, 'api_error', null, true],
     [504, 'timeout_error', 'Request timed out', 504, 'timeout', 'upstream_timeout', true],
     [529, 'overloaded_error', 'Overloaded', 503, 'api_error', 'overloaded', true],
@@ -45,7 +67,15 @@ describe('anthropicUpstreamError', () => {
   it.each<[string, number, unknown, number, string, string, string | null]>([
     ['an HTML page from a proxy', 502, null, 502, 'Anthropic answered HTTP 502', 'api_error', null],
     ['a bare 529 with no body', 529, null, 503, 'Anthropic answered HTTP 529', 'api_error', 'overloaded'],
-    ['a JSON body that is not Anthropic’s', 403, { message: 'Forbidden by WAF' }, 403, 'Anthropic answered HTTP 403', 'permission_error', null],
+    [
+      'a JSON body that is not Anthropic’s',
+      403,
+      { message: 'Forbidden by WAF' },
+      403,
+      'Anthropic answered HTTP 403',
+      'permission_error',
+      null,
+    ],
     ['an error type from the future', 409, anthropicBody('conflict_error', 'Conflict'), 409, 'Conflict', 'invalid_request_error', null],
   ])('wraps %s', (_name, status, body, clientStatus, message, type, code) => {
     expect(describeError(anthropicUpstreamError(status, body, {}))).toEqual({

@@ -21,9 +21,7 @@ export interface AnthropicTextBlock {
 
 export type AnthropicImageMediaType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
 
-export type AnthropicImageSource =
-  | { type: 'base64'; media_type: AnthropicImageMediaType; data: string }
-  | { type: 'url'; url: string };
+export type AnthropicImageSource = { type: 'base64'; media_type: AnthropicImageMediaType; data: string } | { type: 'url'; url: string };
 
 export interface AnthropicImageBlock {
   type: 'image';
@@ -70,10 +68,7 @@ export type AnthropicRequestContentBlock =
 
 /** Blocks Anthropic returns in `content` (server-tool blocks and newer kinds are tolerated but not typed). */
 export type AnthropicResponseContentBlock =
-  | AnthropicTextBlock
-  | AnthropicToolUseBlock
-  | AnthropicThinkingBlock
-  | AnthropicRedactedThinkingBlock;
+  AnthropicTextBlock | AnthropicToolUseBlock | AnthropicThinkingBlock | AnthropicRedactedThinkingBlock;
 
 /** Only `user` and `assistant`: system prompts live in the top-level `system` field. */
 export interface AnthropicMessageParam {
@@ -117,13 +112,7 @@ export interface AnthropicMessagesRequest {
 }
 
 export type AnthropicStopReason =
-  | 'end_turn'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'tool_use'
-  | 'pause_turn'
-  | 'refusal'
-  | 'model_context_window_exceeded';
+  'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
 /**
  * `input_tokens` excludes cached tokens: total input is

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import type { ChatCompletionRequest, OpenAIMessage } from '../openai.types';
 import { ProviderRequestError } from '../provider-request.errors';
 import type { AnthropicMessagesRequest } from './anthropic.types';
@@ -105,10 +106,20 @@ describe('toAnthropicRequest', () => {
     it('reads empty arguments as no arguments, omits an empty tool result, and drops empty messages', () => {
       const messages: OpenAIMessage[] = [
         question,
-        { role: 'assistant', content: '', tool_calls: [{ id: 'toolu_02', type: 'function', function: { name: 'get_time', arguments: '' } }] },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [{ id: 'toolu_02', type: 'function', function: { name: 'get_time', arguments: '' } }],
+        },
         { role: 'tool', tool_call_id: 'toolu_02', content: '' },
         { role: 'assistant', content: '   ' },
-        { role: 'user', content: [{ type: 'text', text: '' }, { type: 'text', text: 'And now?' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: '' },
+            { type: 'text', text: 'And now?' },
+          ],
+        },
       ];
       expect(toAnthropicRequest(request(messages), options)).toEqual(
         expected([
@@ -174,10 +185,20 @@ describe('toAnthropicRequest', () => {
 
     const withCall = (args: string): OpenAIMessage[] => [
       question,
-      { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_01', type: 'function', function: { name: 'get_weather', arguments: args } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'toolu_01', type: 'function', function: { name: 'get_weather', arguments: args } }],
+      },
     ];
     const withImage = (url: string): OpenAIMessage[] => [
-      { role: 'user', content: [{ type: 'text', text: 'Look' }, { type: 'image_url', image_url: { url } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Look' },
+          { type: 'image_url', image_url: { url } },
+        ],
+      },
     ];
 
     it.each<[string, ChatCompletionRequest, string, string | null]>([
@@ -189,8 +210,18 @@ describe('toAnthropicRequest', () => {
         "response_format 'json_object' is not supported for Anthropic models; use tools instead",
         'response_format.type',
       ],
-      ['invalid tool-call JSON', request(withCall('{"location": "Par')), 'Tool call arguments are not valid JSON', 'messages[1].tool_calls[0].function.arguments'],
-      ['tool-call JSON that is not an object', request(withCall('["Paris"]')), 'Tool call arguments must be a JSON object', 'messages[1].tool_calls[0].function.arguments'],
+      [
+        'invalid tool-call JSON',
+        request(withCall('{"location": "Par')),
+        'Tool call arguments are not valid JSON',
+        'messages[1].tool_calls[0].function.arguments',
+      ],
+      [
+        'tool-call JSON that is not an object',
+        request(withCall('["Paris"]')),
+        'Tool call arguments must be a JSON object',
+        'messages[1].tool_calls[0].function.arguments',
+      ],
       [
         'a tool message without tool_call_id',
         request([question, { role: 'tool', content: 'Sunny' }]),
@@ -233,9 +264,19 @@ describe('toAnthropicRequest', () => {
         "Message role 'function' is not supported for Anthropic models",
         'messages[1].role',
       ],
-      ['only a system message', request([{ role: 'system', content: 'Be brief.' }]), 'Anthropic models need at least one user or assistant message', 'messages'],
+      [
+        'only a system message',
+        request([{ role: 'system', content: 'Be brief.' }]),
+        'Anthropic models need at least one user or assistant message',
+        'messages',
+      ],
       ['max_tokens of zero', request([question], { max_tokens: 0 }), 'max_tokens must be a positive integer', 'max_tokens'],
-      ['fractional max_completion_tokens', request([question], { max_completion_tokens: 10.5 }), 'max_completion_tokens must be a positive integer', 'max_completion_tokens'],
+      [
+        'fractional max_completion_tokens',
+        request([question], { max_completion_tokens: 10.5 }),
+        'max_completion_tokens must be a positive integer',
+        'max_completion_tokens',
+      ],
       ['a non-string stop sequence', request([question], { stop: ['END', 7 as never] }), 'stop sequences must be strings', 'stop[1]'],
       [
         'a non-function tool',

@@ -1,10 +1,4 @@
-import type {
-  ChatCompletionRequest,
-  OpenAIContentPart,
-  OpenAIMessage,
-  OpenAITool,
-  OpenAIToolChoice,
-} from '../openai.types';
+import type { ChatCompletionRequest, OpenAIContentPart, OpenAIMessage, OpenAITool, OpenAIToolChoice } from '../openai.types';
 import { ProviderRequestError } from '../provider-request.errors';
 import type {
   AnthropicCacheControl,
@@ -108,7 +102,10 @@ function rejectUnsupportedShapes(request: ChatCompletionRequest): void {
   }
   const format = request.response_format?.type;
   if (format !== undefined && format !== 'text') {
-    throw new ProviderRequestError(`response_format '${format}' is not supported for Anthropic models; use tools instead`, 'response_format.type');
+    throw new ProviderRequestError(
+      `response_format '${format}' is not supported for Anthropic models; use tools instead`,
+      'response_format.type',
+    );
   }
 }
 
@@ -162,7 +159,10 @@ function textOnlyBlocks(message: OpenAIMessage, at: string, where: string): Anth
   const blocks: AnthropicTextBlock[] = [];
   contentParts(message.content, at).forEach((part, j) => {
     if (part?.type !== 'text') {
-      throw new ProviderRequestError(`Only text content is supported in ${where} messages for Anthropic models`, `${at}.content[${j}].type`);
+      throw new ProviderRequestError(
+        `Only text content is supported in ${where} messages for Anthropic models`,
+        `${at}.content[${j}].type`,
+      );
     }
     const block = textBlock(part, `${at}.content[${j}]`);
     if (block) blocks.push(block);
@@ -286,7 +286,10 @@ function toAnthropicTool(tool: OpenAITool, i: number): AnthropicTool {
   return withCacheControl(out, tool);
 }
 
-function toAnthropicToolChoice(choice: OpenAIToolChoice | null | undefined, parallelToolCalls: boolean | undefined): AnthropicToolChoice | undefined {
+function toAnthropicToolChoice(
+  choice: OpenAIToolChoice | null | undefined,
+  parallelToolCalls: boolean | undefined,
+): AnthropicToolChoice | undefined {
   let mapped: AnthropicToolChoice | undefined;
   if (choice == null) mapped = undefined;
   else if (choice === 'auto') mapped = { type: 'auto' };

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import type { ChatCompletion } from '../openai.types';
 import type { AnthropicMessage, AnthropicStopReason } from './anthropic.types';
 import { fromAnthropicMessage } from './chat-response.transform';

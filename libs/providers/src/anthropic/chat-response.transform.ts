@@ -43,7 +43,8 @@ export function anthropicTokenCounts(usage: unknown): AnthropicTokenCounts | und
   const u = usage as Record<string, unknown>;
   const cacheRead = optionalTokenCount(u.cache_read_input_tokens);
   const cacheCreation = optionalTokenCount(u.cache_creation_input_tokens);
-  if (!isTokenCount(u.input_tokens) || !isTokenCount(u.output_tokens) || cacheRead === undefined || cacheCreation === undefined) return undefined;
+  if (!isTokenCount(u.input_tokens) || !isTokenCount(u.output_tokens) || cacheRead === undefined || cacheCreation === undefined)
+    return undefined;
   const thinking = (u.output_tokens_details as { thinking_tokens?: unknown } | null | undefined)?.thinking_tokens;
   const counts: AnthropicTokenCounts = { input: u.input_tokens, output: u.output_tokens, cacheRead, cacheCreation };
   if (isTokenCount(thinking)) counts.thinking = thinking;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, FinishReason } from '../openai.types';
 import { UpstreamError } from '../upstream.errors';
 import type { AnthropicStreamEvent } from './anthropic.types';
@@ -112,7 +113,9 @@ describe('translateAnthropicEvent', () => {
     const state = createAnthropicStreamState(NOW);
     translateAnthropicEvent(state, messageStart);
     translateAnthropicEvent(state, { type: 'message_stop' });
-    expect(translateAnthropicEvent(state, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'late' } })).toEqual([]);
+    expect(translateAnthropicEvent(state, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'late' } })).toEqual(
+      [],
+    );
   });
 
   describe('error events', () => {
@@ -161,7 +164,8 @@ describe('usage a lying or unusual upstream reports', () => {
     { type: 'content_block_stop', index },
   ];
   const usageChunks = (events: AnthropicStreamEvent[]) => translateAll(events).filter((c) => c.choices.length === 0);
-  const startWith = (usage: unknown): AnthropicStreamEvent => ({ ...messageStart, message: { ...(messageStart as { message: object }).message, usage } } as AnthropicStreamEvent);
+  const startWith = (usage: unknown): AnthropicStreamEvent =>
+    ({ ...messageStart, message: { ...(messageStart as { message: object }).message, usage } }) as AnthropicStreamEvent;
   const end = (usage: unknown): AnthropicStreamEvent[] => [
     { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage } as AnthropicStreamEvent,
     { type: 'message_stop' },

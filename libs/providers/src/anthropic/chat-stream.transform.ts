@@ -115,7 +115,8 @@ export function translateAnthropicEvent(state: AnthropicStreamState, event: Anth
       state.done = true;
       // Usage that is missing or not believable is left out: spend then bills its estimate.
       const usage = anthropicChatUsage(state.usage);
-      if (usage) chunks.push({ id: state.id, object: 'chat.completion.chunk', created: state.created, model: state.model, choices: [], usage });
+      if (usage)
+        chunks.push({ id: state.id, object: 'chat.completion.chunk', created: state.created, model: state.model, choices: [], usage });
       return chunks;
     }
 
@@ -139,7 +140,11 @@ function finishChunk(state: AnthropicStreamState): ChatCompletionChunk {
   return chunk(state, {}, reason);
 }
 
-function chunk(state: AnthropicStreamState, delta: ChatCompletionChunkDelta, finishReason: FinishReason | null = null): ChatCompletionChunk {
+function chunk(
+  state: AnthropicStreamState,
+  delta: ChatCompletionChunkDelta,
+  finishReason: FinishReason | null = null,
+): ChatCompletionChunk {
   return {
     id: state.id,
     object: 'chat.completion.chunk',

@@ -50,12 +50,14 @@ describe('toOllamaChatRequest', () => {
   });
 
   it('falls back to max_tokens and keeps a stop array as is', () => {
-    expect(toOllamaChatRequest(request({ max_tokens: 50, stop: ['a', 'b'], temperature: 0 }), { model: 'llama3.2', stream: true })).toEqual({
-      model: 'llama3.2',
-      messages: [{ role: 'user', content: 'hi' }],
-      stream: true,
-      options: { temperature: 0, stop: ['a', 'b'], num_predict: 50 },
-    });
+    expect(toOllamaChatRequest(request({ max_tokens: 50, stop: ['a', 'b'], temperature: 0 }), { model: 'llama3.2', stream: true })).toEqual(
+      {
+        model: 'llama3.2',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+        options: { temperature: 0, stop: ['a', 'b'], num_predict: 50 },
+      },
+    );
   });
 
   it("drops the tools for tool_choice 'none' and keeps only the named tool for a named choice", () => {
@@ -100,7 +102,9 @@ describe('toOllamaChatRequest', () => {
     });
 
     it('data: URLs that are not base64', () => {
-      const messages = [{ role: 'user' as const, content: [{ type: 'image_url' as const, image_url: { url: 'data:image/svg+xml,%3Csvg%3E' } }] }];
+      const messages = [
+        { role: 'user' as const, content: [{ type: 'image_url' as const, image_url: { url: 'data:image/svg+xml,%3Csvg%3E' } }] },
+      ];
       expect(rejection(() => toOllamaChatRequest(request({ messages }), { model: 'm', stream: false }))).toEqual({
         name: 'ProviderRequestError',
         message: 'Image data: URLs must be base64-encoded',
@@ -142,7 +146,9 @@ describe('toOllamaChatRequest', () => {
     it('content parts Ollama has no field for', () => {
       const messages = [{ role: 'user' as const, content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }];
       expect(
-        rejection(() => toOllamaChatRequest(request({ messages } as unknown as Partial<ChatCompletionRequest>), { model: 'm', stream: false })),
+        rejection(() =>
+          toOllamaChatRequest(request({ messages } as unknown as Partial<ChatCompletionRequest>), { model: 'm', stream: false }),
+        ),
       ).toEqual({
         name: 'ProviderRequestError',
         message: "Ollama does not support content parts of type 'input_audio'",
@@ -160,7 +166,12 @@ describe('toOllamaChatRequest', () => {
 
     it('a json_schema response_format without a schema', () => {
       expect(
-        rejection(() => toOllamaChatRequest(request({ response_format: { type: 'json_schema', json_schema: { name: 'x' } } }), { model: 'm', stream: false })),
+        rejection(() =>
+          toOllamaChatRequest(request({ response_format: { type: 'json_schema', json_schema: { name: 'x' } } }), {
+            model: 'm',
+            stream: false,
+          }),
+        ),
       ).toEqual({
         name: 'ProviderRequestError',
         message: 'response_format.json_schema.schema must be a JSON schema object',

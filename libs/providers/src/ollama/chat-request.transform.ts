@@ -78,7 +78,11 @@ function toOllamaContent(content: OpenAIMessage['content'], param: string): Pick
     const partParam = `${param}[${j}]`;
     if (part?.type === 'text') texts.push(part.text);
     else if (part?.type === 'image_url') images.push(toOllamaImage(part.image_url?.url, `${partParam}.image_url.url`));
-    else throw new ProviderRequestError(`Ollama does not support content parts of type '${String((part as { type?: unknown })?.type)}'`, `${partParam}.type`);
+    else
+      throw new ProviderRequestError(
+        `Ollama does not support content parts of type '${String((part as { type?: unknown })?.type)}'`,
+        `${partParam}.type`,
+      );
   });
   // Ollama's content is one string; a newline keeps separate parts from running into each other.
   const converted: Pick<OllamaMessage, 'content' | 'images'> = { content: texts.join('\n') };
@@ -147,7 +151,10 @@ function toOllamaFormat(responseFormat: ChatCompletionRequest['response_format']
   if (responseFormat.type === 'json_schema') {
     const schema = (responseFormat.json_schema as { schema?: unknown } | undefined)?.schema;
     if (!schema || typeof schema !== 'object' || Array.isArray(schema)) {
-      throw new ProviderRequestError('response_format.json_schema.schema must be a JSON schema object', 'response_format.json_schema.schema');
+      throw new ProviderRequestError(
+        'response_format.json_schema.schema must be a JSON schema object',
+        'response_format.json_schema.schema',
+      );
     }
     return schema as Record<string, unknown>;
   }

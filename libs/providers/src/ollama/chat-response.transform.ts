@@ -24,9 +24,7 @@ export function fromOllamaChatResponse(response: OllamaChatResponse, context: Ol
     object: 'chat.completion',
     created: Math.floor(context.now / 1000),
     model: response.model,
-    choices: [
-      { index: 0, message, finish_reason: ollamaFinishReason(toolCalls.length > 0, response.done_reason), logprobs: null },
-    ],
+    choices: [{ index: 0, message, finish_reason: ollamaFinishReason(toolCalls.length > 0, response.done_reason), logprobs: null }],
     usage: ollamaUsage(response),
   };
 }

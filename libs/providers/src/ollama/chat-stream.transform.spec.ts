@@ -65,7 +65,14 @@ describe('translateOllamaLine', () => {
         choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
         usage: null,
       },
-      { id: 'chatcmpl-empty', object: 'chat.completion.chunk', created: 2, model: 'm', choices: [], usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } },
+      {
+        id: 'chatcmpl-empty',
+        object: 'chat.completion.chunk',
+        created: 2,
+        model: 'm',
+        choices: [],
+        usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+      },
     ]);
   });
 
@@ -82,7 +89,14 @@ describe('translateOllamaLine', () => {
     expect(describeUpstreamError(error)).toEqual({
       kind: 'stream',
       status: 502,
-      body: { error: { message: 'Ollama sent a stream line that is not an object', type: 'api_error', param: null, code: 'bad_upstream_response' } },
+      body: {
+        error: {
+          message: 'Ollama sent a stream line that is not an object',
+          type: 'api_error',
+          param: null,
+          code: 'bad_upstream_response',
+        },
+      },
     });
   });
 });

@@ -45,7 +45,11 @@ export function createOllamaStreamState(context: OllamaStreamContext): OllamaStr
  */
 export function translateOllamaLine(state: OllamaStreamState, line: OllamaChatStreamLine | unknown): ChatCompletionChunk[] {
   if (line === null || typeof line !== 'object' || Array.isArray(line)) {
-    throw new UpstreamError('stream', 502, openAIError('Ollama sent a stream line that is not an object', 'api_error', 'bad_upstream_response'));
+    throw new UpstreamError(
+      'stream',
+      502,
+      openAIError('Ollama sent a stream line that is not an object', 'api_error', 'bad_upstream_response'),
+    );
   }
   const error = (line as { error?: unknown }).error;
   if (error !== undefined && error !== null) {
@@ -58,7 +62,11 @@ export function translateOllamaLine(state: OllamaStreamState, line: OllamaChatSt
   const response = line as OllamaChatResponse;
   // Every chat line carries `message` and `done`: anything else is not Ollama's answer (a proxy's JSON, say).
   if ((typeof response.message !== 'object' || response.message === null) && response.done !== true) {
-    throw new UpstreamError('stream', 502, openAIError('Ollama sent a stream line that is not a chat response', 'api_error', 'bad_upstream_response'));
+    throw new UpstreamError(
+      'stream',
+      502,
+      openAIError('Ollama sent a stream line that is not a chat response', 'api_error', 'bad_upstream_response'),
+    );
   }
   const chunks: ChatCompletionChunk[] = [];
   if (!state.started) {

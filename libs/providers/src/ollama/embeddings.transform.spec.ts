@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+
 import type { EmbeddingRequest } from '../openai.types';
 import { ProviderRequestError } from '../provider-request.errors';
 import fixture from './__fixtures__/embeddings.json';
@@ -11,7 +12,10 @@ describe('toOllamaEmbedRequest', () => {
   });
 
   it('keeps a single string input a string', () => {
-    expect(toOllamaEmbedRequest({ model: 'x', input: 'hello', encoding_format: 'float' }, 'all-minilm')).toEqual({ model: 'all-minilm', input: 'hello' });
+    expect(toOllamaEmbedRequest({ model: 'x', input: 'hello', encoding_format: 'float' }, 'all-minilm')).toEqual({
+      model: 'all-minilm',
+      input: 'hello',
+    });
   });
 
   it.each([
@@ -39,7 +43,9 @@ describe('fromOllamaEmbedResponse', () => {
   });
 
   it('answers base64 float32 vectors when asked, as the OpenAI SDK does by default (golden)', () => {
-    expect(fromOllamaEmbedResponse(fixture.ollamaResponse as OllamaEmbedResponse, fixture.model, 'base64')).toEqual(fixture.openaiResponseBase64);
+    expect(fromOllamaEmbedResponse(fixture.ollamaResponse as OllamaEmbedResponse, fixture.model, 'base64')).toEqual(
+      fixture.openaiResponseBase64,
+    );
   });
 
   it('encodes base64 the way the official OpenAI SDK decodes it when encoding_format is left unset', async () => {
@@ -49,7 +55,11 @@ describe('fromOllamaEmbedResponse', () => {
       baseURL: 'http://gateway.invalid/v1',
       fetch: async (_url, init) => {
         sentBody = JSON.parse(String(init?.body));
-        const answer = fromOllamaEmbedResponse(fixture.ollamaResponse as OllamaEmbedResponse, fixture.model, sentBody.encoding_format as 'base64');
+        const answer = fromOllamaEmbedResponse(
+          fixture.ollamaResponse as OllamaEmbedResponse,
+          fixture.model,
+          sentBody.encoding_format as 'base64',
+        );
         return new Response(JSON.stringify(answer), { status: 200, headers: { 'content-type': 'application/json' } });
       },
     });

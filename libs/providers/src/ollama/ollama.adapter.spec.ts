@@ -1,5 +1,6 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import type { Deployment } from '../deployment';
 import type { ChatCompletionChunk } from '../openai.types';
 import { UpstreamError } from '../upstream.errors';
@@ -106,7 +107,11 @@ describe('OllamaAdapter against a fake Ollama', () => {
     handler = json(200, chatResponse.ollama);
     const completion = await adapter.chatCompletion(deployment, { model: 'local', messages: [{ role: 'user', content: 'hi' }] }, {});
     expect(recorded).toEqual([
-      { method: 'POST', url: '/api/chat', body: { model: 'qwen2.5-coder:14b', messages: [{ role: 'user', content: 'hi' }], stream: false } },
+      {
+        method: 'POST',
+        url: '/api/chat',
+        body: { model: 'qwen2.5-coder:14b', messages: [{ role: 'user', content: 'hi' }], stream: false },
+      },
     ]);
     expect(completion.id).toMatch(/^chatcmpl-[0-9a-f]{24}$/);
     expect(completion).toEqual({ ...chatResponse.openai, id: completion.id, created: completion.created });
@@ -116,7 +121,11 @@ describe('OllamaAdapter against a fake Ollama', () => {
     // Three-byte pieces cut lines, JSON tokens and the multi-byte characters below in half.
     const lines = textThenTools.lines.map((line, i) => (i === 1 ? { ...line, message: { ...line.message, content: ' chéck ✓.' } } : line));
     handler = ndjson(splitEvery(Buffer.from(lines.map((line) => JSON.stringify(line)).join('\n') + '\n'), 3));
-    const stream = await adapter.streamChatCompletion(deployment, { model: 'local', messages: [{ role: 'user', content: 'hi' }], stream: true }, {});
+    const stream = await adapter.streamChatCompletion(
+      deployment,
+      { model: 'local', messages: [{ role: 'user', content: 'hi' }], stream: true },
+      {},
+    );
     const { chunks, error } = await collect(stream);
     expect(error).toBeUndefined();
     expect(recorded[0]).toEqual({
@@ -125,7 +134,9 @@ describe('OllamaAdapter against a fake Ollama', () => {
       body: { model: 'qwen2.5-coder:14b', messages: [{ role: 'user', content: 'hi' }], stream: true },
     });
     const id = chunks[0].id;
-    const expected = JSON.parse(JSON.stringify(textThenTools.chunks).replaceAll('chatcmpl-stream1', id).replace(' check.', ' chéck ✓.')) as ChatCompletionChunk[];
+    const expected = JSON.parse(
+      JSON.stringify(textThenTools.chunks).replaceAll('chatcmpl-stream1', id).replace(' check.', ' chéck ✓.'),
+    ) as ChatCompletionChunk[];
     expect(chunks).toEqual(expected.map((chunk) => ({ ...chunk, created: chunks[0].created })));
   });
 
@@ -206,7 +217,11 @@ describe('OllamaAdapter against a fake Ollama', () => {
   it('does not send a request Ollama cannot serve', async () => {
     handler = json(200, chatResponse.ollama);
     const error = await adapter
-      .chatCompletion(deployment, { model: 'local', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://x/y.png' } }] }] }, {})
+      .chatCompletion(
+        deployment,
+        { model: 'local', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://x/y.png' } }] }] },
+        {},
+      )
       .catch((e: unknown) => e);
     expect((error as Error).name).toBe('ProviderRequestError');
     expect(recorded).toEqual([]);

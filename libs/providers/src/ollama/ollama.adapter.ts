@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+
 import { Injectable } from '@nestjs/common';
+
 import type { Deployment } from '../deployment';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest } from '../openai.types';
 import { withDeploymentOutputCap } from '../output-limit';
@@ -27,7 +29,14 @@ export class OllamaAdapter implements ProviderAdapter {
 
   async chatCompletion(deployment: Deployment, request: ChatCompletionRequest, options: UpstreamCallOptions): Promise<ChatCompletion> {
     const body = toOllamaChatRequest(withDeploymentOutputCap(request, deployment), { model: deployment.model, stream: false });
-    const response = (await this.postJson(deployment, '/api/chat', body, options, (r) => typeof r.message === 'object' && r.message !== null, 'a chat response')) as OllamaChatResponse;
+    const response = (await this.postJson(
+      deployment,
+      '/api/chat',
+      body,
+      options,
+      (r) => typeof r.message === 'object' && r.message !== null,
+      'a chat response',
+    )) as OllamaChatResponse;
     return fromOllamaChatResponse(response, { now: Date.now(), id: newCompletionId() });
   }
 
@@ -55,7 +64,14 @@ export class OllamaAdapter implements ProviderAdapter {
 
   async embeddings(deployment: Deployment, request: EmbeddingRequest, options: UpstreamCallOptions): Promise<OpenAIEmbeddingsResponse> {
     const body = toOllamaEmbedRequest(request, deployment.model);
-    const response = (await this.postJson(deployment, '/api/embed', body, options, (r) => Array.isArray(r.embeddings), 'an embeddings response')) as OllamaEmbedResponse;
+    const response = (await this.postJson(
+      deployment,
+      '/api/embed',
+      body,
+      options,
+      (r) => Array.isArray(r.embeddings),
+      'an embeddings response',
+    )) as OllamaEmbedResponse;
     return fromOllamaEmbedResponse(response, deployment.model, request.encoding_format);
   }
 
@@ -91,7 +107,8 @@ export class OllamaAdapter implements ProviderAdapter {
     const text = await readBodyText(response, deployment.apiBase);
     const parsed = parseJsonOrNull(text);
     if (response.statusCode >= 300) throw ollamaUpstreamError(response.statusCode, parsed ?? text, relayableHeaders(response.headers));
-    if (parsed === null || typeof parsed !== 'object' || !isAnswer(parsed as Record<string, unknown>)) throw badSuccessBodyError('Ollama', parsed, expected);
+    if (parsed === null || typeof parsed !== 'object' || !isAnswer(parsed as Record<string, unknown>))
+      throw badSuccessBodyError('Ollama', parsed, expected);
     return parsed;
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
+
 import type { Deployment } from '../deployment';
 import { type ServerSentEvent, SseParser } from '../stream-parsers';
 import { openAIError, UpstreamError } from '../upstream.errors';
@@ -19,7 +20,11 @@ export class OpenAIResponsesPassthrough {
   constructor(private readonly http: UpstreamHttp) {}
 
   /** Resolves with the upstream's 2xx response; a non-2xx becomes an UpstreamError in OpenAI's shape. */
-  async send(deployment: Deployment, body: Record<string, unknown>, options: { signal?: AbortSignal; stream: boolean }): Promise<Dispatcher.ResponseData> {
+  async send(
+    deployment: Deployment,
+    body: Record<string, unknown>,
+    options: { signal?: AbortSignal; stream: boolean },
+  ): Promise<Dispatcher.ResponseData> {
     const response = await this.http.send(deployment.apiBase, {
       method: 'POST',
       path: '/responses',
@@ -65,11 +70,21 @@ export async function* responsesStreamEvents(body: AsyncIterable<Uint8Array>, ap
   } catch (error) {
     throw brokenStreamError(error, apiBase);
   }
-  if (!finished) throw new UpstreamError('stream', 502, openAIError(`Upstream ${apiBase} ended the response stream before it completed`, 'api_error', 'upstream_stream_broken'));
+  if (!finished)
+    throw new UpstreamError(
+      'stream',
+      502,
+      openAIError(`Upstream ${apiBase} ended the response stream before it completed`, 'api_error', 'upstream_stream_broken'),
+    );
 }
 
 function failureOf(data: string): UpstreamError {
-  const parsed = parseJsonOrNull(data) as { message?: unknown; code?: unknown; error?: { message?: unknown; code?: unknown }; response?: { error?: { message?: unknown; code?: unknown } } } | null;
+  const parsed = parseJsonOrNull(data) as {
+    message?: unknown;
+    code?: unknown;
+    error?: { message?: unknown; code?: unknown };
+    response?: { error?: { message?: unknown; code?: unknown } };
+  } | null;
   const error = parsed?.response?.error ?? parsed?.error ?? parsed ?? {};
   const message = typeof error.message === 'string' ? error.message : 'Upstream response failed';
   const code = typeof error.code === 'string' ? error.code : null;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+
 import type { Deployment } from '../deployment';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest } from '../openai.types';
 import { withDeploymentOutputCap } from '../output-limit';
@@ -56,7 +57,14 @@ export class OpenAIAdapter implements ProviderAdapter {
   }
 
   /** `listField`: the array every genuine answer carries (`choices`, `data`); a 200 without it is not an answer. */
-  private async postJson(deployment: Deployment, path: string, body: unknown, options: UpstreamCallOptions, listField: string, expected: string): Promise<unknown> {
+  private async postJson(
+    deployment: Deployment,
+    path: string,
+    body: unknown,
+    options: UpstreamCallOptions,
+    listField: string,
+    expected: string,
+  ): Promise<unknown> {
     const response = await this.http.send(deployment.apiBase, {
       method: 'POST',
       path,
@@ -106,7 +114,11 @@ async function* readOpenAIStream(body: AsyncIterable<Uint8Array>, apiBase: strin
 function parseChunk(data: string): ChatCompletionChunk {
   const parsed = parseJsonOrNull(data) as (ChatCompletionChunk & { error?: { message?: string; type?: string; code?: string } }) | null;
   if (parsed === null) {
-    throw new UpstreamError('stream', 502, openAIError('Upstream sent a stream event that is not JSON', 'api_error', 'bad_upstream_response'));
+    throw new UpstreamError(
+      'stream',
+      502,
+      openAIError('Upstream sent a stream event that is not JSON', 'api_error', 'bad_upstream_response'),
+    );
   }
   if (parsed.error) {
     throw new UpstreamError(

@@ -1,4 +1,12 @@
-import type { ChatCompletionRequest, OpenAIContentPart, OpenAIMessage, OpenAITool, OpenAIToolCall, OpenAIToolChoice, ReasoningEffort } from '../openai.types';
+import type {
+  ChatCompletionRequest,
+  OpenAIContentPart,
+  OpenAIMessage,
+  OpenAITool,
+  OpenAIToolCall,
+  OpenAIToolChoice,
+  ReasoningEffort,
+} from '../openai.types';
 import { ProviderRequestError } from '../provider-request.errors';
 import type {
   ResponseContentPart,
@@ -36,7 +44,8 @@ export function isHostedTool(tool: ResponseTool): boolean {
  */
 export function toChatCompletionRequest(request: ResponsesRequest, conversation: ResponseItem[]): ChatCompletionRequest {
   const messages: OpenAIMessage[] = [];
-  if (typeof request.instructions === 'string' && request.instructions !== '') messages.push({ role: 'system', content: request.instructions });
+  if (typeof request.instructions === 'string' && request.instructions !== '')
+    messages.push({ role: 'system', content: request.instructions });
   messages.push(...toChatMessages(conversation));
   const chat: ChatCompletionRequest = { model: request.model, messages, stream: request.stream === true };
   const tools = (request.tools ?? []).filter((tool): tool is ResponseFunctionTool => !isHostedTool(tool)).map(toChatTool);
@@ -90,16 +99,21 @@ function toChatMessages(items: ResponseItem[]): OpenAIMessage[] {
       case 'reasoning':
         return;
       default:
-        throw new ProviderRequestError(`Input items of type '${String(item.type)}' can only be sent to an OpenAI deployment`, `${param}.type`);
+        throw new ProviderRequestError(
+          `Input items of type '${String(item.type)}' can only be sent to an OpenAI deployment`,
+          `${param}.type`,
+        );
     }
   });
   return messages;
 }
 
 function toChatMessage(item: ResponseMessageItem, param: string): OpenAIMessage {
-  if (!MESSAGE_ROLES.has(item.role)) throw new ProviderRequestError(`'${param}.role' must be one of user, assistant, system, developer`, `${param}.role`);
+  if (!MESSAGE_ROLES.has(item.role))
+    throw new ProviderRequestError(`'${param}.role' must be one of user, assistant, system, developer`, `${param}.role`);
   if (typeof item.content === 'string') return { role: item.role, content: item.content };
-  if (!Array.isArray(item.content)) throw new ProviderRequestError(`'${param}.content' must be a string or an array of content parts`, `${param}.content`);
+  if (!Array.isArray(item.content))
+    throw new ProviderRequestError(`'${param}.content' must be a string or an array of content parts`, `${param}.content`);
   const parts = item.content.map((part, i) => toChatPart(part, `${param}.content[${i}]`));
   // Only user turns carry images in chat; every other role takes plain text.
   if (item.role === 'user' && parts.some((part) => part.type === 'image_url')) return { role: 'user', content: parts };
@@ -115,11 +129,15 @@ function toChatPart(part: ResponseContentPart, param: string): OpenAIContentPart
       return { type: 'text', text: requireString(part as Record<string, unknown>, 'refusal', param) };
     case 'input_image': {
       const image = part as { image_url?: unknown; detail?: 'auto' | 'low' | 'high' };
-      if (typeof image.image_url !== 'string') throw new ProviderRequestError(`'${param}' must carry an image_url; file ids are only known to OpenAI`, `${param}.image_url`);
+      if (typeof image.image_url !== 'string')
+        throw new ProviderRequestError(`'${param}' must carry an image_url; file ids are only known to OpenAI`, `${param}.image_url`);
       return { type: 'image_url', image_url: { url: image.image_url, ...(image.detail ? { detail: image.detail } : {}) } };
     }
     default:
-      throw new ProviderRequestError(`Content parts of type '${String(part?.type)}' can only be sent to an OpenAI deployment`, `${param}.type`);
+      throw new ProviderRequestError(
+        `Content parts of type '${String(part?.type)}' can only be sent to an OpenAI deployment`,
+        `${param}.type`,
+      );
   }
 }
 
@@ -127,7 +145,9 @@ function toChatPart(part: ResponseContentPart, param: string): OpenAIContentPart
 function textOf(output: ResponseFunctionCallOutputItem['output'], param: string): string {
   if (typeof output === 'string') return output;
   if (!Array.isArray(output)) throw new ProviderRequestError(`'${param}' must be a string or an array of content parts`, param);
-  return output.map((part) => (typeof (part as { text?: unknown } | null)?.text === 'string' ? (part as { text: string }).text : '')).join('');
+  return output
+    .map((part) => (typeof (part as { text?: unknown } | null)?.text === 'string' ? (part as { text: string }).text : ''))
+    .join('');
 }
 
 function requireString(fields: Record<string, unknown>, field: string, param: string): string {
@@ -155,7 +175,10 @@ function toResponseFormat(format: NonNullable<ResponsesRequest['text']>['format'
   if (!format || format.type === 'text') return undefined;
   if (format.type === 'json_schema') {
     const { name, schema, strict, description } = format;
-    return { type: 'json_schema', json_schema: { name, schema, ...(strict != null ? { strict } : {}), ...(description ? { description } : {}) } };
+    return {
+      type: 'json_schema',
+      json_schema: { name, schema, ...(strict != null ? { strict } : {}), ...(description ? { description } : {}) },
+    };
   }
   return { type: format.type };
 }

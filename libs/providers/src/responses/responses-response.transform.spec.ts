@@ -1,14 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChatCompletion } from '../openai.types';
-import { chatUsageOfResponse, type ResponseContext, toResponseObject, toResponseUsage } from './responses-response.transform';
-import type { ResponsesRequest } from './responses.types';
 
-const golden = JSON.parse(readFileSync(join(__dirname, '__fixtures__', 'response-text-and-tools.json'), 'utf8')) as { request: ResponsesRequest; completion: ChatCompletion; expected: unknown };
+import type { ChatCompletion } from '../openai.types';
+import type { ResponsesRequest } from './responses.types';
+import { chatUsageOfResponse, type ResponseContext, toResponseObject, toResponseUsage } from './responses-response.transform';
+
+const golden = JSON.parse(readFileSync(join(__dirname, '__fixtures__', 'response-text-and-tools.json'), 'utf8')) as {
+  request: ResponsesRequest;
+  completion: ChatCompletion;
+  expected: unknown;
+};
 
 export function goldenContext(request: ResponsesRequest): ResponseContext {
   let next = 0;
-  return { id: 'resp_golden', createdAt: 1_764_700_000, model: request.model, request, newItemId: (prefix) => `${prefix}_golden_${++next}` };
+  return {
+    id: 'resp_golden',
+    createdAt: 1_764_700_000,
+    model: request.model,
+    request,
+    newItemId: (prefix) => `${prefix}_golden_${++next}`,
+  };
 }
 
 describe('toResponseObject', () => {
@@ -18,12 +29,18 @@ describe('toResponseObject', () => {
 
   it('keeps reasoning out of the output when the client asked for no summary', () => {
     const request = { ...golden.request, reasoning: { effort: 'high' } };
-    expect(toResponseObject(golden.completion, goldenContext(request)).output.map((item) => item.type)).toEqual(['message', 'function_call']);
+    expect(toResponseObject(golden.completion, goldenContext(request)).output.map((item) => item.type)).toEqual([
+      'message',
+      'function_call',
+    ]);
   });
 
   it('reports a content-filter stop as incomplete for that reason', () => {
     const completion = { ...golden.completion, choices: [{ ...golden.completion.choices[0], finish_reason: 'content_filter' as const }] };
-    expect(toResponseObject(completion, goldenContext(golden.request))).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'content_filter' } });
+    expect(toResponseObject(completion, goldenContext(golden.request))).toMatchObject({
+      status: 'incomplete',
+      incomplete_details: { reason: 'content_filter' },
+    });
   });
 });
 
@@ -39,7 +56,15 @@ describe('usage', () => {
   });
 
   it('reads an OpenAI response usage back into the chat usage the ledger prices, and ignores a malformed one', () => {
-    expect(chatUsageOfResponse({ input_tokens: 2000, input_tokens_details: { cached_tokens: 1536 }, output_tokens: 40, output_tokens_details: { reasoning_tokens: 16 }, total_tokens: 2040 })).toEqual({
+    expect(
+      chatUsageOfResponse({
+        input_tokens: 2000,
+        input_tokens_details: { cached_tokens: 1536 },
+        output_tokens: 40,
+        output_tokens_details: { reasoning_tokens: 16 },
+        total_tokens: 2040,
+      }),
+    ).toEqual({
       prompt_tokens: 2000,
       completion_tokens: 40,
       total_tokens: 2040,

@@ -63,7 +63,12 @@ export function toResponseObject(completion: ChatCompletion, context: ResponseCo
   for (const call of message?.tool_calls ?? []) {
     output.push(functionCallItem(context.newItemId('fc'), call.id, call.function.name, call.function.arguments));
   }
-  return { ...baseResponse(context, 'completed'), ...outcomeOf(choice?.finish_reason ?? null), output, usage: toResponseUsage(completion.usage) };
+  return {
+    ...baseResponse(context, 'completed'),
+    ...outcomeOf(choice?.finish_reason ?? null),
+    output,
+    usage: toResponseUsage(completion.usage),
+  };
 }
 
 export function messageItem(id: string, text: string): ResponseItem {

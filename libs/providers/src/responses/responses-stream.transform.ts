@@ -1,6 +1,14 @@
 import type { ChatCompletionChunk, ChatUsage, FinishReason } from '../openai.types';
-import { baseResponse, functionCallItem, messageItem, outcomeOf, type ResponseContext, toResponseUsage, wantsReasoningSummary } from './responses-response.transform';
 import type { ResponseItem, ResponseObject, ResponseStreamEvent } from './responses.types';
+import {
+  baseResponse,
+  functionCallItem,
+  messageItem,
+  outcomeOf,
+  type ResponseContext,
+  toResponseUsage,
+  wantsReasoningSummary,
+} from './responses-response.transform';
 
 interface OpenText {
   kind: 'message' | 'reasoning';
@@ -55,17 +63,30 @@ export function translateChatChunk(state: ResponsesStreamState, chunk: ChatCompl
       let call = state.callsByIndex.get(fragment.index);
       if (!call) {
         events.push(...closeOpen(state));
-        call = { id: state.context.newItemId('fc'), outputIndex: nextOutputIndex(state), callId: fragment.id ?? '', name: fragment.function?.name ?? '', args: '' };
+        call = {
+          id: state.context.newItemId('fc'),
+          outputIndex: nextOutputIndex(state),
+          callId: fragment.id ?? '',
+          name: fragment.function?.name ?? '',
+          args: '',
+        };
         state.callsByIndex.set(fragment.index, call);
         state.openCall = call;
-        events.push(event(state, 'response.output_item.added', { output_index: call.outputIndex, item: { id: call.id, type: 'function_call', status: 'in_progress', call_id: call.callId, name: call.name, arguments: '' } }));
+        events.push(
+          event(state, 'response.output_item.added', {
+            output_index: call.outputIndex,
+            item: { id: call.id, type: 'function_call', status: 'in_progress', call_id: call.callId, name: call.name, arguments: '' },
+          }),
+        );
       }
       const piece = fragment.function?.arguments ?? '';
       // A call resumed after another item began cannot be reopened (its done event is out);
       // no adapter interleaves so, and writing to a closed item would break every client.
       if (piece !== '' && call === state.openCall) {
         call.args += piece;
-        events.push(event(state, 'response.function_call_arguments.delta', { item_id: call.id, output_index: call.outputIndex, delta: piece }));
+        events.push(
+          event(state, 'response.function_call_arguments.delta', { item_id: call.id, output_index: call.outputIndex, delta: piece }),
+        );
       }
     }
     if (choice.finish_reason) state.finishReason = choice.finish_reason;
@@ -89,29 +110,78 @@ export function failResponsesStream(state: ResponsesStreamState, error: { code: 
 
 /** The response as it stands: every item closed so far, in output order, and the usage reported. */
 export function finalResponse(state: ResponsesStreamState): ResponseObject {
-  return { ...baseResponse(state.context, 'completed'), ...outcomeOf(state.finishReason), output: [...state.output], usage: toResponseUsage(state.usage) };
+  return {
+    ...baseResponse(state.context, 'completed'),
+    ...outcomeOf(state.finishReason),
+    output: [...state.output],
+    usage: toResponseUsage(state.usage),
+  };
 }
 
 function appendText(state: ResponsesStreamState, kind: OpenText['kind'], text: string): ResponseStreamEvent[] {
   const events: ResponseStreamEvent[] = [];
   if (state.open?.kind !== kind) {
     events.push(...closeOpen(state));
-    const open: OpenText = { kind, id: state.context.newItemId(kind === 'message' ? 'msg' : 'rs'), outputIndex: nextOutputIndex(state), text: '' };
+    const open: OpenText = {
+      kind,
+      id: state.context.newItemId(kind === 'message' ? 'msg' : 'rs'),
+      outputIndex: nextOutputIndex(state),
+      text: '',
+    };
     state.open = open;
     if (kind === 'message') {
-      events.push(event(state, 'response.output_item.added', { output_index: open.outputIndex, item: { id: open.id, type: 'message', status: 'in_progress', role: 'assistant', content: [] } }));
-      events.push(event(state, 'response.content_part.added', { item_id: open.id, output_index: open.outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }));
+      events.push(
+        event(state, 'response.output_item.added', {
+          output_index: open.outputIndex,
+          item: { id: open.id, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
+        }),
+      );
+      events.push(
+        event(state, 'response.content_part.added', {
+          item_id: open.id,
+          output_index: open.outputIndex,
+          content_index: 0,
+          part: { type: 'output_text', text: '', annotations: [] },
+        }),
+      );
     } else {
-      events.push(event(state, 'response.output_item.added', { output_index: open.outputIndex, item: { id: open.id, type: 'reasoning', summary: [] } }));
-      events.push(event(state, 'response.reasoning_summary_part.added', { item_id: open.id, output_index: open.outputIndex, summary_index: 0, part: { type: 'summary_text', text: '' } }));
+      events.push(
+        event(state, 'response.output_item.added', {
+          output_index: open.outputIndex,
+          item: { id: open.id, type: 'reasoning', summary: [] },
+        }),
+      );
+      events.push(
+        event(state, 'response.reasoning_summary_part.added', {
+          item_id: open.id,
+          output_index: open.outputIndex,
+          summary_index: 0,
+          part: { type: 'summary_text', text: '' },
+        }),
+      );
     }
   }
   const open = state.open!;
   open.text += text;
   if (kind === 'message') {
-    events.push(event(state, 'response.output_text.delta', { item_id: open.id, output_index: open.outputIndex, content_index: 0, delta: text, logprobs: [] }));
+    events.push(
+      event(state, 'response.output_text.delta', {
+        item_id: open.id,
+        output_index: open.outputIndex,
+        content_index: 0,
+        delta: text,
+        logprobs: [],
+      }),
+    );
   } else {
-    events.push(event(state, 'response.reasoning_summary_text.delta', { item_id: open.id, output_index: open.outputIndex, summary_index: 0, delta: text }));
+    events.push(
+      event(state, 'response.reasoning_summary_text.delta', {
+        item_id: open.id,
+        output_index: open.outputIndex,
+        summary_index: 0,
+        delta: text,
+      }),
+    );
   }
   return events;
 }
@@ -121,14 +191,43 @@ function closeOpen(state: ResponsesStreamState): ResponseStreamEvent[] {
   const open = state.open;
   if (open?.kind === 'message') {
     const item = messageItem(open.id, open.text);
-    events.push(event(state, 'response.output_text.done', { item_id: open.id, output_index: open.outputIndex, content_index: 0, text: open.text, logprobs: [] }));
-    events.push(event(state, 'response.content_part.done', { item_id: open.id, output_index: open.outputIndex, content_index: 0, part: { type: 'output_text', text: open.text, annotations: [] } }));
+    events.push(
+      event(state, 'response.output_text.done', {
+        item_id: open.id,
+        output_index: open.outputIndex,
+        content_index: 0,
+        text: open.text,
+        logprobs: [],
+      }),
+    );
+    events.push(
+      event(state, 'response.content_part.done', {
+        item_id: open.id,
+        output_index: open.outputIndex,
+        content_index: 0,
+        part: { type: 'output_text', text: open.text, annotations: [] },
+      }),
+    );
     events.push(event(state, 'response.output_item.done', { output_index: open.outputIndex, item }));
     state.output.push(item);
   } else if (open?.kind === 'reasoning') {
     const item: ResponseItem = { id: open.id, type: 'reasoning', summary: [{ type: 'summary_text', text: open.text }] };
-    events.push(event(state, 'response.reasoning_summary_text.done', { item_id: open.id, output_index: open.outputIndex, summary_index: 0, text: open.text }));
-    events.push(event(state, 'response.reasoning_summary_part.done', { item_id: open.id, output_index: open.outputIndex, summary_index: 0, part: { type: 'summary_text', text: open.text } }));
+    events.push(
+      event(state, 'response.reasoning_summary_text.done', {
+        item_id: open.id,
+        output_index: open.outputIndex,
+        summary_index: 0,
+        text: open.text,
+      }),
+    );
+    events.push(
+      event(state, 'response.reasoning_summary_part.done', {
+        item_id: open.id,
+        output_index: open.outputIndex,
+        summary_index: 0,
+        part: { type: 'summary_text', text: open.text },
+      }),
+    );
     events.push(event(state, 'response.output_item.done', { output_index: open.outputIndex, item }));
     state.output.push(item);
   }
@@ -136,7 +235,9 @@ function closeOpen(state: ResponsesStreamState): ResponseStreamEvent[] {
   const call = state.openCall;
   if (call) {
     const item = functionCallItem(call.id, call.callId, call.name, call.args);
-    events.push(event(state, 'response.function_call_arguments.done', { item_id: call.id, output_index: call.outputIndex, arguments: call.args }));
+    events.push(
+      event(state, 'response.function_call_arguments.done', { item_id: call.id, output_index: call.outputIndex, arguments: call.args }),
+    );
     events.push(event(state, 'response.output_item.done', { output_index: call.outputIndex, item }));
     state.output.push(item);
     state.openCall = undefined;

@@ -73,7 +73,8 @@ export interface ResponseFunctionTool {
 /** Function tools, or OpenAI's hosted ones (`web_search`, `file_search`, …) and Codex's `namespace` groups. */
 export type ResponseTool = ResponseFunctionTool | { type: string; [extra: string]: unknown };
 
-export type ResponseToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; name: string } | { type: string; [extra: string]: unknown };
+export type ResponseToolChoice =
+  'none' | 'auto' | 'required' | { type: 'function'; name: string } | { type: string; [extra: string]: unknown };
 
 export type ResponseTextFormat =
   | { type: 'text' }

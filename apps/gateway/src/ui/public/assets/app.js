@@ -32,7 +32,9 @@ async function start() {
     const module = await import(`./pages/${page}.js`);
     await module.render(main);
   } catch (error) {
-    main.replaceChildren(h('div', { class: 'card error-card', role: 'alert' }, h('h2', null, 'Could not load this page'), h('p', null, error.message)));
+    main.replaceChildren(
+      h('div', { class: 'card error-card', role: 'alert' }, h('h2', null, 'Could not load this page'), h('p', null, error.message)),
+    );
   }
 }
 

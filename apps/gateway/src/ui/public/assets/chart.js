@@ -80,7 +80,11 @@ export function stackedBarChart(data, { width = 760 } = {}) {
     return s('g', { class: 'bar-day', dataset: { day, total: String(totals[i]) } }, segments);
   });
   const empty = totals.every((total) => total === 0)
-    ? s('text', { x: margin.left + plotW / 2, y: margin.top + plotH / 2, class: 'chart-empty', 'text-anchor': 'middle' }, 'No spend in the last 30 days')
+    ? s(
+        'text',
+        { x: margin.left + plotW / 2, y: margin.top + plotH / 2, class: 'chart-empty', 'text-anchor': 'middle' },
+        'No spend in the last 30 days',
+      )
     : null;
 
   const total = data.series.reduce((sum, series) => sum + series.total, 0);
@@ -106,7 +110,13 @@ function legend(data) {
     'ul',
     { class: 'legend' },
     data.series.map((series, index) =>
-      h('li', null, h('span', { class: 'swatch', style: { background: seriesColor(series, index) } }), series.label, h('span', { class: 'muted' }, ` ${usd(series.total)}`)),
+      h(
+        'li',
+        null,
+        h('span', { class: 'swatch', style: { background: seriesColor(series, index) } }),
+        series.label,
+        h('span', { class: 'muted' }, ` ${usd(series.total)}`),
+      ),
     ),
   );
 }

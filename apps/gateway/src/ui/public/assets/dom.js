@@ -53,7 +53,15 @@ export function table(headers, rows, { caption, className } = {}) {
       'table',
       { class: className },
       caption ? h('caption', { class: 'visually-hidden' }, caption) : null,
-      h('thead', null, h('tr', null, headers.map((header) => (typeof header === 'string' ? h('th', { scope: 'col' }, header) : header)))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          headers.map((header) => (typeof header === 'string' ? h('th', { scope: 'col' }, header) : header)),
+        ),
+      ),
       h('tbody', null, rows),
     ),
   );

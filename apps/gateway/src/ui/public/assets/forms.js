@@ -7,9 +7,30 @@ export function field({ name, label, type = 'text', placeholder, hint, value, re
   const hintId = hint ? `${id}-hint` : undefined;
   const control =
     type === 'select'
-      ? h('select', { id, name, 'aria-describedby': hintId }, options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)))
-      : h('input', { id, name, type, placeholder, value, required, inputmode, autocomplete, spellcheck: 'false', 'aria-describedby': hintId });
-  return h('div', { class: 'field', dataset: { field: name } }, h('label', { for: id }, label), control, hint ? h('p', { class: 'hint', id: hintId }, hint) : null);
+      ? h(
+          'select',
+          { id, name, 'aria-describedby': hintId },
+          options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
+        )
+      : h('input', {
+          id,
+          name,
+          type,
+          placeholder,
+          value,
+          required,
+          inputmode,
+          autocomplete,
+          spellcheck: 'false',
+          'aria-describedby': hintId,
+        });
+  return h(
+    'div',
+    { class: 'field', dataset: { field: name } },
+    h('label', { for: id }, label),
+    control,
+    hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
+  );
 }
 
 /**
@@ -26,7 +47,11 @@ export function formBody(form, { numbers = [], lists = [], emptyAsNull = [] } = 
       continue;
     }
     if (numbers.includes(name) && /^-?\d+(\.\d+)?$/.test(value)) body[name] = Number(value);
-    else if (lists.includes(name)) body[name] = value.split(',').map((item) => item.trim()).filter(Boolean);
+    else if (lists.includes(name))
+      body[name] = value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
     else body[name] = value;
   }
   return body;

@@ -19,7 +19,14 @@ async function copyText(input) {
  * (or leaving the page) loses it for good — the gateway keeps only its hash.
  */
 function createdKeyPanel(created) {
-  const input = h('input', { id: 'created-key', class: 'mono', readonly: true, value: created.key, 'aria-label': 'The new key', spellcheck: 'false' });
+  const input = h('input', {
+    id: 'created-key',
+    class: 'mono',
+    readonly: true,
+    value: created.key,
+    'aria-label': 'The new key',
+    spellcheck: 'false',
+  });
   const copy = h('button', { type: 'button', class: 'button primary', id: 'copy-key' }, 'Copy');
   copy.addEventListener('click', async () => {
     await copyText(input);
@@ -29,7 +36,12 @@ function createdKeyPanel(created) {
   const panel = h(
     'div',
     { class: 'created-key', role: 'status', id: 'created-key-panel' },
-    h('p', null, h('strong', null, `Key ${created.key_alias ?? created.key_name} created.`), ' Copy it now: it is shown only once and cannot be shown again.'),
+    h(
+      'p',
+      null,
+      h('strong', null, `Key ${created.key_alias ?? created.key_name} created.`),
+      ' Copy it now: it is shown only once and cannot be shown again.',
+    ),
     h('div', { class: 'copy-row' }, input, copy),
     h('button', { type: 'button', class: 'button ghost small', onclick: () => panel.remove() }, 'I have saved it'),
   );
@@ -42,7 +54,12 @@ function createForm(teams, onCreated) {
     'form',
     { class: 'form-grid', id: 'new-key-form', novalidate: true },
     field({ name: 'key_alias', label: 'Alias', placeholder: 'alice-laptop' }),
-    field({ name: 'team_id', label: 'Team', type: 'select', options: [['', 'No team'], ...teams.map((team) => [team.team_id, team.team_alias ?? team.team_id])] }),
+    field({
+      name: 'team_id',
+      label: 'Team',
+      type: 'select',
+      options: [['', 'No team'], ...teams.map((team) => [team.team_id, team.team_alias ?? team.team_id])],
+    }),
     field({ name: 'max_budget', label: 'Budget (USD)', placeholder: 'no limit', inputmode: 'decimal' }),
     field({ name: 'budget_duration', label: 'Budget period', placeholder: '30d', hint: '1d, 7d, 30d, 1mo… Empty: never resets.' }),
     field({ name: 'models', label: 'Models (optional)', placeholder: 'all models', hint: 'Comma-separated aliases.' }),
@@ -95,19 +112,40 @@ function keyRow(key, teamsById, reload) {
     h('td', { class: 'mono' }, key.key_name),
     h('td', { class: 'budget-cell' }, budgetBar(key, { compact: true })),
     h('td', null, key.budget_duration ?? 'never'),
-    h('td', null, key.last_used_at ? h('time', { datetime: key.last_used_at, title: key.last_used_at }, relative(key.last_used_at)) : 'never'),
-    h('td', null, key.blocked ? badge('Blocked', 'danger') : badge('Active', 'ok'),
+    h(
+      'td',
+      null,
+      key.last_used_at ? h('time', { datetime: key.last_used_at, title: key.last_used_at }, relative(key.last_used_at)) : 'never',
+    ),
+    h(
+      'td',
+      null,
+      key.blocked ? badge('Blocked', 'danger') : badge('Active', 'ok'),
       ' ',
       budgetBadge(key),
       // The team's budget binds the key too: say so where the key is looked at.
       team && budgetState(team) === 'exhausted' ? badge('Team budget exhausted', 'danger') : null,
-      team?.blocked ? badge('Team blocked', 'danger') : null, key.expires && new Date(key.expires) < new Date() ? badge('Expired', 'warning') : null),
+      team?.blocked ? badge('Team blocked', 'danger') : null,
+      key.expires && new Date(key.expires) < new Date() ? badge('Expired', 'warning') : null,
+    ),
     h(
       'td',
       { class: 'actions' },
       key.blocked
-        ? h('button', { type: 'button', class: 'button small', onclick: () => act(`keys/${key.token}/unblock`, 'POST', `Key ${name} unblocked`) }, 'Unblock')
-        : h('button', { type: 'button', class: 'button small danger-outline', onclick: () => act(`keys/${key.token}/block`, 'POST', `Key ${name} blocked`) }, 'Block'),
+        ? h(
+            'button',
+            { type: 'button', class: 'button small', onclick: () => act(`keys/${key.token}/unblock`, 'POST', `Key ${name} unblocked`) },
+            'Unblock',
+          )
+        : h(
+            'button',
+            {
+              type: 'button',
+              class: 'button small danger-outline',
+              onclick: () => act(`keys/${key.token}/block`, 'POST', `Key ${name} blocked`),
+            },
+            'Block',
+          ),
       h('button', { type: 'button', class: 'button small danger', onclick: remove }, 'Delete'),
     ),
   );
@@ -129,7 +167,12 @@ export async function render(main) {
   };
   const teams = await api('teams');
   main.replaceChildren(
-    h('div', { class: 'page-head' }, h('h1', null, 'Keys'), h('p', { class: 'muted' }, 'Virtual keys for clients. Only a hash is stored: a new key is shown once.')),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', null, 'Keys'),
+      h('p', { class: 'muted' }, 'Virtual keys for clients. Only a hash is stored: a new key is shown once.'),
+    ),
     card('New key', createForm(teams, reload)),
     card('All keys', listHolder),
   );

@@ -4,9 +4,19 @@ import { clearErrors, field, showError } from '../forms.js';
 import { count, dateTime, ms, usd } from '../format.js';
 
 const FILTERS = ['key', 'team_id', 'model', 'status', 'source', 'session_id', 'from', 'to'];
-const SOURCES = [['', 'Any source'], ['gateway', 'Through the gateway'], ['subscription', 'Subscription tools']];
+const SOURCES = [
+  ['', 'Any source'],
+  ['gateway', 'Through the gateway'],
+  ['subscription', 'Subscription tools'],
+];
 const STATUS_TONES = { success: 'ok', error: 'danger', budget_exceeded: 'danger', client_cancelled: 'warning', unsettled: 'warning' };
-const STATUS_LABELS = { success: 'success', error: 'error', budget_exceeded: 'budget exceeded', client_cancelled: 'cancelled', unsettled: 'unsettled' };
+const STATUS_LABELS = {
+  success: 'success',
+  error: 'error',
+  budget_exceeded: 'budget exceeded',
+  client_cancelled: 'cancelled',
+  unsettled: 'unsettled',
+};
 
 function statusBadge(status) {
   return badge(STATUS_LABELS[status] ?? status, STATUS_TONES[status] ?? 'neutral');
@@ -23,9 +33,27 @@ function filterForm(teams, models, filters, onApply) {
     'form',
     { class: 'form-grid filters', id: 'logs-filters', novalidate: true },
     field({ name: 'key', label: 'Key', placeholder: 'alias or token', value: filters.key }),
-    field({ name: 'team_id', label: 'Team', type: 'select', value: filters.team_id, options: [['', 'Any team'], ...teams.map((t) => [t.team_id, t.team_alias ?? t.team_id])] }),
-    field({ name: 'model', label: 'Model', type: 'select', value: filters.model, options: [['', 'Any model'], ...models.map((m) => [m, m])] }),
-    field({ name: 'status', label: 'Status', type: 'select', value: filters.status, options: [['', 'Any status'], ...Object.entries(STATUS_LABELS)] }),
+    field({
+      name: 'team_id',
+      label: 'Team',
+      type: 'select',
+      value: filters.team_id,
+      options: [['', 'Any team'], ...teams.map((t) => [t.team_id, t.team_alias ?? t.team_id])],
+    }),
+    field({
+      name: 'model',
+      label: 'Model',
+      type: 'select',
+      value: filters.model,
+      options: [['', 'Any model'], ...models.map((m) => [m, m])],
+    }),
+    field({
+      name: 'status',
+      label: 'Status',
+      type: 'select',
+      value: filters.status,
+      options: [['', 'Any status'], ...Object.entries(STATUS_LABELS)],
+    }),
     field({ name: 'source', label: 'Source', type: 'select', value: filters.source, options: SOURCES }),
     field({ name: 'session_id', label: 'Session', placeholder: 'session id', value: filters.session_id }),
     field({ name: 'from', label: 'From (UTC day)', type: 'date', value: filters.from }),
@@ -84,12 +112,18 @@ function openDetails(row) {
         detail('Cache read tokens', count(row.cache_read_tokens)),
         detail('Cache write tokens', count(row.cache_write_tokens)),
         detail('Total tokens', count(row.total_tokens)),
-        detail('Cost', `${usd(row.spend)}${row.unpriced ? ' (unpriced model: charged at the default rate)' : ''}${row.estimated ? ' (estimated: the upstream’s usage was missing or not believable)' : ''}`),
+        detail(
+          'Cost',
+          `${usd(row.spend)}${row.unpriced ? ' (unpriced model: charged at the default rate)' : ''}${row.estimated ? ' (estimated: the upstream’s usage was missing or not believable)' : ''}`,
+        ),
         detail('Latency', ms(row.latency_ms)),
         detail('Time to first token', ms(row.ttft_ms)),
         detail('Attempted fallbacks', count(row.attempted_fallbacks)),
         detail('Session', row.session_id),
-        detail('Source', row.source === 'subscription' ? `${row.client_tool} ${row.client_tool_version ?? ''} (reported over OpenTelemetry)` : 'gateway'),
+        detail(
+          'Source',
+          row.source === 'subscription' ? `${row.client_tool} ${row.client_tool_version ?? ''} (reported over OpenTelemetry)` : 'gateway',
+        ),
         row.reported_cost === null ? null : detail('Cost reported by the tool', usd(row.reported_cost)),
         detail('End user', row.end_user),
       ),
@@ -107,11 +141,24 @@ function logRow(row) {
   return h(
     'tr',
     { class: 'clickable', dataset: { requestId: row.request_id, status: row.status }, onclick: open },
-    h('td', null, h('button', { type: 'button', class: 'link-button', onclick: (event) => (event.stopPropagation(), open()) }, dateTime(row.start_time))),
+    h(
+      'td',
+      null,
+      h(
+        'button',
+        { type: 'button', class: 'link-button', onclick: (event) => (event.stopPropagation(), open()) },
+        dateTime(row.start_time),
+      ),
+    ),
     h('td', null, statusBadge(row.status)),
     h('td', null, row.key_label ?? '—'),
     h('td', null, row.team_label ?? '—'),
-    h('td', null, row.model_group ?? '—', row.attempted_fallbacks > 0 ? h('span', { class: 'muted small' }, ` (${row.attempted_fallbacks} fallback)`) : null),
+    h(
+      'td',
+      null,
+      row.model_group ?? '—',
+      row.attempted_fallbacks > 0 ? h('span', { class: 'muted small' }, ` (${row.attempted_fallbacks} fallback)`) : null,
+    ),
     h('td', { class: 'num' }, count(row.total_tokens)),
     h('td', { class: 'num' }, usd(row.spend)),
     h('td', { class: 'num' }, ms(row.latency_ms)),
@@ -146,10 +193,15 @@ export async function render(main) {
       if (!append) tbody.replaceChildren(emptyRow(8, 'Fix the filters above.'));
     }
   };
-  const form = filterForm(teams, models.map((m) => m.alias), current, (filters) => {
-    current = filters;
-    load(false);
-  });
+  const form = filterForm(
+    teams,
+    models.map((m) => m.alias),
+    current,
+    (filters) => {
+      current = filters;
+      load(false);
+    },
+  );
   more.addEventListener('click', () => load(true));
   window.addEventListener('popstate', () => {
     current = filtersFromUrl();
@@ -157,10 +209,22 @@ export async function render(main) {
     load(false);
   });
 
-  const logTable = table(['Time', 'Status', 'Key', 'Team', 'Model', 'Tokens', 'Cost', 'Latency'], [], { caption: 'Requests', className: 'logs-table' });
+  const logTable = table(['Time', 'Status', 'Key', 'Team', 'Model', 'Tokens', 'Cost', 'Latency'], [], {
+    caption: 'Requests',
+    className: 'logs-table',
+  });
   logTable.querySelector('table').replaceChild(tbody, logTable.querySelector('tbody'));
   main.replaceChildren(
-    h('div', { class: 'page-head' }, h('h1', null, 'Logs'), h('p', { class: 'muted' }, 'Every request the gateway settled: what it cost, who made it and where it went. No prompt or completion text is stored.')),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', null, 'Logs'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Every request the gateway settled: what it cost, who made it and where it went. No prompt or completion text is stored.',
+      ),
+    ),
     card('Filters', form),
     card(null, summary, logTable, h('div', { class: 'more' }, more)),
   );

@@ -19,7 +19,12 @@ function aliasCard(model) {
     'p',
     { class: 'chain' },
     h('span', { class: 'muted' }, 'Fallbacks: '),
-    model.fallbacks.length === 0 ? h('span', { class: 'muted' }, 'none') : [model.alias, ...model.fallbacks].flatMap((alias, i) => [i > 0 ? h('span', { class: 'arrow', 'aria-hidden': 'true' }, ' → ') : null, h('code', null, alias)]),
+    model.fallbacks.length === 0
+      ? h('span', { class: 'muted' }, 'none')
+      : [model.alias, ...model.fallbacks].flatMap((alias, i) => [
+          i > 0 ? h('span', { class: 'arrow', 'aria-hidden': 'true' }, ' → ') : null,
+          h('code', null, alias),
+        ]),
   );
   const rows = model.deployments.map((d) =>
     h(
@@ -41,7 +46,13 @@ function aliasCard(model) {
   );
   return card(
     null,
-    h('h2', { class: 'card-title' }, h('code', null, model.alias), ' ', h('span', { class: 'muted small' }, `${model.deployments.length} deployment${model.deployments.length === 1 ? '' : 's'}`)),
+    h(
+      'h2',
+      { class: 'card-title' },
+      h('code', null, model.alias),
+      ' ',
+      h('span', { class: 'muted small' }, `${model.deployments.length} deployment${model.deployments.length === 1 ? '' : 's'}`),
+    ),
     chain,
     table(['Deployment', 'Provider', 'Model', 'API base', 'Health'], rows, { caption: `Deployments of ${model.alias}` }),
   );
@@ -54,7 +65,9 @@ export async function render(main) {
     refresh.disabled = true;
     try {
       const models = await api('models');
-      list.replaceChildren(...(models.length === 0 ? [card(null, h('p', { class: 'muted' }, 'No models configured.'))] : models.map(aliasCard)));
+      list.replaceChildren(
+        ...(models.length === 0 ? [card(null, h('p', { class: 'muted' }, 'No models configured.'))] : models.map(aliasCard)),
+      );
     } finally {
       refresh.disabled = false;
     }
@@ -65,7 +78,11 @@ export async function render(main) {
       'div',
       { class: 'page-head' },
       h('h1', null, 'Models'),
-      h('p', { class: 'muted' }, 'Aliases clients call, the deployments behind them and the order fallbacks are tried. Ollama is probed live; cloud deployments are judged from real traffic.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Aliases clients call, the deployments behind them and the order fallbacks are tried. Ollama is probed live; cloud deployments are judged from real traffic.',
+      ),
       refresh,
     ),
     list,

@@ -9,7 +9,13 @@ function plural(n, word) {
 }
 
 function stat(label, value, note) {
-  return h('div', { class: 'stat' }, h('div', { class: 'stat-label' }, label), h('div', { class: 'stat-value' }, value), note ? h('div', { class: 'stat-note' }, note) : null);
+  return h(
+    'div',
+    { class: 'stat' },
+    h('div', { class: 'stat-label' }, label),
+    h('div', { class: 'stat-value' }, value),
+    note ? h('div', { class: 'stat-note' }, note) : null,
+  );
 }
 
 export async function render(main) {
@@ -35,7 +41,14 @@ export async function render(main) {
             h(
               'tr',
               { dataset: { holder: holder.id } },
-              h('td', null, h('a', { href: holder.kind === 'team' ? '/ui/teams' : '/ui/keys' }, holder.label), ' ', budgetBadge(holder), holder.blocked ? badge('Blocked', 'danger') : null),
+              h(
+                'td',
+                null,
+                h('a', { href: holder.kind === 'team' ? '/ui/teams' : '/ui/keys' }, holder.label),
+                ' ',
+                budgetBadge(holder),
+                holder.blocked ? badge('Blocked', 'danger') : null,
+              ),
               h('td', null, holder.kind),
               h('td', { class: 'budget-cell' }, budgetBar(holder, { compact: true })),
               h('td', null, holder.budget_reset_at ? date(holder.budget_reset_at) : 'never'),
@@ -81,11 +94,18 @@ export async function render(main) {
             ),
           ),
     ),
-    data.key_count > data.keys.length ? h('p', { class: 'muted small' }, h('a', { href: '/ui/keys' }, `All ${count(data.key_count)} keys →`)) : null,
+    data.key_count > data.keys.length
+      ? h('p', { class: 'muted small' }, h('a', { href: '/ui/keys' }, `All ${count(data.key_count)} keys →`))
+      : null,
   );
 
   main.replaceChildren(
-    h('div', { class: 'page-head' }, h('h1', null, 'Overview'), h('p', { class: 'muted' }, 'Spend counts against each team’s and key’s current budget window. Days are UTC.')),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', null, 'Overview'),
+      h('p', { class: 'muted' }, 'Spend counts against each team’s and key’s current budget window. Days are UTC.'),
+    ),
     stats,
     card(`Daily spend by team · last 30 days · ${usd(data.daily_spend.total)}`, chartFigure(data.daily_spend)),
     h('div', { class: 'grid-2' }, closest, byTeam),

@@ -32,7 +32,7 @@ function sessionRow(session, teamLabels) {
     'tr',
     { dataset: { sessionId: session.session_id, source: session.source } },
     h('td', null, dateTime(session.last_call)),
-    h('td', { class: 'mono small' }, h('a', { href: logs, title: 'This session\'s requests' }, session.session_id)),
+    h('td', { class: 'mono small' }, h('a', { href: logs, title: "This session's requests" }, session.session_id)),
     h('td', null, sourceBadge(session)),
     h('td', null, session.team_id ? (teamLabels.get(session.team_id) ?? session.team_id) : '—'),
     h('td', null, dateTime(session.first_call)),
@@ -53,7 +53,13 @@ export async function render(main) {
   const form = h(
     'form',
     { class: 'form-grid filters', id: 'sessions-filters', novalidate: true },
-    field({ name: 'team_id', label: 'Team (client)', type: 'select', value: current.team_id, options: [['', 'Any team'], ...teams.map((t) => [t.team_id, t.team_alias ?? t.team_id])] }),
+    field({
+      name: 'team_id',
+      label: 'Team (client)',
+      type: 'select',
+      value: current.team_id,
+      options: [['', 'Any team'], ...teams.map((t) => [t.team_id, t.team_alias ?? t.team_id])],
+    }),
     field({ name: 'source', label: 'Source', type: 'select', value: current.source, options: SOURCES }),
     h('p', { class: 'form-error', role: 'alert', hidden: true }),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button primary' }, 'Apply')),
@@ -77,17 +83,36 @@ export async function render(main) {
     load();
   });
 
-  const sessionTable = table(['Last activity', 'Session', 'Source', 'Team', 'Started', 'Active time', 'Requests', 'Tokens', 'Cost (list prices)', 'Cost (reported by tool)'], [], {
-    caption: 'Sessions',
-    className: 'sessions-table',
-  });
+  const sessionTable = table(
+    [
+      'Last activity',
+      'Session',
+      'Source',
+      'Team',
+      'Started',
+      'Active time',
+      'Requests',
+      'Tokens',
+      'Cost (list prices)',
+      'Cost (reported by tool)',
+    ],
+    [],
+    {
+      caption: 'Sessions',
+      className: 'sessions-table',
+    },
+  );
   sessionTable.querySelector('table').replaceChild(tbody, sessionTable.querySelector('tbody'));
   main.replaceChildren(
     h(
       'div',
       { class: 'page-head' },
       h('h1', null, 'Sessions'),
-      h('p', { class: 'muted' }, 'Client sessions for invoicing: calls through the gateway and the usage Claude Code and Codex subscriptions report over OpenTelemetry. Active time is the tool\'s own measure where it sends one, else the span of the session\'s requests.'),
+      h(
+        'p',
+        { class: 'muted' },
+        "Client sessions for invoicing: calls through the gateway and the usage Claude Code and Codex subscriptions report over OpenTelemetry. Active time is the tool's own measure where it sends one, else the span of the session's requests.",
+      ),
     ),
     card('Filters', form),
     card(null, sessionTable),

@@ -12,7 +12,13 @@ function createForm(onCreated) {
     { class: 'form-grid', id: 'new-team-form', novalidate: true },
     field({ name: 'team_alias', label: 'Name', placeholder: 'research' }),
     field({ name: 'team_id', label: 'Team id (optional)', placeholder: 'generated when empty' }),
-    field({ name: 'max_budget', label: 'Budget (USD)', placeholder: 'no limit', inputmode: 'decimal', hint: 'Hard limit per budget period.' }),
+    field({
+      name: 'max_budget',
+      label: 'Budget (USD)',
+      placeholder: 'no limit',
+      inputmode: 'decimal',
+      hint: 'Hard limit per budget period.',
+    }),
     field({ name: 'budget_duration', label: 'Budget period', placeholder: '30d', hint: DURATION_HINT }),
     field({ name: 'models', label: 'Models (optional)', placeholder: 'all models', hint: 'Comma-separated aliases.' }),
     h('p', { class: 'form-error', role: 'alert', hidden: true }),
@@ -42,7 +48,13 @@ function editDialog(team, onSaved) {
     { class: 'dialog-body', novalidate: true },
     h('h2', null, `Budget of ${team.team_alias ?? team.team_id}`),
     field({ name: 'max_budget', label: 'Budget (USD)', value: team.max_budget ?? '', placeholder: 'no limit', inputmode: 'decimal' }),
-    field({ name: 'budget_duration', label: 'Budget period', value: team.budget_duration ?? '', placeholder: 'never resets', hint: DURATION_HINT }),
+    field({
+      name: 'budget_duration',
+      label: 'Budget period',
+      value: team.budget_duration ?? '',
+      placeholder: 'never resets',
+      hint: DURATION_HINT,
+    }),
     h('p', { class: 'form-error', role: 'alert', hidden: true }),
     h(
       'div',
@@ -87,14 +99,23 @@ function teamRow(team, reload) {
     { dataset: { teamId: team.team_id } },
     h('td', null, h('div', { class: 'name' }, name), h('div', { class: 'muted small mono' }, team.team_id)),
     h('td', { class: 'budget-cell' }, budgetBar(team)),
-    h('td', null, team.budget_duration ?? 'never', h('div', { class: 'muted small' }, team.budget_reset_at ? `resets ${date(team.budget_reset_at)}` : '')),
+    h(
+      'td',
+      null,
+      team.budget_duration ?? 'never',
+      h('div', { class: 'muted small' }, team.budget_reset_at ? `resets ${date(team.budget_reset_at)}` : ''),
+    ),
     h('td', { class: 'num' }, count(team.key_count)),
     h('td', null, team.blocked ? badge('Blocked', 'danger') : badge('Active', 'ok'), ' ', budgetBadge(team)),
     h(
       'td',
       { class: 'actions' },
       h('button', { type: 'button', class: 'button small', onclick: () => editDialog(team, reload) }, 'Edit budget'),
-      h('button', { type: 'button', class: ['button', 'small', team.blocked ? null : 'danger-outline'], onclick: toggle }, team.blocked ? 'Unblock' : 'Block'),
+      h(
+        'button',
+        { type: 'button', class: ['button', 'small', team.blocked ? null : 'danger-outline'], onclick: toggle },
+        team.blocked ? 'Unblock' : 'Block',
+      ),
     ),
   );
 }
@@ -112,7 +133,12 @@ export async function render(main) {
     );
   };
   main.replaceChildren(
-    h('div', { class: 'page-head' }, h('h1', null, 'Teams'), h('p', { class: 'muted' }, 'A team’s budget binds every key in it. Blocking a team refuses all its keys.')),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', null, 'Teams'),
+      h('p', { class: 'muted' }, 'A team’s budget binds every key in it. Blocking a team refuses all its keys.'),
+    ),
     card('New team', createForm(reload)),
     card('All teams', listHolder),
   );
