@@ -30,13 +30,11 @@ export class OpenAIResponsesFake {
       req.on('end', () => {
         const path = (req.url ?? '').split('?')[0];
         if (req.method !== 'POST' || path !== '/v1/responses') {
-          res
-            .writeHead(404, { 'content-type': 'application/json' })
-            .end(
-              JSON.stringify({
-                error: { message: `Invalid URL (${req.method} ${path})`, type: 'invalid_request_error', param: null, code: null },
-              }),
-            );
+          res.writeHead(404, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              error: { message: `Invalid URL (${req.method} ${path})`, type: 'invalid_request_error', param: null, code: null },
+            }),
+          );
           return;
         }
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;

@@ -119,9 +119,7 @@ export class SpendReportsService {
    * LiteLLM's /global/spend/teams: daily spend per team since midnight UTC 30 days ago, for charts.
    * Teams are named by id (aliases need not be unique); ledger rows without a team are "Unassigned".
    */
-  async globalTeams(
-    now = Date.now(),
-  ): Promise<{
+  async globalTeams(now = Date.now()): Promise<{
     teams: string[];
     total_spend_per_team: { team_id: string; total_spend: number }[];
     daily_spend: Record<string, unknown>[];
