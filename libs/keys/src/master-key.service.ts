@@ -1,9 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { GatewaySettings, Sql } from '@tollgate/database';
+import { GatewaySettings } from '@tollgate/database';
 
-import { MASTER_KEY_LEDGER_LABEL } from './caller';
 import { hashKey } from './key-secrets';
 
 const MASTER_KEY_HASH = 'master_key_hash';
@@ -21,16 +20,20 @@ export const CONFIGURED_MASTER_KEY = Symbol('CONFIGURED_MASTER_KEY');
 export class MasterKeyService implements OnApplicationBootstrap {
   private readonly logger = new Logger('MasterKey');
   private hash!: Buffer;
+  private established?: Promise<void>;
 
   constructor(
     private readonly settings: GatewaySettings,
-    private readonly sql: Sql,
     @Inject(CONFIGURED_MASTER_KEY) private readonly configured: string | undefined,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.establish();
-    if (this.configured) await this.relabelLedger();
+    await this.ready();
+  }
+
+  /** Resolves once the key is known (configured, stored or generated): other bootstrap hooks await it. */
+  ready(): Promise<void> {
+    return (this.established ??= this.establish());
   }
 
   private async establish(): Promise<void> {
@@ -59,21 +62,15 @@ export class MasterKeyService implements OnApplicationBootstrap {
     }
   }
 
-  /**
-   * Ledger rows written before the master key had a label of its own carry its hash, which
-   * /spend/logs shows: replace it. A generated key's hash is in the database, so migration
-   * 1764600000000 did it; a configured key's hash exists only here. The (api_key, start_time)
-   * index makes this a no-op once done.
-   */
-  private async relabelLedger(): Promise<void> {
-    const relabelled = await this.sql.query(`UPDATE spend_logs SET api_key = ? WHERE api_key = ?`, [MASTER_KEY_LEDGER_LABEL, this.digest]);
-    if (relabelled.changes > 0) this.logger.log(`Relabelled ${relabelled.changes} ledger rows made with the master key`);
-  }
-
   /** Constant-time: compares SHA-256 digests of equal length. */
   matches(secret: string | undefined): boolean {
     if (!secret || !this.hash) return false;
     return timingSafeEqual(Buffer.from(hashKey(secret), 'hex'), this.hash);
+  }
+
+  /** A configured key's hash exists only in memory; a generated one's is stored with the data. */
+  get isConfigured(): boolean {
+    return this.configured !== undefined && this.configured !== '';
   }
 
   /** The master key's SHA-256: never shown, never stored beside shown values; it binds the dashboard's signing secret. */

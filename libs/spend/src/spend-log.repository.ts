@@ -152,6 +152,11 @@ export class SpendLogRepository {
   }
 
   /** Ledger rows, newest first; request_id breaks ties so pages never overlap or skip a row. */
+  /** Rewrites the key column of every row made under `from`; returns how many rows changed. */
+  async relabelApiKey(from: string, to: string): Promise<number> {
+    return (await this.sql.query(`UPDATE spend_logs SET api_key = ? WHERE api_key = ?`, [to, from])).changes;
+  }
+
   async newestFirst(filter: LedgerFilter, limit: number, offset = 0): Promise<LedgerRow[]> {
     const where = new Where()
       .equals('request_id', filter.requestId)

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { KeysModule } from '@tollgate/keys';
 import { TeamsModule } from '@tollgate/teams';
 
+import { MasterKeyLedgerLabel } from './master-key-ledger-label';
 import { MetricPointsRepository } from './metric-points.repository';
 import { SettlementRetry } from './settlement-retry';
 import { SpendController } from './spend.controller';
@@ -27,6 +28,7 @@ import { UnsettledRecovery } from './unsettled-recovery';
     UnsettledRecovery,
     SpendReportsService,
     SubscriptionLedger,
+    MasterKeyLedgerLabel,
   ],
   exports: [
     SpendLogRepository,
