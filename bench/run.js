@@ -13,6 +13,7 @@
  *   --scenarios=direct,raw-node-floor,framework-floor,tollgate-sqlite,tollgate-postgres,portkey --no-search
  *   --cpu-prof (Tollgate runs under `node --cpu-prof`; profiles land in bench/results/profiles/)
  *   --wait-idle[=S] (before each run, wait up to S seconds, default 120, until the rest of the machine is quiet)
+ *   --no-pin-postgres (leave PostgreSQL where the scheduler puts it, as runs before issue 13 did)
  *
  * Layout on the 2-core machine (taskset): the process under test (a gateway, or the floor) alone on
  * CPU 0; the fake upstream, the load generator and PostgreSQL (all its server processes, for the
@@ -70,6 +71,7 @@ function parseOptions(argv) {
     'no-search',
     'cpu-prof',
     'wait-idle',
+    'no-pin-postgres',
     'help',
   ];
   for (const name of flags.keys())
@@ -108,6 +110,7 @@ function parseOptions(argv) {
     drainMs: quick ? 1000 : smoke ? 2000 : 5000,
     settleMs: quick ? 300 : 1000,
     cpuProf: flags.has('cpu-prof'),
+    pinPostgres: !flags.has('no-pin-postgres'),
     // On a shared machine: before each run, wait up to this long for other work to go quiet.
     waitIdleS: flags.has('wait-idle') ? Number(flags.get('wait-idle') === true ? 120 : flags.get('wait-idle')) : 0,
   };
@@ -1035,8 +1038,11 @@ async function main() {
 
   const context = { options, cleanups: new Set(), depsProblem: deps.ok ? undefined : deps.reason, repeat: 0 };
   const postgresPinning =
-    pinningEnabled && options.scenarios.includes('tollgate-postgres') ? pinPostgres(LOAD_CPU) : { pinned: 0, restore() {} };
+    pinningEnabled && options.pinPostgres && options.scenarios.includes('tollgate-postgres')
+      ? pinPostgres(LOAD_CPU)
+      : { pinned: 0, restore() {} };
   machine.postgres_processes_pinned = postgresPinning.pinned;
+  if (postgresPinning.pinned === 0) machine.pinning = machine.pinning.replace(/; PostgreSQL .*$/, '; PostgreSQL unpinned');
   const cleanUp = async () => {
     for (const cleanup of context.cleanups) await cleanup();
     killAllChildren();
