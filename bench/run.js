@@ -92,7 +92,7 @@ function parseOptions(argv) {
     kind: smoke ? 'smoke' : quick ? 'quick' : 'full',
     repeats: Number(flags.get('repeats') ?? (quick || smoke ? 1 : 3)),
     durationS: Number(flags.get('duration') ?? (smoke ? 2 : quick ? 1.5 : 10)),
-    warmupS: Number(flags.get('warmup') ?? (smoke ? 0 : quick ? 1 : 3)),
+    warmupS: Number(flags.get('warmup') ?? (smoke ? 0 : quick ? 0.5 : 3)),
     jsonRates: flags.has('rates') ? numbers(flags.get('rates')) : smoke ? [50] : [200, 500, 1000],
     streamRates: flags.has('stream-rates') ? numbers(flags.get('stream-rates')) : smoke ? [] : quick ? [100] : [100, 250],
     scenarios: flags.has('scenarios') ? list(flags.get('scenarios')) : smoke ? ['tollgate-sqlite'] : ALL_SCENARIOS,
