@@ -93,9 +93,15 @@ class SqliteSql extends Sql {
   }
 }
 
+/**
+ * How many distinct statements PostgreSQL keeps prepared on each connection. The hot path's few
+ * (reserve, settle, key lookup) are named on first use; ad-hoc report queries beyond this run unnamed.
+ */
+const MAX_NAMED_STATEMENTS = 200;
+
 class PostgresSql extends Sql {
   readonly dialect = 'postgres' as const;
-  private readonly translated = new Map<string, string>();
+  private readonly translated = new Map<string, { text: string; name?: string }>();
 
   constructor(private readonly pool: Pool) {
     super();
@@ -125,19 +131,22 @@ class PostgresSql extends Sql {
 
   private async run<T>(target: Pool | PoolClient, sql: string, params: unknown[]): Promise<SqlResult<T>> {
     const values = params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
-    const result = await target.query({ text: this.placeholders(sql), values });
+    // A named statement is parsed and planned once per connection, then only bound and executed:
+    // still one round trip, with less work on the server for every call after the first.
+    const result = await target.query({ ...this.prepared(sql), values });
     return { rows: result.rows as T[], changes: result.rowCount ?? 0 };
   }
 
-  /** `?` → `$1, $2…`, once per distinct statement. Statements here never contain a literal `?`. */
-  private placeholders(sql: string): string {
-    let text = this.translated.get(sql);
-    if (text === undefined) {
+  /** `?` → `$1, $2…` and a statement name, once per distinct statement. Statements here never contain a literal `?`. */
+  private prepared(sql: string): { text: string; name?: string } {
+    let statement = this.translated.get(sql);
+    if (statement === undefined) {
       let index = 0;
-      text = sql.replace(/\?/g, () => `$${++index}`);
-      this.translated.set(sql, text);
+      const text = sql.replace(/\?/g, () => `$${++index}`);
+      statement = this.translated.size < MAX_NAMED_STATEMENTS ? { text, name: `tollgate_${this.translated.size}` } : { text };
+      this.translated.set(sql, statement);
     }
-    return text;
+    return statement;
   }
 }
 
