@@ -40,10 +40,12 @@ export class BudgetGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<{ body?: { model?: unknown } }>();
     const holders = budgetHoldersOf(request);
     if (holders.length === 0) return true;
-    const model = request.body?.model;
-    if (typeof model !== 'string' || this.refusals.mayBeFree(model)) return true;
+    // The in-memory lookup first: on almost every call nothing is exhausted, and the alias's
+    // deployments and fallbacks need not be priced at all.
     const exhausted = this.view.exhaustedAmong(holders, Date.now());
     if (!exhausted) return true;
+    const model = request.body?.model;
+    if (typeof model !== 'string' || this.refusals.mayBeFree(model)) return true;
     const { holder, spendNanos, reservedNanos, maxBudgetNanos } = exhausted;
     const error = new BudgetExceededError(holder.level, holder.label, spendNanos, reservedNanos, maxBudgetNanos);
     await this.refusals.record(request, error);
