@@ -652,7 +652,10 @@ async function startTollgate(kind, context, workers = 1) {
       readyPath: '/health/readiness',
     });
     // Ready means every worker listens, not just the first (which runs the migrations alone).
-    for (const deadline = Date.now() + 30_000; (service.output().match(/worker \d+ \(pid \d+\) listening/g) ?? []).length < workers;) {
+    for (
+      const deadline = Date.now() + 30_000;
+      workers > 1 && (service.output().match(/worker \d+ \(pid \d+\) listening/g) ?? []).length < workers;
+    ) {
       if (Date.now() > deadline) throw new Error(`${name}: not all ${workers} workers listened:\n${service.output().slice(-4000)}`);
       await sleep(50);
     }

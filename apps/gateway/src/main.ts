@@ -5,11 +5,8 @@ import { existsSync } from 'node:fs';
 
 import { Logger } from '@nestjs/common';
 
-import { type CliOptions, parseCliOptions, USAGE } from './config/cli-options';
+import { parseCliOptions, USAGE } from './config/cli-options';
 import { ConfigError } from './config/config.errors';
-import { loadLiteLLMConfig } from './config/litellm-config.loader';
-import { installGracefulShutdown } from './graceful-shutdown';
-import { startupBanner } from './startup-banner';
 import { superviseWorkers } from './worker-supervisor';
 
 const logger = new Logger('Tollgate');
@@ -30,26 +27,9 @@ async function main(): Promise<void> {
     process.exitCode = await superviseWorkers(options.numWorkers, logger);
     return;
   }
-  await serveGateway(options);
-}
-
-/** One gateway process: the whole gateway, or one worker of `--num_workers`. */
-async function serveGateway(options: CliOptions): Promise<void> {
-  const { config, ignoredKeys, missingEnv, warnings } = loadLiteLLMConfig(options.configPath);
-  // Every worker would say the same: the first one speaks for all.
-  const speaks = !cluster.isWorker || cluster.worker?.id === 1;
-  if (speaks) {
-    if (ignoredKeys.length > 0) logger.warn(`Ignoring config keys Tollgate does not use: ${ignoredKeys.join(', ')}`);
-    if (missingEnv.length > 0) logger.warn(`Environment variables referenced by the config are not set: ${missingEnv.join(', ')}`);
-    for (const warning of warnings) logger.warn(warning);
-  }
-
-  // Loaded here, not at import: the primary of --num_workers never builds an app.
-  const { createGateway } = await import('./gateway.factory');
-  const app = await createGateway(config);
-  await app.listen(options.port, options.host);
-  installGracefulShutdown(app, config.shutdownGraceMs, logger);
-  if (speaks) logger.log(startupBanner(config, { host: options.host, port: options.port, workers: options.numWorkers }));
+  // Loaded here, not at import: the primary of --num_workers never loads a config or builds an app.
+  const { serveGateway } = await import('./serve-gateway');
+  await serveGateway(options, logger);
 }
 
 main().catch((error: unknown) => {
