@@ -82,12 +82,13 @@ async function instancesHolding(token: string): Promise<string[]> {
 }
 
 /**
- * One kept-alive connection to each worker: node:cluster hands a connection to one worker for its
- * whole life, so a connection is pinned by learning, with one slow call, which instance serves it.
+ * `perWorker` kept-alive connections to each worker: node:cluster hands a connection to one worker
+ * for its whole life, so a connection is pinned by learning, with one slow call, which instance serves it.
  */
-async function connectionPerWorker(key: GeneratedKey): Promise<Client[]> {
-  const byInstance = new Map<string, Client>();
-  for (let attempt = 0; attempt < 12 && byInstance.size < 2; attempt++) {
+async function connectionsPerWorker(key: GeneratedKey, perWorker: number): Promise<Client[][]> {
+  const byInstance = new Map<string, Client[]>();
+  const complete = () => byInstance.size === 2 && [...byInstance.values()].every((clients) => clients.length === perWorker);
+  for (let attempt = 0; attempt < 8 * perWorker && !complete(); attempt++) {
     const client = new Client(gateway.url);
     anthropic.enqueue({ kind: 'slowFirstByte', delayMs: 300, inputTokens: 10, outputTokens: 5 });
     const call = chatOn(client, key.key);
@@ -96,10 +97,11 @@ async function connectionPerWorker(key: GeneratedKey): Promise<Client[]> {
       return held.length === 1 ? held : undefined;
     }, 5_000);
     expect(await call).toBe(200);
-    if (byInstance.has(instance)) await client.close();
-    else byInstance.set(instance, client);
+    const clients = byInstance.get(instance) ?? [];
+    if (clients.length === perWorker) await client.close();
+    else byInstance.set(instance, [...clients, client]);
   }
-  expect(byInstance.size).toBe(2);
+  expect(complete()).toBe(true);
   return [...byInstance.values()];
 }
 
@@ -114,12 +116,17 @@ async function chatOn(client: Client, key: string): Promise<number> {
   return response.statusCode;
 }
 
-it('40 concurrent calls through both workers on a team with room for 12: spend <= max at every moment, ledger = spend, nothing left reserved', async () => {
+it('40 calls, 8 at a time through both workers, on a team with room for 12: spend <= max at every moment, ledger = spend, nothing left reserved', async () => {
   const teamId = uniqueId('workers-team');
   const maxNanos = 12 * RESERVED + Math.floor(RESERVED / 2);
   await admin.newTeam({ team_id: teamId, max_budget: maxNanos / 1e9 });
   const key = await admin.generateKey({ team_id: teamId });
-  for (let i = 0; i < 40; i++) anthropic.enqueue({ kind: 'slowFirstByte', delayMs: 400, ...FULL_USAGE });
+  // Four connections pinned to each worker; their first 8 calls all fit, so both workers reserve.
+  const connections = (await connectionsPerWorker(key, 4)).flat();
+  const probes = await db.ledgerOfTeam(teamId);
+  const probeSpend = probes.reduce((sum, row) => sum + row.spend_nanos, 0);
+  anthropic.reset();
+  for (let i = 0; i < 40; i++) anthropic.enqueue({ kind: 'slowFirstByte', delayMs: 200, ...FULL_USAGE });
 
   const instances = new Set<string>();
   let done = false;
@@ -136,31 +143,38 @@ it('40 concurrent calls through both workers on a team with room for 12: spend <
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   })();
-  const statuses = await Promise.all(
-    Array.from({ length: 40 }, () => sendRaw(gateway.url, '/v1/chat/completions', { key: key.key, body: BODY })),
-  );
+  const statuses = (
+    await Promise.all(
+      connections.map(async (connection) => {
+        const answered: number[] = [];
+        for (let i = 0; i < 5; i++) answered.push(await chatOn(connection, key.key));
+        return answered;
+      }),
+    )
+  ).flat();
   done = true;
   await watch;
+  await Promise.all(connections.map((connection) => connection.close()));
 
   expect(samples).toBeGreaterThan(3);
   expect(instances.size).toBe(2);
-  const served = statuses.filter((r) => r.status === 200).length;
-  expect(statuses.filter((r) => r.status !== 200).map((r) => r.status)).toEqual(Array(40 - served).fill(429));
-  expect(served).toBeGreaterThanOrEqual(12);
+  const served = statuses.filter((status) => status === 200).length;
+  expect(statuses.filter((status) => status !== 200)).toEqual(Array(40 - served).fill(429));
+  expect(served).toBeGreaterThanOrEqual(8);
 
   const team = await admin.teamInfo(teamId);
   expect(team.reserved_spend).toBe(0);
-  expect(usdToNanos(team.spend)).toBe(served * FULL_COST);
+  expect(usdToNanos(team.spend)).toBe(probeSpend + served * FULL_COST);
   expect(usdToNanos(team.spend)).toBeLessThanOrEqual(maxNanos);
   const ledger = await db.ledgerOfTeam(teamId);
-  expect(ledger.filter((row) => row.status === 'success')).toHaveLength(served);
+  expect(ledger.filter((row) => row.status === 'success')).toHaveLength(probes.length + served);
   expect(ledger.reduce((sum, row) => sum + row.spend_nanos, 0)).toBe(usdToNanos(team.spend));
   expect(await db.openReservations(key.token)).toEqual([]);
 }, 60_000);
 
 it('a key blocked through one worker is refused by the other within a second', async () => {
   const key = await admin.generateKey({});
-  const [first, second] = await connectionPerWorker(key);
+  const [[first], [second]] = await connectionsPerWorker(key, 1);
   try {
     // Both workers have the key cached as valid: each just served it.
     expect((await admin.blockKey(key.key)).blocked).toBe(true);
