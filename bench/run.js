@@ -10,14 +10,16 @@
  *   npm run bench -- --smoke      Tollgate on SQLite only, 50 req/s for 2 s; exit 1 on any error (CI)
  *
  * Other options: --repeats=N --duration=S --warmup=S --rates=200,500,1000 --stream-rates=100
- *   --scenarios=direct,raw-node-floor,framework-floor,tollgate-sqlite,tollgate-postgres,portkey --no-search
+ *   --scenarios=direct,raw-node-floor,framework-floor,tollgate-sqlite,tollgate-sqlite-2w,tollgate-postgres,portkey --no-search
  *   --cpu-prof (Tollgate runs under `node --cpu-prof`; profiles land in bench/results/profiles/)
  *   --wait-idle[=S] (before each run, wait up to S seconds, default 120, until the rest of the machine is quiet)
  *   --no-pin-postgres (leave PostgreSQL where the scheduler puts it, as runs before issue 13 did)
  *
  * Layout on the 2-core machine (taskset): the process under test (a gateway, or the floor) alone on
  * CPU 0; the fake upstream, the load generator and PostgreSQL (all its server processes, for the
- * length of the run; see pinPostgres) on CPU 1. Results: a table on stdout and bench/results/latest.json.
+ * length of the run; see pinPostgres) on CPU 1. The exception is tollgate-sqlite-2w (`--num_workers 2`):
+ * its primary, both workers and the load generator are unpinned and share both cores with the fake,
+ * as a gateway given the whole machine would run. Results: a table on stdout and bench/results/latest.json.
  */
 const { spawn, spawnSync } = require('node:child_process');
 const { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } = require('node:fs');
@@ -40,12 +42,23 @@ const CLOCK_TICKS_PER_S = 100; // USER_HZ, what /proc/stat and /proc/<pid>/stat 
 const SUSTAIN_DELIVERED = 0.99;
 const SUSTAIN_P50_MS = 5;
 
-const ALL_SCENARIOS = ['direct', 'raw-node-floor', 'framework-floor', 'tollgate-sqlite', 'tollgate-postgres', 'portkey'];
+const ALL_SCENARIOS = [
+  'direct',
+  'raw-node-floor',
+  'framework-floor',
+  'tollgate-sqlite',
+  'tollgate-sqlite-2w',
+  'tollgate-postgres',
+  'portkey',
+];
+/** Scenarios given the whole machine: the process under test and the load generator both unpinned. */
+const UNPINNED_SCENARIOS = new Set(['tollgate-sqlite-2w']);
 const SCENARIO_LABELS = {
   direct: 'direct to the fake (baseline)',
   'raw-node-floor': 'raw Node passthrough (node:http + undici)',
   'framework-floor': 'bare NestJS 11 on Express relaying the body with undici (no guard, interceptor or database)',
   'tollgate-sqlite': 'Tollgate, governance on, SQLite',
+  'tollgate-sqlite-2w': 'Tollgate, governance on, SQLite, --num_workers 2; gateway and load generator unpinned on both cores',
   'tollgate-postgres': 'Tollgate, governance on, PostgreSQL',
   portkey: 'Portkey gateway (open source, --headless)',
 };
@@ -184,9 +197,12 @@ function describeMachine() {
 const children = new Set();
 let pinningEnabled = false;
 
-/** `taskset -c <cpu> cmd …`: taskset execs the command, so the pid we get is the pinned process itself. */
+/**
+ * `taskset -c <cpu> cmd …`: taskset execs the command, so the pid we get is the pinned process itself.
+ * `cpu` null leaves the process to the scheduler.
+ */
 function pinned(cpu, command, args) {
-  return pinningEnabled ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
+  return pinningEnabled && cpu !== null ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
 }
 
 function childEnv(extra) {
@@ -334,6 +350,32 @@ function peakRssMb(pid) {
   return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : null;
 }
 
+/** A process and its children (a cluster primary and its workers). */
+function processTree(pid) {
+  const children = [];
+  for (const entry of require('node:fs').readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = safeRead(`/proc/${entry}/stat`);
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+  }
+  return [pid, ...children];
+}
+
+/** What a target's processes have used together: CPU seconds and peak RSS (summed over workers). */
+function targetCpuS(target) {
+  return target.pids().reduce((sum, pid) => sum + processCpuS(pid), 0);
+}
+
+function targetPeakRssMb(target) {
+  const each = target.pids().map(peakRssMb);
+  return each.includes(null)
+    ? null
+    : round(
+        each.reduce((sum, mb) => sum + mb, 0),
+        1,
+      );
+}
+
 /** CPU seconds a process (all its threads) has used. */
 function processCpuS(pid) {
   const stat = safeRead(`/proc/${pid}/stat`);
@@ -371,9 +413,9 @@ function requestBody(model, mode) {
   return JSON.stringify(body);
 }
 
-function runGenerator(options) {
+function runGenerator(options, cpu) {
   return new Promise((resolve, reject) => {
-    const [command, args] = pinned(LOAD_CPU, process.execPath, [path.join(BENCH_DIR, 'load-generator.js'), JSON.stringify(options)]);
+    const [command, args] = pinned(cpu, process.execPath, [path.join(BENCH_DIR, 'load-generator.js'), JSON.stringify(options)]);
     const child = spawn(command, args, { cwd: BENCH_DIR, env: childEnv({}), stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let stdout = '';
@@ -400,27 +442,30 @@ function runGenerator(options) {
 async function measure(target, mode, rate, durationS, warmupS) {
   if (measure.waitIdleS > 0) await waitForQuiet(measure.waitIdleS);
   const busyBefore = machineBusyS();
-  const sutBefore = processCpuS(target.pid);
+  const sutBefore = targetCpuS(target);
   const fakeBefore = processCpuS(target.fakePid);
   const wallBefore = process.hrtime.bigint();
-  const result = await runGenerator({
-    url: target.url,
-    path: '/v1/chat/completions',
-    headers: target.headers,
-    body: requestBody(target.model, mode),
-    mode,
-    rate,
-    durationS,
-    warmupS,
-    drainMs: measure.drainMs,
-  });
+  const result = await runGenerator(
+    {
+      url: target.url,
+      path: '/v1/chat/completions',
+      headers: target.headers,
+      body: requestBody(target.model, mode),
+      mode,
+      rate,
+      durationS,
+      warmupS,
+      drainMs: measure.drainMs,
+    },
+    target.unpinned ? null : LOAD_CPU,
+  );
   const wallS = Number(process.hrtime.bigint() - wallBefore) / 1e9;
-  const sutCpuS = processCpuS(target.pid) - sutBefore;
+  const sutCpuS = targetCpuS(target) - sutBefore;
   const fakeCpuS = target.fakePid === target.pid ? 0 : processCpuS(target.fakePid) - fakeBefore;
   const otherCpuS = Math.max(0, machineBusyS() - busyBefore - sutCpuS - fakeCpuS - result.cpu_s);
   return {
     ...result,
-    rss_mb: peakRssMb(target.pid),
+    rss_mb: targetPeakRssMb(target),
     sut_cpu_pct: round((sutCpuS / wallS) * 100, 1),
     // Per answered request, warm-up included: CPU time is spent on those, not on the ones that timed out.
     cpu_us_per_req: result.ok_total > 0 ? round((sutCpuS / result.ok_total) * 1e6, 0) : null,
@@ -500,6 +545,19 @@ async function findMaxRate(target, fixedRows, options, log) {
   return { max_sustained_rps: best, first_unsustained_rps: Number.isFinite(limit) ? limit : null, probes };
 }
 
+/**
+ * The fixed rates a scenario runs before its search. In --quick, the 2-worker scenario runs one
+ * rate and its search only: its highest sustained rate is what it is there for, and --quick must
+ * stay under two minutes.
+ */
+function ratesFor(name, options) {
+  if (name === 'tollgate-sqlite-2w' && options.kind === 'quick') return [['json', [500]]];
+  return [
+    ['json', options.jsonRates],
+    ['stream', options.streamRates],
+  ];
+}
+
 // ─── the targets under test ──────────────────────────────────────────────────────────────────────
 
 class SkipScenario extends Error {}
@@ -527,7 +585,7 @@ async function withPostgres(work) {
   }
 }
 
-async function startTollgate(kind, context) {
+async function startTollgate(kind, context, workers = 1) {
   const workDir = mkdtempSync(path.join(os.tmpdir(), `tollgate-bench-${kind}-`));
   let databaseUrl;
   let dropDatabase = async () => undefined;
@@ -567,7 +625,7 @@ async function startTollgate(kind, context) {
   );
   const masterKey = `sk-bench-${randomBytes(12).toString('hex')}`;
   const port = await freePort();
-  const name = `tollgate-${kind}`;
+  const name = `tollgate-${kind}${workers > 1 ? `-${workers}w` : ''}`;
   const profileArgs = context.options.cpuProf
     ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS_DIR, 'profiles')}`, `--cpu-prof-name=${name}-r${context.repeat}.cpuprofile`]
     : [];
@@ -575,14 +633,32 @@ async function startTollgate(kind, context) {
   try {
     service = await startService({
       name,
-      cpu: SUT_CPU,
+      cpu: workers > 1 ? null : SUT_CPU,
       // The working directory is the temporary one, so no .env from the repository leaks in.
-      args: [...profileArgs, GATEWAY_MAIN, '--config', configPath, '--port', String(port), '--host', '127.0.0.1'],
+      args: [
+        ...profileArgs,
+        GATEWAY_MAIN,
+        '--config',
+        configPath,
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        ...(workers > 1 ? ['--num_workers', String(workers)] : []),
+      ],
       env: { NODE_ENV: 'production', DATABASE_URL: databaseUrl, LITELLM_MASTER_KEY: masterKey },
       cwd: workDir,
       port,
       readyPath: '/health/readiness',
     });
+    // Ready means every worker listens, not just the first (which runs the migrations alone).
+    for (
+      const deadline = Date.now() + 30_000;
+      workers > 1 && (service.output().match(/worker \d+ \(pid \d+\) listening/g) ?? []).length < workers;
+    ) {
+      if (Date.now() > deadline) throw new Error(`${name}: not all ${workers} workers listened:\n${service.output().slice(-4000)}`);
+      await sleep(50);
+    }
     await adminCall(service.url, masterKey, '/team/new', { team_id: 'bench-team', max_budget: 1_000_000 });
     const { key } = await adminCall(service.url, masterKey, '/key/generate', { team_id: 'bench-team' });
     return {
@@ -672,6 +748,9 @@ async function startTarget(name, context) {
     case 'tollgate-sqlite':
       target = await startTollgate('sqlite', context);
       break;
+    case 'tollgate-sqlite-2w':
+      target = await startTollgate('sqlite', context, 2);
+      break;
     case 'tollgate-postgres':
       target = await startTollgate('postgres', context);
       break;
@@ -682,6 +761,9 @@ async function startTarget(name, context) {
       throw new Error(`unknown scenario ${name}`);
   }
   target.fakePid = context.fake.pid;
+  target.unpinned = UNPINNED_SCENARIOS.has(name);
+  // The fake's own CPU is counted apart; a gateway's workers are counted with it.
+  target.pids = name === 'direct' ? () => [target.pid] : () => processTree(target.pid);
   try {
     await checkAnswers(target);
   } catch (error) {
@@ -841,6 +923,17 @@ function evaluateTargets(rows, scenarios) {
     );
   };
   versusPortkey('tollgate-sqlite', 3);
+  // No target of its own: the issue asks for the 2-worker rate to be reported next to Portkey's.
+  const twoWorkers = ratioOf('tollgate-sqlite-2w', 'portkey');
+  if (scenario('tollgate-sqlite-2w'))
+    targets.push({
+      id: 'sqlite_2w_max_rate_vs_portkey',
+      target: `tollgate-sqlite-2w (2 workers, unpinned): highest sustained rate next to Portkey's (one pinned core)`,
+      measured: twoWorkers,
+      unit: '×',
+      pass: null,
+      note: `reported, no target: ${maxOf('tollgate-sqlite-2w') ?? '–'}/s vs ${portkeyMax ?? '–'}/s${twoWorkers === null ? '' : ` (${twoWorkers}×)`}`,
+    });
   const floorShare = ratioOf('tollgate-sqlite', 'framework-floor');
   add(
     'sqlite_max_rate_vs_framework_floor',
@@ -1090,10 +1183,7 @@ async function main() {
             if (options.streamRates.length && options.kind === 'full') await measure(target, 'stream', 50, 1, 0);
           }
           const fixed = [];
-          for (const [mode, rates] of [
-            ['json', options.jsonRates],
-            ['stream', options.streamRates],
-          ]) {
+          for (const [mode, rates] of ratesFor(name, options)) {
             for (const rate of rates) {
               const row = await measure(target, mode, rate, options.durationS, options.warmupS);
               Object.assign(row, { name, mode, rate, repeat });
@@ -1109,13 +1199,13 @@ async function main() {
             }
           }
           // Peak RSS under the fixed rates; the search below overloads on purpose and is reported apart.
-          state.peakRss.push(peakRssMb(target.pid));
+          state.peakRss.push(targetPeakRssMb(target));
           if (options.search && fixed.length && (name !== 'direct' || options.searchDirect)) {
             const search = await findMaxRate(target, fixed, options, log);
             state.searches.push(search);
             log(`  ${name}: highest sustained rate ${search.max_sustained_rps}/s`);
           }
-          state.peakRssOverload.push(peakRssMb(target.pid));
+          state.peakRssOverload.push(targetPeakRssMb(target));
         } catch (error) {
           // Portkey is a point of comparison: its failing must not take the rest of the run down.
           if (name !== 'portkey') throw error;

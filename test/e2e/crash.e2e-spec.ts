@@ -4,7 +4,7 @@
  * its reserved amount (an upper bound — never under-count), mark it `unsettled` in the ledger and
  * free the reservation. Runs the built gateway as a real child process on the run's database.
  * The other side of that rule: a call that is merely slow, on an instance that is alive, must not
- * be swept by another instance (PostgreSQL, where instances share a database).
+ * be swept by another instance on the same database (both drivers: workers share a SQLite file).
  */
 import { AnthropicFake } from '../fakes';
 import { AdminApi, sendRaw, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
@@ -17,17 +17,16 @@ import {
   writeGatewayConfig,
 } from '../support/gateway-process';
 import { LedgerDb } from '../support/ledger-db';
-import { createTestDatabase, type TestDatabase, testDatabaseKind } from '../support/test-database';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
 const anthropic = new AnthropicFake({ apiKey: ANTHROPIC_KEY });
 
-const onPostgres = testDatabaseKind() === 'postgres';
-/** On PostgreSQL an instance is presumed dead after 10 s without heartbeat, and sweeps run every 5 s. */
+/** An instance is presumed dead after 10 s without heartbeat, and sweeps run every 5 s. */
 const DEAD_AFTER_MS = 10_000;
 const SWEEP_MS = 5_000;
-const RECOVERY_TIMEOUT_MS = onPostgres ? DEAD_AFTER_MS + SWEEP_MS + 10_000 : 5_000;
+const RECOVERY_TIMEOUT_MS = DEAD_AFTER_MS + SWEEP_MS + 10_000;
 
 function modelList() {
   return [
@@ -141,37 +140,29 @@ it('kill -9 with 5 calls at the provider: after restart each is charged its rese
   expect(final.reserved_spend).toBe(0);
 }, 120_000);
 
-const liveTitle = onPostgres
-  ? 'a slow call on a live instance is not swept by another instance'
-  : 'a slow call on a live instance is not swept (PostgreSQL only: a SQLite file serves one process, so any other instance is dead)';
+it('a slow call on a live instance is not swept by another instance', async () => {
+  const inProcess: TestGateway[] = [];
+  try {
+    // Two instances on the run's database: `holder` serves the call, `sweeper` runs its recovery sweeps meanwhile.
+    const holder = await startTestGateway({ model_list: modelList() }, { database });
+    inProcess.push(holder);
+    inProcess.push(await startTestGateway({ model_list: modelList() }, { database }));
+    const admin = new AdminApi(holder.url, TEST_MASTER_KEY);
+    const key = await admin.generateKey({});
+    anthropic.reset();
+    // Longer than "dead after" plus one sweep interval: a sweep that ignored heartbeats would catch it.
+    anthropic.enqueue({ kind: 'slowFirstByte', delayMs: DEAD_AFTER_MS + SWEEP_MS + 500, inputTokens: 10, outputTokens: 5 });
+    const response = await sendRaw(holder.url, '/v1/chat/completions', { key: key.key, body: REQUESTS[0].body });
+    expect(response.status).toBe(200);
 
-(onPostgres ? it : it.skip)(
-  liveTitle,
-  async () => {
-    const inProcess: TestGateway[] = [];
-    try {
-      // Two instances on the run's database: `holder` serves the call, `sweeper` runs its recovery sweeps meanwhile.
-      const holder = await startTestGateway({ model_list: modelList() }, { database });
-      inProcess.push(holder);
-      inProcess.push(await startTestGateway({ model_list: modelList() }, { database }));
-      const admin = new AdminApi(holder.url, TEST_MASTER_KEY);
-      const key = await admin.generateKey({});
-      anthropic.reset();
-      // Longer than "dead after" plus one sweep interval: a sweep that ignored heartbeats would catch it.
-      anthropic.enqueue({ kind: 'slowFirstByte', delayMs: DEAD_AFTER_MS + SWEEP_MS + 500, inputTokens: 10, outputTokens: 5 });
-      const response = await sendRaw(holder.url, '/v1/chat/completions', { key: key.key, body: REQUESTS[0].body });
-      expect(response.status).toBe(200);
-
-      db ??= await LedgerDb.open(database);
-      const rows = await db.ledgerOfKey(key.token);
-      expect(rows.map((r) => r.status)).toEqual(['success']);
-      expect(rows[0].spend_nanos).toBe(costNanos('claude-sonnet-4-6', { freshInput: 10, output: 5 }));
-      const info = await admin.keyInfo(key.key);
-      expect(usdToNanos(info.spend)).toBe(rows[0].spend_nanos);
-      expect(info.reserved_spend).toBe(0);
-    } finally {
-      for (const gateway of inProcess) await gateway.close();
-    }
-  },
-  60_000,
-);
+    db ??= await LedgerDb.open(database);
+    const rows = await db.ledgerOfKey(key.token);
+    expect(rows.map((r) => r.status)).toEqual(['success']);
+    expect(rows[0].spend_nanos).toBe(costNanos('claude-sonnet-4-6', { freshInput: 10, output: 5 }));
+    const info = await admin.keyInfo(key.key);
+    expect(usdToNanos(info.spend)).toBe(rows[0].spend_nanos);
+    expect(info.reserved_spend).toBe(0);
+  } finally {
+    for (const gateway of inProcess) await gateway.close();
+  }
+}, 60_000);

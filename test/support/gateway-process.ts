@@ -78,6 +78,8 @@ export interface SpawnGatewayOptions {
   masterKey?: string;
   env?: Record<string, string>;
   port?: number;
+  /** More command-line options, after --config, --port and --host. */
+  args?: string[];
   readyTimeoutMs?: number;
 }
 
@@ -96,11 +98,15 @@ export async function spawnGateway(options: SpawnGatewayOptions): Promise<Gatewa
     LITELLM_MASTER_KEY: options.masterKey ?? PROCESS_MASTER_KEY,
     ...options.env,
   });
-  const child = spawn(process.execPath, [GATEWAY_MAIN, '--config', options.config.path, '--port', String(port), '--host', '127.0.0.1'], {
-    cwd: options.config.dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [GATEWAY_MAIN, '--config', options.config.path, '--port', String(port), '--host', '127.0.0.1', ...(options.args ?? [])],
+    {
+      cwd: options.config.dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

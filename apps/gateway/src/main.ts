@@ -1,15 +1,13 @@
 import 'reflect-metadata';
 
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 
 import { Logger } from '@nestjs/common';
 
 import { parseCliOptions, USAGE } from './config/cli-options';
 import { ConfigError } from './config/config.errors';
-import { loadLiteLLMConfig } from './config/litellm-config.loader';
-import { createGateway } from './gateway.factory';
-import { installGracefulShutdown } from './graceful-shutdown';
-import { startupBanner } from './startup-banner';
+import { superviseWorkers } from './worker-supervisor';
 
 const logger = new Logger('Tollgate');
 
@@ -25,15 +23,13 @@ async function main(): Promise<void> {
   } else if (existsSync('.env')) {
     process.loadEnvFile('.env');
   }
-  const { config, ignoredKeys, missingEnv, warnings } = loadLiteLLMConfig(options.configPath);
-  if (ignoredKeys.length > 0) logger.warn(`Ignoring config keys Tollgate does not use: ${ignoredKeys.join(', ')}`);
-  if (missingEnv.length > 0) logger.warn(`Environment variables referenced by the config are not set: ${missingEnv.join(', ')}`);
-  for (const warning of warnings) logger.warn(warning);
-
-  const app = await createGateway(config);
-  await app.listen(options.port, options.host);
-  installGracefulShutdown(app, config.shutdownGraceMs, logger);
-  logger.log(startupBanner(config, { host: options.host, port: options.port }));
+  if (options.numWorkers > 1 && cluster.isPrimary) {
+    process.exitCode = await superviseWorkers(options.numWorkers, logger);
+    return;
+  }
+  // Loaded here, not at import: the primary of --num_workers never loads a config or builds an app.
+  const { serveGateway } = await import('./serve-gateway');
+  await serveGateway(options, logger);
 }
 
 main().catch((error: unknown) => {

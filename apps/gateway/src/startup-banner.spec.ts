@@ -32,4 +32,16 @@ describe('startupBanner', () => {
     const config = { deployments, database: { type: 'sqlite', path: 'x' }, docsEnabled: true } as GatewayConfig;
     expect(startupBanner(config, { host: 'h', port: 1 })).toMatch(/^Tollgate \d+\.\d+\.\d+ listening/);
   });
+
+  it('with workers, says how many and whether rate limits are shared', () => {
+    const config = { deployments, database: { type: 'sqlite', path: 'x' }, docsEnabled: true } as GatewayConfig;
+    expect(startupBanner(config, { host: 'h', port: 1, workers: 1 }, '1.2.3')).not.toContain('workers');
+    expect(startupBanner(config, { host: 'h', port: 1, workers: 2 }, '1.2.3')).toContain(
+      '\n  workers      2 processes on one port; rate limits counted per worker (set REDIS_URL to share them)\n',
+    );
+    const withRedis = { ...config, redisUrl: 'redis://r:6379' } as GatewayConfig;
+    expect(startupBanner(withRedis, { host: 'h', port: 1, workers: 2 }, '1.2.3')).toContain(
+      '  workers      2 processes on one port; rate limits shared in Redis\n',
+    );
+  });
 });

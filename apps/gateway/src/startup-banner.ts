@@ -5,16 +5,26 @@ import type { GatewayConfig } from './config/gateway-config';
 
 /**
  * What an operator needs to know once the gateway is up, in a few lines: which version, where it
- * listens, on which database, how many deployments, and where the API docs and the dashboard are.
+ * listens, on which database, in how many worker processes, how many deployments, and where the API docs and the dashboard are.
  * The database is named by its driver only: a PostgreSQL URL may hold a password.
  */
-export function startupBanner(config: GatewayConfig, address: { host: string; port: number }, version = gatewayVersion()): string {
+export function startupBanner(
+  config: GatewayConfig,
+  address: { host: string; port: number; workers?: number },
+  version = gatewayVersion(),
+): string {
   const base = `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
   const aliases = new Set(config.deployments.map((deployment) => deployment.alias)).size;
   const database = config.database.type === 'sqlite' ? `sqlite (${config.database.path})` : 'postgres';
+  const lines = [`Tollgate ${version} listening on ${base}`, `  database     ${database}`];
+  const workers = address.workers ?? 1;
+  if (workers > 1) {
+    // Without Redis each worker counts rate limits on its own share of the traffic.
+    const rateLimits = config.redisUrl ? 'rate limits shared in Redis' : 'rate limits counted per worker (set REDIS_URL to share them)';
+    lines.push(`  workers      ${workers} processes on one port; ${rateLimits}`);
+  }
   return [
-    `Tollgate ${version} listening on ${base}`,
-    `  database     ${database}`,
+    ...lines,
     `  deployments  ${config.deployments.length} (${aliases} model ${aliases === 1 ? 'alias' : 'aliases'})`,
     `  API docs     ${config.docsEnabled ? `${base}/docs` : 'off (NO_DOCS)'}`,
     `  dashboard    ${base}/ui`,

@@ -89,8 +89,20 @@ export abstract class BudgetStore {
     return null;
   }
 
-  /** Reservations of instances that stopped heartbeating `deadAfterMs` ago or more. */
-  abstract orphanedReservations(instanceId: string, now: number, deadAfterMs: number): Promise<OpenReservation[]>;
+  /**
+   * Reservations of instances that stopped heartbeating `deadAfterMs` ago or more. On SQLite too:
+   * the workers of `--num_workers` share the file, so another instance's reservation may be a live
+   * worker's call still at the provider.
+   */
+  async orphanedReservations(instanceId: string, now: number, deadAfterMs: number): Promise<OpenReservation[]> {
+    const orphans = await this.sql.query<OpenReservation>(
+      `SELECT r.* FROM budget_reservations r
+        WHERE r.instance_id <> ?
+          AND NOT EXISTS (SELECT 1 FROM gateway_instances i WHERE i.instance_id = r.instance_id AND i.heartbeat_at > ?)`,
+      [instanceId, now - deadAfterMs],
+    );
+    return orphans.rows;
+  }
 
   /** Gives a reservation back untouched: the attempt failed before anything was spent. */
   async release(reservation: Reservation): Promise<void> {

@@ -1,6 +1,6 @@
 import { type SqlRunner, toIntOrNull } from '@tollgate/database';
 
-import { type BudgetMovement, BudgetStore, type OpenReservation, type ReservationDetails } from './budget-store';
+import { type BudgetMovement, BudgetStore, type ReservationDetails } from './budget-store';
 import { budgetWindow } from './budget-window';
 
 /**
@@ -56,15 +56,5 @@ export class PostgresBudgetStore extends BudgetStore {
         now,
       ],
     };
-  }
-
-  async orphanedReservations(instanceId: string, now: number, deadAfterMs: number): Promise<OpenReservation[]> {
-    const orphans = await this.sql.query<OpenReservation>(
-      `SELECT r.* FROM budget_reservations r
-        WHERE r.instance_id <> ?
-          AND NOT EXISTS (SELECT 1 FROM gateway_instances i WHERE i.instance_id = r.instance_id AND i.heartbeat_at > ?)`,
-      [instanceId, now - deadAfterMs],
-    );
-    return orphans.rows;
   }
 }

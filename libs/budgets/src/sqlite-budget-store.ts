@@ -1,11 +1,11 @@
 import { type SqlRunner, toInt } from '@tollgate/database';
 
-import { type BudgetHolder, type BudgetMovement, BudgetStore, type OpenReservation, type ReservationDetails, TABLES } from './budget-store';
+import { type BudgetHolder, type BudgetMovement, BudgetStore, type ReservationDetails, TABLES } from './budget-store';
 import { budgetWindow } from './budget-window';
 
 /**
- * SQLite: conditional UPDATEs in one transaction. SQLite serialises writers, so nothing waits on
- * a lock, and it serves one process, so every other instance's reservation is a dead process's.
+ * SQLite: conditional UPDATEs in one transaction. SQLite serialises writers (BEGIN IMMEDIATE takes
+ * the file's write lock, so the workers of `--num_workers` queue on busy_timeout, never interleave).
  */
 export class SqliteBudgetStore extends BudgetStore {
   async reserve(details: ReservationDetails, now: number): Promise<void> {
@@ -60,10 +60,6 @@ export class SqliteBudgetStore extends BudgetStore {
       if (holder.level === 'key' && updated.rows.length > 0) keySpend = toInt(updated.rows[0].spend_nanos);
     }
     return keySpend;
-  }
-
-  async orphanedReservations(instanceId: string): Promise<OpenReservation[]> {
-    return (await this.sql.query<OpenReservation>(`SELECT * FROM budget_reservations WHERE instance_id <> ?`, [instanceId])).rows;
   }
 
   private async reserveOn(tx: SqlRunner, holder: BudgetHolder, amount: number, now: number): Promise<void> {

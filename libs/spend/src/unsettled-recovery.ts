@@ -13,8 +13,8 @@ const SWEEP_MS = 5_000;
  * After a crash, a reservation written before an upstream call has no settlement: the call may
  * have reached the provider and cost money. It is charged at its reserved amount (an upper bound:
  * never under-count) and flagged `unsettled` in the ledger, which also frees it from `reserved`.
- * Each instance heartbeats; reservations of instances that stopped heartbeating are swept.
- * SQLite serves one process, so there every other instance's reservation is from a dead process.
+ * Each instance heartbeats; reservations of instances that stopped heartbeating are swept, on
+ * both databases: several instances share one SQLite file too (the workers of `--num_workers`).
  */
 @Injectable()
 export class UnsettledRecovery implements OnApplicationBootstrap, BeforeApplicationShutdown {

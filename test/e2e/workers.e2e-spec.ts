@@ -1,0 +1,255 @@
+/**
+ * `--num_workers 2`: the built gateway as two node:cluster workers on one port and one database
+ * (the run's: SQLite file or PostgreSQL). Every budget guarantee must hold across the workers as it
+ * does within one process: concurrent calls through both never overspend, a worker killed with
+ * calls in flight loses none of them (and its recovery never charges the other worker's calls),
+ * and a key blocked through one worker is refused by the other within a second.
+ *
+ * Which worker served a call is read from the database: a call at the provider holds a
+ * reservation row naming its instance.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { Client } from 'undici';
+
+import { AnthropicFake } from '../fakes';
+import { AdminApi, type GeneratedKey, sendRaw, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
+import { costNanos, inputTokensBound, reservationNanos } from '../support/expected-cost';
+import {
+  GATEWAY_MAIN,
+  type GatewayConfigFile,
+  type GatewayProcess,
+  PROCESS_MASTER_KEY,
+  spawnGateway,
+  writeGatewayConfig,
+} from '../support/gateway-process';
+import { LedgerDb } from '../support/ledger-db';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+const ANTHROPIC_KEY = 'sk-ant-test';
+const anthropic = new AnthropicFake({ apiKey: ANTHROPIC_KEY });
+/** An instance is presumed dead 10 s after its last heartbeat; sweeps run every 5 s. */
+const RECOVERY_TIMEOUT_MS = 10_000 + 5_000 + 10_000;
+
+const MESSAGES = [{ role: 'user', content: 'Which worker am I talking to?' }];
+const BODY = { model: 'claude', messages: MESSAGES, max_tokens: 64 };
+const RESERVED = reservationNanos('claude-sonnet-4-6', MESSAGES, 64);
+/** A reply that uses the whole output allowance: each call costs nearly its reservation. */
+const FULL_USAGE = { inputTokens: inputTokensBound(MESSAGES), outputTokens: 64 };
+const FULL_COST = costNanos('claude-sonnet-4-6', { freshInput: FULL_USAGE.inputTokens, output: FULL_USAGE.outputTokens });
+
+let database: TestDatabase;
+let config: GatewayConfigFile;
+let gateway: GatewayProcess;
+let admin: AdminApi;
+let db: LedgerDb;
+
+/** Worker pids by cluster worker id, from the primary's "worker N (pid P) listening" lines. */
+function listeningWorkers(): Map<number, number> {
+  const workers = new Map<number, number>();
+  for (const match of gateway.output().matchAll(/worker (\d+) \(pid (\d+)\) listening/g)) workers.set(Number(match[1]), Number(match[2]));
+  return workers;
+}
+
+beforeAll(async () => {
+  await anthropic.start();
+  database = await createTestDatabase();
+  config = writeGatewayConfig({
+    model_list: [
+      { model_name: 'claude', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
+    ],
+  });
+  gateway = await spawnGateway({ config, databaseUrl: database.url, args: ['--num_workers', '2'] });
+  await waitFor(async () => (listeningWorkers().size === 2 ? true : undefined), 30_000, 100, 'both workers to listen');
+  admin = new AdminApi(gateway.url, PROCESS_MASTER_KEY);
+  db = await LedgerDb.open(database);
+}, 240_000);
+
+afterAll(async () => {
+  await db?.close();
+  await gateway?.stop();
+  config?.remove();
+  await database?.drop();
+  await anthropic.stop();
+});
+
+beforeEach(() => anthropic.reset());
+
+async function instancesHolding(token: string): Promise<string[]> {
+  return (await db.openReservations(token)).map((r) => r.instance_id);
+}
+
+/**
+ * `perWorker` kept-alive connections to each worker: node:cluster hands a connection to one worker
+ * for its whole life, so a connection is pinned by learning, with one slow call, which instance serves it.
+ */
+async function connectionsPerWorker(key: GeneratedKey, perWorker: number): Promise<Client[][]> {
+  const byInstance = new Map<string, Client[]>();
+  const complete = () => byInstance.size === 2 && [...byInstance.values()].every((clients) => clients.length === perWorker);
+  for (let attempt = 0; attempt < 8 * perWorker && !complete(); attempt++) {
+    const client = new Client(gateway.url);
+    anthropic.enqueue({ kind: 'slowFirstByte', delayMs: 300, inputTokens: 10, outputTokens: 5 });
+    const call = chatOn(client, key.key);
+    const [instance] = await waitFor(async () => {
+      const held = await instancesHolding(key.token);
+      return held.length === 1 ? held : undefined;
+    }, 5_000);
+    expect(await call).toBe(200);
+    const clients = byInstance.get(instance) ?? [];
+    if (clients.length === perWorker) await client.close();
+    else byInstance.set(instance, [...clients, client]);
+  }
+  expect(complete()).toBe(true);
+  return [...byInstance.values()];
+}
+
+async function chatOn(client: Client, key: string): Promise<number> {
+  const response = await client.request({
+    path: '/v1/chat/completions',
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(BODY),
+  });
+  await response.body.text();
+  return response.statusCode;
+}
+
+it('40 calls, 8 at a time through both workers, on a team with room for 12: spend <= max at every moment, ledger = spend, nothing left reserved', async () => {
+  const teamId = uniqueId('workers-team');
+  const maxNanos = 12 * RESERVED + Math.floor(RESERVED / 2);
+  await admin.newTeam({ team_id: teamId, max_budget: maxNanos / 1e9 });
+  const key = await admin.generateKey({ team_id: teamId });
+  // Four connections pinned to each worker; their first 8 calls all fit, so both workers reserve.
+  const connections = (await connectionsPerWorker(key, 4)).flat();
+  const probes = await db.ledgerOfTeam(teamId);
+  const probeSpend = probes.reduce((sum, row) => sum + row.spend_nanos, 0);
+  anthropic.reset();
+  for (let i = 0; i < 40; i++) anthropic.enqueue({ kind: 'slowFirstByte', delayMs: 200, ...FULL_USAGE });
+
+  const instances = new Set<string>();
+  let done = false;
+  let samples = 0;
+  const watch = (async () => {
+    while (!done) {
+      for (const instance of await instancesHolding(key.token)) instances.add(instance);
+      const [team] = await db.query<{ spend_nanos: number; reserved_nanos: number }>(
+        `SELECT spend_nanos, reserved_nanos FROM teams WHERE team_id = ?`,
+        [teamId],
+      );
+      expect(Number(team.spend_nanos) + Number(team.reserved_nanos)).toBeLessThanOrEqual(maxNanos);
+      samples++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  const statuses = (
+    await Promise.all(
+      connections.map(async (connection) => {
+        const answered: number[] = [];
+        for (let i = 0; i < 5; i++) answered.push(await chatOn(connection, key.key));
+        return answered;
+      }),
+    )
+  ).flat();
+  done = true;
+  await watch;
+  await Promise.all(connections.map((connection) => connection.close()));
+
+  expect(samples).toBeGreaterThan(3);
+  expect(instances.size).toBe(2);
+  const served = statuses.filter((status) => status === 200).length;
+  expect(statuses.filter((status) => status !== 200)).toEqual(Array(40 - served).fill(429));
+  expect(served).toBeGreaterThanOrEqual(8);
+
+  const team = await admin.teamInfo(teamId);
+  expect(team.reserved_spend).toBe(0);
+  expect(usdToNanos(team.spend)).toBe(probeSpend + served * FULL_COST);
+  expect(usdToNanos(team.spend)).toBeLessThanOrEqual(maxNanos);
+  const ledger = await db.ledgerOfTeam(teamId);
+  expect(ledger.filter((row) => row.status === 'success')).toHaveLength(probes.length + served);
+  expect(ledger.reduce((sum, row) => sum + row.spend_nanos, 0)).toBe(usdToNanos(team.spend));
+  expect(await db.openReservations(key.token)).toEqual([]);
+}, 60_000);
+
+it('a key blocked through one worker is refused by the other within a second', async () => {
+  const key = await admin.generateKey({});
+  const [[first], [second]] = await connectionsPerWorker(key, 1);
+  try {
+    // Both workers have the key cached as valid: each just served it.
+    expect((await admin.blockKey(key.key)).blocked).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await chatOn(first, key.key)).toBe(401);
+    expect(await chatOn(second, key.key)).toBe(401);
+  } finally {
+    await Promise.all([first.close(), second.close()]);
+  }
+}, 60_000);
+
+it('kill -9 of one worker with calls in flight: its calls are charged as unsettled by recovery, the live worker settles its own calls exactly', async () => {
+  const teamId = uniqueId('workers-crash');
+  await admin.newTeam({ team_id: teamId, max_budget: 10 });
+  const key = await admin.generateKey({ team_id: teamId });
+  // Slower than the replacement worker takes to start and sweep: a sweep that took any other
+  // instance's reservation for a dead one would charge the live worker's calls.
+  for (let i = 0; i < 8; i++) anthropic.enqueue({ kind: 'slowFirstByte', delayMs: 8_000, inputTokens: 10, outputTokens: 5 });
+  const calls = Array.from({ length: 8 }, () =>
+    sendRaw(gateway.url, '/v1/chat/completions', { key: key.key, body: BODY }).then(
+      (response) => response.status,
+      () => 'connection lost' as const,
+    ),
+  );
+  await anthropic.waitForRequests(8, 10_000);
+  expect(new Set(await instancesHolding(key.token)).size).toBe(2);
+
+  const before = listeningWorkers();
+  process.kill(before.get(1)!, 'SIGKILL');
+  const outcomes = await Promise.all(calls);
+  const lost = outcomes.filter((o) => o === 'connection lost').length;
+  expect(lost).toBeGreaterThan(0);
+  expect(outcomes.filter((o) => o !== 'connection lost')).toEqual(Array(8 - lost).fill(200));
+
+  const rows = await waitFor(
+    async () => {
+      const ledger = await db.ledgerOfKey(key.token);
+      return ledger.length === 8 ? ledger : undefined;
+    },
+    RECOVERY_TIMEOUT_MS,
+    200,
+    'recovery to charge the killed worker’s reservations',
+  );
+  const unsettled = rows.filter((row) => row.status === 'unsettled');
+  const settled = rows.filter((row) => row.status === 'success');
+  expect(unsettled.map((row) => row.spend_nanos)).toEqual(Array(lost).fill(RESERVED));
+  expect(settled.map((row) => row.spend_nanos)).toEqual(
+    Array(8 - lost).fill(costNanos('claude-sonnet-4-6', { freshInput: 10, output: 5 })),
+  );
+  expect(await db.openReservations(key.token)).toEqual([]);
+  const team = await admin.teamInfo(teamId);
+  expect(team.reserved_spend).toBe(0);
+  expect(usdToNanos(team.spend)).toBe(rows.reduce((sum, row) => sum + row.spend_nanos, 0));
+
+  // The primary replaced the killed worker.
+  const replacement = await waitFor(async () => (listeningWorkers().size === 3 ? listeningWorkers().get(3) : undefined), 15_000);
+  expect(replacement).not.toBe(before.get(1));
+}, 90_000);
+
+it('SIGTERM to the primary: every worker drains and the primary exits 0', async () => {
+  await gateway.stop(15_000);
+  expect(gateway.child.exitCode).toBe(0);
+  expect(gateway.output()).toMatch(/SIGTERM received[\s\S]*SIGTERM received/);
+}, 30_000);
+
+it('a config that cannot load stops the gateway once with exit code 1, not a restart loop', () => {
+  const broken = join(config.dir, 'broken.yaml');
+  writeFileSync(broken, 'model_list: [{ model_name: x }]\n');
+  const result = spawnSync(process.execPath, [GATEWAY_MAIN, '--config', broken, '--port', '0', '--num_workers', '2'], {
+    cwd: config.dir,
+    env: { ...process.env, DATABASE_URL: database.url, LITELLM_MASTER_KEY: PROCESS_MASTER_KEY },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  expect(result.status).toBe(1);
+  expect(result.stderr.match(/Invalid configuration/g)).toHaveLength(1);
+  expect(`${result.stdout}${result.stderr}`).toContain('before it listened: Tollgate cannot start');
+}, 40_000);
