@@ -8,6 +8,7 @@ import { parseCliOptions, USAGE } from './config/cli-options';
 import { ConfigError } from './config/config.errors';
 import { loadLiteLLMConfig } from './config/litellm-config.loader';
 import { createGateway } from './gateway.factory';
+import { GatewayLogger, gatewayLogLevels } from './gateway-logger';
 import { installGracefulShutdown } from './graceful-shutdown';
 import { startupBanner } from './startup-banner';
 
@@ -26,6 +27,12 @@ async function main(): Promise<void> {
     process.loadEnvFile('.env');
   }
   const { config, ignoredKeys, missingEnv, warnings } = loadLiteLLMConfig(options.configPath);
+  if (options.jsonLogs) {
+    config.jsonLogs = true;
+    config.accessLog = config.accessLog || process.env.TOLLGATE_ACCESS_LOG === undefined;
+  }
+  // Start-up warnings are printed before the app (and its logger) exists: in the same format.
+  Logger.overrideLogger(new GatewayLogger(gatewayLogLevels(config.debugLogs), config.jsonLogs));
   if (ignoredKeys.length > 0) logger.warn(`Ignoring config keys Tollgate does not use: ${ignoredKeys.join(', ')}`);
   if (missingEnv.length > 0) logger.warn(`Environment variables referenced by the config are not set: ${missingEnv.join(', ')}`);
   for (const warning of warnings) logger.warn(warning);
@@ -37,10 +44,14 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-  } else {
-    console.error(`Tollgate failed to start: ${(error as Error)?.message ?? String(error)}`);
-  }
+  const message = error instanceof ConfigError ? error.message : `Tollgate failed to start: ${(error as Error)?.message ?? String(error)}`;
+  if (wantsJsonLogs()) console.error(JSON.stringify({ level: 'fatal', time: new Date().toISOString(), message }));
+  else console.error(message);
   process.exit(1);
 });
+
+function wantsJsonLogs(): boolean {
+  return (
+    process.argv.includes('--json-logs') || process.argv.includes('--json_logs') || /^true$/i.test(process.env.JSON_LOGS?.trim() ?? '')
+  );
+}

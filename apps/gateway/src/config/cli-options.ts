@@ -5,6 +5,8 @@ export interface CliOptions {
   port: number;
   host: string;
   envFile?: string;
+  /** LiteLLM's `--json_logs`: one JSON object per log line (also `JSON_LOGS=true`). */
+  jsonLogs: boolean;
   help: boolean;
 }
 
@@ -14,6 +16,7 @@ export const USAGE = `Usage: npm start -- [options]
   --port <n>          port to listen on             (env PORT, default 4000)
   --host <addr>       address to bind               (env HOST, default 0.0.0.0)
   --env-file <path>   environment file to load      (env ENV_FILE, default ./.env when present)
+  --json-logs         one JSON object per log line  (env JSON_LOGS=true)
   --help              show this help
 
   DATABASE_URL: unset → SQLite in data/; sqlite:<path>; postgres://… or postgresql://…`;
@@ -22,10 +25,15 @@ export const USAGE = `Usage: npm start -- [options]
 export function parseCliOptions(argv: string[], env: Record<string, string | undefined>): CliOptions {
   const flags = new Map<string, string>();
   let help = false;
+  let jsonLogs = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') {
       help = true;
+      continue;
+    }
+    if (arg === '--json-logs' || arg === '--json_logs') {
+      jsonLogs = true;
       continue;
     }
     const match = /^--(config|port|host|env-file)(?:=(.*))?$/.exec(arg);
@@ -42,6 +50,7 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
     port,
     host: flags.get('host') ?? env.HOST ?? '0.0.0.0',
     envFile: flags.get('env-file') ?? env.ENV_FILE,
+    jsonLogs,
     help,
   };
 }

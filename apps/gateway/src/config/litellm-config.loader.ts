@@ -218,6 +218,8 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
   const databaseUrl = effectiveEnv.DATABASE_URL || checker.string(general.database_url, 'general_settings.database_url');
   const database = parseDatabaseUrl(checker, databaseUrl);
 
+  const jsonLogs = checker.boolean(effectiveEnv.JSON_LOGS, 'JSON_LOGS') ?? false;
+
   const warnings: string[] = [];
   const uiCredentials = parseUiCredentials(effectiveEnv, warnings);
 
@@ -237,6 +239,8 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
       // LiteLLM's NO_DOCS=True switches the API docs off.
       docsEnabled: !/^(true|1|yes)$/i.test(effectiveEnv.NO_DOCS?.trim() ?? ''),
       debugLogs: effectiveEnv.LITELLM_LOG?.trim().toUpperCase() === 'DEBUG',
+      jsonLogs,
+      accessLog: checker.boolean(effectiveEnv.TOLLGATE_ACCESS_LOG, 'TOLLGATE_ACCESS_LOG') ?? jsonLogs,
       uiCredentials,
     },
     ignoredKeys: checker.ignoredKeys,
