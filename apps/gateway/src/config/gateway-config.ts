@@ -1,3 +1,4 @@
+import type { AlertSettings } from '@tollgate/alerts';
 import type { Deployment } from '@tollgate/providers';
 import type { RoutingSettings } from '@tollgate/routing';
 
@@ -34,6 +35,8 @@ export interface GatewayConfig {
   accessLog: boolean;
   /** Dashboard login by UI_USERNAME / UI_PASSWORD, when both are set; the master key otherwise. */
   uiCredentials: UiCredentials | null;
+  /** Budget and cooldown webhooks (`general_settings.alerting`…). */
+  alerting: AlertSettings;
 }
 
 export interface UiCredentials {
