@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { Deployment } from '@tollgate/providers';
-import { DEPLOYMENTS, DeploymentHealth, type DeploymentStateChange } from '@tollgate/routing';
+import { DeploymentHealth, DEPLOYMENTS, type DeploymentStateChange } from '@tollgate/routing';
 
 import type { DeploymentAlertEvent } from './alert-event';
 import { ALERT_SETTINGS, type AlertSettings } from './alert-settings';
