@@ -7,12 +7,14 @@ import { EstimatedChargesPostgres1764500000000 } from './postgres/1764500000000-
 import { MasterKeyLedgerLabelPostgres1764600000000 } from './postgres/1764600000000-master-key-ledger-label';
 import { StoredResponsesPostgres1764700000000 } from './postgres/1764700000000-stored-responses';
 import { SubscriptionTelemetryPostgres1764800000000 } from './postgres/1764800000000-subscription-telemetry';
+import { BudgetAlertMarksPostgres1764900000000 } from './postgres/1764900000000-budget-alert-marks';
 import { Governance1764230400000 } from './sqlite/1764230400000-governance';
 import { StableKeyId1764400000000 } from './sqlite/1764400000000-stable-key-id';
 import { EstimatedCharges1764500000000 } from './sqlite/1764500000000-estimated-charges';
 import { MasterKeyLedgerLabel1764600000000 } from './sqlite/1764600000000-master-key-ledger-label';
 import { StoredResponses1764700000000 } from './sqlite/1764700000000-stored-responses';
 import { SubscriptionTelemetry1764800000000 } from './sqlite/1764800000000-subscription-telemetry';
+import { BudgetAlertMarks1764900000000 } from './sqlite/1764900000000-budget-alert-marks';
 
 /**
  * Migrations per driver, listed explicitly (no file globbing) so the compiled build and the
@@ -27,6 +29,7 @@ export const sqliteMigrations: MigrationClass[] = [
   MasterKeyLedgerLabel1764600000000,
   StoredResponses1764700000000,
   SubscriptionTelemetry1764800000000,
+  BudgetAlertMarks1764900000000,
 ];
 export const postgresMigrations: MigrationClass[] = [
   GovernancePostgres1764230400000,
@@ -36,4 +39,5 @@ export const postgresMigrations: MigrationClass[] = [
   MasterKeyLedgerLabelPostgres1764600000000,
   StoredResponsesPostgres1764700000000,
   SubscriptionTelemetryPostgres1764800000000,
+  BudgetAlertMarksPostgres1764900000000,
 ];

@@ -66,6 +66,8 @@ export interface GatewayProcess {
   child: ChildProcess;
   /** Everything the process printed, for failure messages. */
   output(): string;
+  /** What it printed on stdout alone (where `JSON_LOGS=true` writes its lines). */
+  stdout(): string;
   /** SIGKILL: no shutdown hook runs, in-flight requests are simply gone. */
   kill9(): Promise<void>;
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
@@ -108,7 +110,11 @@ export async function spawnGateway(options: SpawnGatewayOptions): Promise<Gatewa
     },
   );
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    stdout += chunk.toString('utf8');
+  });
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   let hasExited = false;
@@ -137,6 +143,7 @@ export async function spawnGateway(options: SpawnGatewayOptions): Promise<Gatewa
     port,
     child,
     output: () => output,
+    stdout: () => stdout,
     kill9: async () => {
       if (hasExited) return;
       child.kill('SIGKILL');

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { AlertsModule } from '@tollgate/alerts';
 import { BudgetRefusals, BudgetsModule } from '@tollgate/budgets';
 import { SqlModule } from '@tollgate/database';
 import { AuthGuard, KeysModule } from '@tollgate/keys';
@@ -43,6 +44,7 @@ export class AppModule {
         ProvidersModule,
         RoutingModule.forRoot(config.deployments, config.routing),
         BudgetsModule,
+        AlertsModule.forRoot(config.alerting),
         TeamsModule,
         KeysModule,
         SpendModule,

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 
 import { setUpAdminDocs } from './admin-docs';
 import { AppModule } from './app.module';
+import { accessLog } from './common/access-log';
 import { jsonBodyParser } from './common/body-parsing';
 import { assignRequestId } from './common/request-id';
 import type { GatewayConfig } from './config/gateway-config';
@@ -20,7 +21,7 @@ export async function createGateway(
 ): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bodyParser: false,
-    logger: new GatewayLogger(logLevels),
+    logger: new GatewayLogger(logLevels, config.jsonLogs),
   });
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -28,6 +29,7 @@ export async function createGateway(
   // client wrote itself come before it and are ignored.
   app.set('trust proxy', config.trustForwardedFor ? 1 : false);
   app.use(assignRequestId);
+  if (config.accessLog) app.use(accessLog(config.jsonLogs));
   // OTLP exports are protobuf or JSON, possibly gzipped: read raw, before the JSON parser.
   app.use(OTLP_PREFIX, otlpBodyParser());
   app.use(jsonBodyParser(config.maxRequestBytes));

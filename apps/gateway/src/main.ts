@@ -7,6 +7,7 @@ import { Logger } from '@nestjs/common';
 
 import { parseCliOptions, USAGE } from './config/cli-options';
 import { ConfigError } from './config/config.errors';
+import { GatewayLogger, gatewayLogLevels } from './gateway-logger';
 import { superviseWorkers } from './worker-supervisor';
 
 const logger = new Logger('Tollgate');
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
     process.loadEnvFile('.env');
   }
   if (options.numWorkers > 1 && cluster.isPrimary) {
+    // The primary loads no config: its few lines follow the command line and the environment.
+    Logger.overrideLogger(new GatewayLogger(gatewayLogLevels(false), wantsJsonLogs()));
     process.exitCode = await superviseWorkers(options.numWorkers, logger);
     return;
   }
@@ -33,10 +36,14 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-  } else {
-    console.error(`Tollgate failed to start: ${(error as Error)?.message ?? String(error)}`);
-  }
+  const message = error instanceof ConfigError ? error.message : `Tollgate failed to start: ${(error as Error)?.message ?? String(error)}`;
+  if (wantsJsonLogs()) console.error(JSON.stringify({ level: 'fatal', time: new Date().toISOString(), message }));
+  else console.error(message);
   process.exit(1);
 });
+
+function wantsJsonLogs(): boolean {
+  return (
+    process.argv.includes('--json-logs') || process.argv.includes('--json_logs') || /^true$/i.test(process.env.JSON_LOGS?.trim() ?? '')
+  );
+}

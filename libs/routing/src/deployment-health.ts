@@ -14,7 +14,19 @@ export interface DeploymentHealthSnapshot {
   inFlight: number;
 }
 
+/** A deployment left rotation (`cooling_down`) or served again after that (`healthy`). */
+export interface DeploymentStateChange {
+  deploymentId: string;
+  state: 'cooling_down' | 'healthy';
+  consecutiveFailures: number;
+  cooldownUntil: number | null;
+  /** How the failure that started the cooldown happened (`timeout`, `http 503`…), never the upstream's text. */
+  reason: string | null;
+}
+
 interface HealthRecord {
+  /** In cooldown since its last success: a deployment that stays down is reported once, not once per cooldown. */
+  outOfService: boolean;
   consecutiveFailures: number;
   cooldownUntil: number;
   lastError: string | null;
@@ -30,8 +42,14 @@ interface HealthRecord {
 @Injectable()
 export class DeploymentHealth {
   private readonly records = new Map<string, HealthRecord>();
+  private readonly listeners: ((change: DeploymentStateChange) => void)[] = [];
 
   constructor(@Inject(ROUTING_SETTINGS) private readonly settings: RoutingSettings) {}
+
+  /** Alerts and metrics listen here; a listener must not throw and must not block. */
+  onStateChange(listener: (change: DeploymentStateChange) => void): void {
+    this.listeners.push(listener);
+  }
 
   isCoolingDown(deploymentId: string, now = Date.now()): boolean {
     const record = this.records.get(deploymentId);
@@ -55,6 +73,10 @@ export class DeploymentHealth {
     const record = this.record(deploymentId);
     record.consecutiveFailures = 0;
     record.cooldownUntil = 0;
+    if (record.outOfService) {
+      record.outOfService = false;
+      this.changed({ deploymentId, state: 'healthy', consecutiveFailures: 0, cooldownUntil: null, reason: null });
+    }
   }
 
   recordFailure(deploymentId: string, error: UpstreamError, now = Date.now()): void {
@@ -62,7 +84,17 @@ export class DeploymentHealth {
     record.consecutiveFailures++;
     record.lastError = error.message;
     record.lastErrorAt = now;
-    if (record.consecutiveFailures >= this.settings.allowedFails) record.cooldownUntil = now + this.settings.cooldownMs;
+    if (record.consecutiveFailures < this.settings.allowedFails) return;
+    record.cooldownUntil = now + this.settings.cooldownMs;
+    if (record.outOfService) return;
+    record.outOfService = true;
+    this.changed({
+      deploymentId,
+      state: 'cooling_down',
+      consecutiveFailures: record.consecutiveFailures,
+      cooldownUntil: record.cooldownUntil,
+      reason: error.kind === 'http' ? `http ${error.status}` : error.kind,
+    });
   }
 
   snapshot(deploymentId: string, now = Date.now()): DeploymentHealthSnapshot {
@@ -79,10 +111,14 @@ export class DeploymentHealth {
     };
   }
 
+  private changed(change: DeploymentStateChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
   private record(deploymentId: string): HealthRecord {
     let record = this.records.get(deploymentId);
     if (!record) {
-      record = { consecutiveFailures: 0, cooldownUntil: 0, lastError: null, lastErrorAt: null, inFlight: 0 };
+      record = { outOfService: false, consecutiveFailures: 0, cooldownUntil: 0, lastError: null, lastErrorAt: null, inFlight: 0 };
       this.records.set(deploymentId, record);
     }
     return record;

@@ -88,7 +88,10 @@ export class ModelRouter {
           if (signal?.aborted) throw error;
           if (!error.retryable) throw new RouteFailedError(error, position, groupAlias, skippedFallbacks);
           // The upstream's address belongs in the operator's log, never in a key holder's error body.
-          this.logger.warn(`${deployment.id} (${deployment.apiBase}) failed: ${error.detail ?? error.message}`);
+          // Its own error message stays out of the log: an upstream may quote the prompt back in it.
+          this.logger.warn(
+            `${deployment.id} (${deployment.apiBase}) failed: ${error.kind} ${error.status}${error.detail ? `: ${error.detail}` : ''}`,
+          );
           this.health.recordFailure(deployment.id, error);
           lastError = error;
           lastAlias = groupAlias;

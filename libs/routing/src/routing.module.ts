@@ -19,7 +19,7 @@ export class RoutingModule {
         DeploymentHealth,
         ModelRouter,
       ],
-      exports: [ModelRegistry, DeploymentHealth, ModelRouter],
+      exports: [DEPLOYMENTS, ModelRegistry, DeploymentHealth, ModelRouter],
     };
   }
 }

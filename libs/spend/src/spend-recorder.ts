@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BudgetAlerts } from '@tollgate/alerts';
 import { BudgetAccounts, BudgetStoreUnavailableError, INSTANCE_ID, nanosToUsd } from '@tollgate/budgets';
 import { type Deployment, ProviderRequestError, upstreamOutputLimit } from '@tollgate/providers';
 import { RATE_LIMITER, type RateLimiter } from '@tollgate/rate-limits';
@@ -25,6 +26,7 @@ export class SpendRecorder {
     private readonly settlement: SettlementRetry,
     @Inject(INSTANCE_ID) private readonly instanceId: string,
     @Inject(RATE_LIMITER) private readonly rateLimiter: RateLimiter,
+    private readonly budgetAlerts: BudgetAlerts,
   ) {}
 
   /**
@@ -132,6 +134,7 @@ export class SpendRecorder {
       },
       record.caller.budgetHolders,
     );
+    if (cost > 0) this.budgetAlerts.spent(record.caller.budgetHolders);
     const totalTokens = tokens.promptTokens + tokens.completionTokens;
     if (totalTokens > 0 && record.caller.rateSubjects.some((s) => s.tpmLimit !== null)) {
       await this.rateLimiter

@@ -3,6 +3,7 @@ import { UpstreamError } from '@tollgate/providers';
 import { RouteFailedError } from '@tollgate/routing';
 import type { Request, Response } from 'express';
 
+import { RequestLogLine } from '../gateway-logger';
 import { isOtlpPath, sendOtlpError } from '../otlp/otlp-http';
 import { describeError, hidesDetail, renderAnthropicError, renderOpenAIError, usesAnthropicDialect } from './error-descriptor';
 import { requestIdOf } from './request-id';
@@ -22,9 +23,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const requestId = requestIdOf(request);
     const error = describeError(exception, requestId);
     if (error.status >= 500 && error.type === 'internal_server_error') {
-      this.logger.error(`${request.method} ${request.path} [${requestId}]: ${(exception as Error)?.stack ?? String(exception)}`);
+      this.logger.error(
+        new RequestLogLine(requestId, `${request.method} ${request.path}: ${(exception as Error)?.stack ?? String(exception)}`),
+      );
     } else if (hidesDetail(exception, error)) {
-      this.logger.warn(`${request.method} ${request.path} [${requestId}]: ${(exception as Error).message}`);
+      this.logger.warn(new RequestLogLine(requestId, `${request.method} ${request.path}: ${(exception as Error).message}`));
     }
     if (response.headersSent) {
       if (!response.writableEnded) response.end();

@@ -7,6 +7,8 @@ export interface CliOptions {
   envFile?: string;
   /** Processes serving the port (`node:cluster`); 1 runs the gateway in this process, with no cluster. */
   numWorkers: number;
+  /** LiteLLM's `--json_logs`: one JSON object per log line (also `JSON_LOGS=true`). */
+  jsonLogs: boolean;
   help: boolean;
 }
 
@@ -20,6 +22,7 @@ export const USAGE = `Usage: npm start -- [options]
   --host <addr>       address to bind               (env HOST, default 0.0.0.0)
   --env-file <path>   environment file to load      (env ENV_FILE, default ./.env when present)
   --num_workers <n>   processes sharing the port    (env NUM_WORKERS, default 1; one per core)
+  --json-logs         one JSON object per log line  (env JSON_LOGS=true)
   --help              show this help
 
   DATABASE_URL: unset → SQLite in data/; sqlite:<path>; postgres://… or postgresql://…`;
@@ -28,10 +31,15 @@ export const USAGE = `Usage: npm start -- [options]
 export function parseCliOptions(argv: string[], env: Record<string, string | undefined>): CliOptions {
   const flags = new Map<string, string>();
   let help = false;
+  let jsonLogs = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') {
       help = true;
+      continue;
+    }
+    if (arg === '--json-logs' || arg === '--json_logs') {
+      jsonLogs = true;
       continue;
     }
     const match = /^--(config|port|host|env-file|num_workers)(?:=(.*))?$/.exec(arg);
@@ -54,6 +62,7 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
     host: flags.get('host') ?? env.HOST ?? '0.0.0.0',
     envFile: flags.get('env-file') ?? env.ENV_FILE,
     numWorkers,
+    jsonLogs,
     help,
   };
 }

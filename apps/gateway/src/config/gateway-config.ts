@@ -1,3 +1,4 @@
+import type { AlertSettings } from '@tollgate/alerts';
 import type { Deployment } from '@tollgate/providers';
 import type { RoutingSettings } from '@tollgate/routing';
 
@@ -28,8 +29,14 @@ export interface GatewayConfig {
   docsEnabled: boolean;
   /** LiteLLM's `LITELLM_LOG=DEBUG`: debug lines too, Nest's route mapping among them. */
   debugLogs: boolean;
+  /** `--json-logs` / LiteLLM's `JSON_LOGS=true`: one JSON object per log line. */
+  jsonLogs: boolean;
+  /** One info line per request (TOLLGATE_ACCESS_LOG); on by default with JSON logs only. */
+  accessLog: boolean;
   /** Dashboard login by UI_USERNAME / UI_PASSWORD, when both are set; the master key otherwise. */
   uiCredentials: UiCredentials | null;
+  /** Budget and cooldown webhooks (`general_settings.alerting`…). */
+  alerting: AlertSettings;
 }
 
 export interface UiCredentials {

@@ -191,6 +191,52 @@ describe('LiteLLM config loader', () => {
     expect(parseLiteLLMConfig(doc, 'c', { LITELLM_LOG: 'debug' }).config.debugLogs).toBe(true);
   });
 
+  it('writes JSON lines with JSON_LOGS=true, with the access log on unless TOLLGATE_ACCESS_LOG=false; text mode has it off', () => {
+    const doc = minimal({ model: 'openai/m' });
+    expect(parseLiteLLMConfig(doc, 'c', {}).config).toMatchObject({ jsonLogs: false, accessLog: false });
+    expect(parseLiteLLMConfig(doc, 'c', { JSON_LOGS: 'true' }).config).toMatchObject({ jsonLogs: true, accessLog: true });
+    expect(parseLiteLLMConfig(doc, 'c', { JSON_LOGS: 'true', TOLLGATE_ACCESS_LOG: 'false' }).config.accessLog).toBe(false);
+    expect(parseLiteLLMConfig(doc, 'c', { TOLLGATE_ACCESS_LOG: 'true' }).config).toMatchObject({ jsonLogs: false, accessLog: true });
+    expect(() => parseLiteLLMConfig(doc, 'c', { JSON_LOGS: 'yes please' })).toThrow('JSON_LOGS: must be true or false');
+  });
+
+  it("reads LiteLLM's alerting switches and Tollgate's webhook list; a Slack channel without its URL stops start-up", () => {
+    const doc = {
+      ...minimal({ model: 'openai/m' }),
+      general_settings: {
+        alerting: ['slack', 'webhook', 'email'],
+        alert_types: ['budget_alerts', 'llm_too_slow'],
+        alerting_webhooks: [{ url: 'https://ops.example/hook', format: 'slack' }],
+        alerting_args: { budget_alert_thresholds: [1, 0.5] },
+      },
+    };
+    const loaded = parseLiteLLMConfig(doc, 'c', {
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/x',
+      WEBHOOK_URL: 'http://127.0.0.1:9/e',
+    });
+    expect(loaded.config.alerting.webhooks).toEqual([
+      { url: 'https://hooks.slack.com/services/x', format: 'slack' },
+      { url: 'http://127.0.0.1:9/e', format: 'json' },
+      { url: 'https://ops.example/hook', format: 'slack' },
+    ]);
+    expect([...loaded.config.alerting.alertTypes]).toEqual(['budget_alerts']);
+    expect(loaded.config.alerting.budgetThresholds).toEqual([0.5, 1]);
+    expect(loaded.warnings).toEqual([
+      'general_settings.alerting: "email" is not supported by Tollgate (supported: slack, webhook); ignored',
+      'general_settings.alert_types: "llm_too_slow" is not sent by Tollgate (it sends budget_alerts, cooldown_deployment); ignored',
+    ]);
+    expect(parseLiteLLMConfig(minimal({ model: 'openai/m' }), 'c', {}).config.alerting).toEqual({
+      webhooks: [],
+      alertTypes: new Set(['budget_alerts', 'cooldown_deployment']),
+      budgetThresholds: [0.8, 1],
+    });
+    expect(() => parseLiteLLMConfig({ ...doc, general_settings: { alerting: ['slack'] } }, 'c', {})).toThrow(
+      'general_settings.alerting: "slack" needs SLACK_WEBHOOK_URL',
+    );
+    const tooHigh = { ...doc, general_settings: { alerting_args: { budget_alert_thresholds: [80] } } };
+    expect(() => parseLiteLLMConfig(tooHigh, 'c', {})).toThrow('80 is above 1');
+  });
+
   it('picks the database from DATABASE_URL, then general_settings.database_url', () => {
     const doc = { ...minimal({ model: 'openai/m' }), general_settings: { database_url: 'postgresql://u@h/db' } };
     expect(parseLiteLLMConfig(doc, 'c', {}).config.database).toEqual({ type: 'postgres', url: 'postgresql://u@h/db' });

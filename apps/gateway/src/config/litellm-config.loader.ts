@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
+import { ALERT_TYPES, type AlertSettings, type AlertType, type AlertWebhook, DEFAULT_BUDGET_THRESHOLDS } from '@tollgate/alerts';
 import { usdToNanos } from '@tollgate/budgets';
 import type { Deployment, ProviderName, TokenPrices } from '@tollgate/providers';
 import type { RoutingSettings, RoutingStrategy } from '@tollgate/routing';
@@ -64,7 +65,15 @@ const KNOWN_PARAMS = new Set([
   'max_tokens',
 ]);
 const KNOWN_ROUTER = new Set(['fallbacks', 'num_retries', 'timeout', 'allowed_fails', 'cooldown_time', 'routing_strategy']);
-const KNOWN_GENERAL = new Set(['master_key', 'database_url', 'use_x_forwarded_for']);
+const KNOWN_GENERAL = new Set([
+  'master_key',
+  'database_url',
+  'use_x_forwarded_for',
+  'alerting',
+  'alert_types',
+  'alerting_webhooks',
+  'alerting_args',
+]);
 const KNOWN_LITELLM = new Set(['fallbacks', 'num_retries', 'request_timeout', 'drop_params']);
 const ROUTING_STRATEGIES = new Set(['simple-shuffle', 'least-busy']);
 
@@ -219,6 +228,8 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
   const database = parseDatabaseUrl(checker, databaseUrl);
 
   const warnings: string[] = [];
+  const alerting = parseAlerting(checker, general, effectiveEnv, warnings);
+  const jsonLogs = checker.boolean(effectiveEnv.JSON_LOGS, 'JSON_LOGS') ?? false;
   const uiCredentials = parseUiCredentials(effectiveEnv, warnings);
 
   if (checker.problems.length > 0) throw new ConfigError(checker.problems);
@@ -237,12 +248,80 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
       // LiteLLM's NO_DOCS=True switches the API docs off.
       docsEnabled: !/^(true|1|yes)$/i.test(effectiveEnv.NO_DOCS?.trim() ?? ''),
       debugLogs: effectiveEnv.LITELLM_LOG?.trim().toUpperCase() === 'DEBUG',
+      jsonLogs,
+      accessLog: checker.boolean(effectiveEnv.TOLLGATE_ACCESS_LOG, 'TOLLGATE_ACCESS_LOG') ?? jsonLogs,
       uiCredentials,
+      alerting,
     },
     ignoredKeys: checker.ignoredKeys,
     missingEnv: [...checker.missingEnv],
     warnings,
   };
+}
+
+/**
+ * Alert webhooks. LiteLLM's switches: `alerting: ["slack"]` posts Slack messages to SLACK_WEBHOOK_URL,
+ * `alerting: ["webhook"]` posts JSON events to WEBHOOK_URL; `alert_types` narrows what is sent.
+ * Tollgate's own: `alerting_webhooks` (more URLs, each `json` or `slack`) and
+ * `alerting_args.budget_alert_thresholds` (fractions of the budget, default 0.8 and 1).
+ * https://docs.litellm.ai/docs/proxy/alerting
+ */
+function parseAlerting(check: Checker, general: Record<string, unknown>, env: Env, warnings: string[]): AlertSettings {
+  const webhooks: AlertWebhook[] = [];
+  const channels = stringList(check, general.alerting, 'general_settings.alerting') ?? [];
+  for (const channel of channels) {
+    const variable = channel === 'slack' ? 'SLACK_WEBHOOK_URL' : channel === 'webhook' ? 'WEBHOOK_URL' : undefined;
+    if (!variable) {
+      warnings.push(`general_settings.alerting: "${channel}" is not supported by Tollgate (supported: slack, webhook); ignored`);
+      continue;
+    }
+    const url = check.url(env[variable], variable);
+    if (url === undefined) check.fail('general_settings.alerting', `"${channel}" needs ${variable} to be set to the webhook's URL`);
+    else webhooks.push({ url, format: channel === 'slack' ? 'slack' : 'json' });
+  }
+  const listed = general.alerting_webhooks;
+  if (listed !== undefined && listed !== null && !Array.isArray(listed)) {
+    check.fail('general_settings.alerting_webhooks', `must be a list of {url, format} mappings, got ${describe(listed)}`);
+  } else {
+    (listed ?? []).forEach((item: unknown, index: number) => {
+      const path = `general_settings.alerting_webhooks[${index}]`;
+      const entry = check.object(item, path, new Set(['url', 'format']));
+      if (!entry) return;
+      const url = check.url(entry.url, `${path}.url`);
+      if (url === undefined) check.fail(`${path}.url`, 'is required');
+      const format = check.string(entry.format, `${path}.format`) ?? 'json';
+      if (format !== 'json' && format !== 'slack') check.fail(`${path}.format`, `must be json or slack, got "${format}"`);
+      else if (url !== undefined) webhooks.push({ url, format });
+    });
+  }
+  const types = stringList(check, general.alert_types, 'general_settings.alert_types');
+  const alertTypes = new Set<AlertType>(types ? [] : ALERT_TYPES);
+  for (const type of types ?? []) {
+    if ((ALERT_TYPES as readonly string[]).includes(type)) alertTypes.add(type as AlertType);
+    else warnings.push(`general_settings.alert_types: "${type}" is not sent by Tollgate (it sends ${ALERT_TYPES.join(', ')}); ignored`);
+  }
+  const args = check.object(general.alerting_args, 'general_settings.alerting_args', new Set(['budget_alert_thresholds'])) ?? {};
+  return { webhooks, alertTypes, budgetThresholds: parseThresholds(check, args.budget_alert_thresholds) };
+}
+
+function parseThresholds(check: Checker, raw: unknown): number[] {
+  const path = 'general_settings.alerting_args.budget_alert_thresholds';
+  if (raw === undefined || raw === null) return DEFAULT_BUDGET_THRESHOLDS;
+  if (!Array.isArray(raw) || raw.length === 0) {
+    check.fail(path, `must be a non-empty list of fractions of the budget, e.g. [0.8, 1], got ${describe(raw)}`);
+    return DEFAULT_BUDGET_THRESHOLDS;
+  }
+  const thresholds = raw
+    .map((value, index) => check.number(value, `${path}[${index}]`, { exclusiveMin: true }))
+    .filter((value): value is number => value !== undefined);
+  for (const value of thresholds) if (value > 1) check.fail(path, `${value} is above 1 (thresholds are fractions: 0.8 is 80 %)`);
+  return [...new Set(thresholds)].sort((a, b) => a - b);
+}
+
+function stringList(check: Checker, raw: unknown, path: string): string[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) return check.fail(path, `must be a list, got ${describe(raw)}`);
+  return raw.map((item, index) => check.string(item, `${path}[${index}]`)).filter((item): item is string => item !== undefined);
 }
 
 /** UI_USERNAME / UI_PASSWORD (LiteLLM's names). Only one of them set is ignored, loudly. */

@@ -1,0 +1,5 @@
+export * from './alert-event';
+export * from './alert-settings';
+export * from './alerts.module';
+export * from './budget-alerts';
+export * from './webhook-delivery';
