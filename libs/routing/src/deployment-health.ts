@@ -14,6 +14,13 @@ export interface DeploymentHealthSnapshot {
   inFlight: number;
 }
 
+/** A deployment has just entered its cooldown after `allowed_fails` consecutive failures. */
+export interface CooldownEvent {
+  deploymentId: string;
+  error: UpstreamError;
+  until: number;
+}
+
 interface HealthRecord {
   consecutiveFailures: number;
   cooldownUntil: number;
@@ -30,8 +37,14 @@ interface HealthRecord {
 @Injectable()
 export class DeploymentHealth {
   private readonly records = new Map<string, HealthRecord>();
+  private readonly cooldownListeners: ((event: CooldownEvent) => void)[] = [];
 
   constructor(@Inject(ROUTING_SETTINGS) private readonly settings: RoutingSettings) {}
+
+  /** Calls `listener` each time a deployment goes into cooldown (not again while it stays there). */
+  onCooldown(listener: (event: CooldownEvent) => void): void {
+    this.cooldownListeners.push(listener);
+  }
 
   isCoolingDown(deploymentId: string, now = Date.now()): boolean {
     const record = this.records.get(deploymentId);
@@ -62,7 +75,11 @@ export class DeploymentHealth {
     record.consecutiveFailures++;
     record.lastError = error.message;
     record.lastErrorAt = now;
-    if (record.consecutiveFailures >= this.settings.allowedFails) record.cooldownUntil = now + this.settings.cooldownMs;
+    if (record.consecutiveFailures < this.settings.allowedFails) return;
+    const entering = record.cooldownUntil <= now;
+    record.cooldownUntil = now + this.settings.cooldownMs;
+    if (!entering) return;
+    for (const listener of this.cooldownListeners) listener({ deploymentId, error, until: record.cooldownUntil });
   }
 
   snapshot(deploymentId: string, now = Date.now()): DeploymentHealthSnapshot {

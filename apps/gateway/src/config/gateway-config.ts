@@ -30,6 +30,18 @@ export interface GatewayConfig {
   debugLogs: boolean;
   /** Dashboard login by UI_USERNAME / UI_PASSWORD, when both are set; the master key otherwise. */
   uiCredentials: UiCredentials | null;
+  metrics: MetricsAccess;
+}
+
+/** Who may scrape /metrics. */
+export interface MetricsAccess {
+  /**
+   * `litellm_settings.require_auth_for_metrics_endpoint` (LiteLLM's switch). Tollgate defaults it to
+   * true, where LiteLLM defaults to false: the labels name every key alias and team.
+   */
+  requireAuth: boolean;
+  /** `PROMETHEUS_API_KEY`: a credential for the scraper alone, so it need not hold the master key. */
+  apiKey: string | null;
 }
 
 export interface UiCredentials {

@@ -65,7 +65,7 @@ const KNOWN_PARAMS = new Set([
 ]);
 const KNOWN_ROUTER = new Set(['fallbacks', 'num_retries', 'timeout', 'allowed_fails', 'cooldown_time', 'routing_strategy']);
 const KNOWN_GENERAL = new Set(['master_key', 'database_url', 'use_x_forwarded_for']);
-const KNOWN_LITELLM = new Set(['fallbacks', 'num_retries', 'request_timeout', 'drop_params']);
+const KNOWN_LITELLM = new Set(['fallbacks', 'num_retries', 'request_timeout', 'drop_params', 'require_auth_for_metrics_endpoint']);
 const ROUTING_STRATEGIES = new Set(['simple-shuffle', 'least-busy']);
 
 class Checker {
@@ -218,6 +218,9 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
   const databaseUrl = effectiveEnv.DATABASE_URL || checker.string(general.database_url, 'general_settings.database_url');
   const database = parseDatabaseUrl(checker, databaseUrl);
 
+  const requireMetricsAuth =
+    checker.boolean(litellm.require_auth_for_metrics_endpoint, 'litellm_settings.require_auth_for_metrics_endpoint') ?? true;
+
   const warnings: string[] = [];
   const uiCredentials = parseUiCredentials(effectiveEnv, warnings);
 
@@ -238,6 +241,7 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
       docsEnabled: !/^(true|1|yes)$/i.test(effectiveEnv.NO_DOCS?.trim() ?? ''),
       debugLogs: effectiveEnv.LITELLM_LOG?.trim().toUpperCase() === 'DEBUG',
       uiCredentials,
+      metrics: { requireAuth: requireMetricsAuth, apiKey: effectiveEnv.PROMETHEUS_API_KEY?.trim() || null },
     },
     ignoredKeys: checker.ignoredKeys,
     missingEnv: [...checker.missingEnv],
