@@ -87,10 +87,20 @@ describe('a scrape after known traffic', () => {
 
   it('counts requests by the status the client got, and failures with their exception', () => {
     expect(metrics.sum('litellm_proxy_total_requests_metric_total', { ...ofKey(), status_code: '200' })).toBe(4);
-    expect(metrics.sum('litellm_proxy_total_requests_metric_total', { ...ofKey(), status_code: '404', requested_model: 'unknown_model' })).toBe(1);
+    expect(
+      metrics.sum('litellm_proxy_total_requests_metric_total', { ...ofKey(), status_code: '404', requested_model: 'unknown_model' }),
+    ).toBe(1);
     expect(metrics.sum('litellm_requests_metric_total', ofKey())).toBe(4);
-    expect(metrics.sum('litellm_proxy_failed_requests_metric_total', { ...ofKey(), exception_status: '404', exception_class: 'NotFoundError' })).toBe(1);
-    expect(metrics.sum('litellm_proxy_failed_requests_metric_total', { hashed_api_key: brokeKey.token, exception_status: '429', exception_class: 'BudgetExceededError' })).toBe(1);
+    expect(
+      metrics.sum('litellm_proxy_failed_requests_metric_total', { ...ofKey(), exception_status: '404', exception_class: 'NotFoundError' }),
+    ).toBe(1);
+    expect(
+      metrics.sum('litellm_proxy_failed_requests_metric_total', {
+        hashed_api_key: brokeKey.token,
+        exception_status: '429',
+        exception_class: 'BudgetExceededError',
+      }),
+    ).toBe(1);
     expect(metrics.type('litellm_proxy_total_requests_metric_total')).toBe('COUNTER');
   });
 
@@ -133,19 +143,30 @@ describe('a scrape after known traffic', () => {
     expect(metrics.histogramCount('litellm_overhead_latency_metric', ofKey())).toBe(4);
     expect(metrics.histogramCount('litellm_llm_api_time_to_first_token_metric', ofKey())).toBe(1);
     // LiteLLM's buckets, printed as its Python client prints them.
-    expect(metrics.bucketBounds('litellm_request_total_latency_metric', ofKey())).toEqual(expect.arrayContaining(['0.005', '1.0', '300.0', '+Inf']));
+    expect(metrics.bucketBounds('litellm_request_total_latency_metric', ofKey())).toEqual(
+      expect.arrayContaining(['0.005', '1.0', '300.0', '+Inf']),
+    );
     expect(metrics.sum('litellm_request_total_latency_metric_bucket', { ...ofKey(), le: '+Inf' })).toBe(5);
   });
 
   it('counts the failed deployment, its cooldown, its state and the fallback that answered', () => {
-    expect(metrics.sum('litellm_deployment_failure_responses_total', { model_id: 'primary#1', exception_status: '500', api_provider: 'openai' })).toBe(1);
+    expect(
+      metrics.sum('litellm_deployment_failure_responses_total', { model_id: 'primary#1', exception_status: '500', api_provider: 'openai' }),
+    ).toBe(1);
     expect(metrics.sum('litellm_deployment_success_responses_total', { ...ofKey(), model_id: 'gpt#0' })).toBe(4);
-    expect(metrics.sum('litellm_deployment_success_responses_total', { ...ofKey(), model_id: 'gpt#0', requested_model: 'primary' })).toBe(1);
+    expect(metrics.sum('litellm_deployment_success_responses_total', { ...ofKey(), model_id: 'gpt#0', requested_model: 'primary' })).toBe(
+      1,
+    );
     expect(metrics.sum('litellm_deployment_cooled_down_total', { model_id: 'primary#1', exception_status: '500' })).toBe(1);
     expect(metrics.sum('litellm_deployment_state', { model_id: 'primary#1' })).toBe(2);
     expect(metrics.sum('litellm_deployment_state', { model_id: 'gpt#0' })).toBe(0);
     expect(
-      metrics.sum('litellm_deployment_successful_fallbacks_total', { ...ofKey(), requested_model: 'primary', fallback_model: 'gpt', exception_status: '500' }),
+      metrics.sum('litellm_deployment_successful_fallbacks_total', {
+        ...ofKey(),
+        requested_model: 'primary',
+        fallback_model: 'gpt',
+        exception_status: '500',
+      }),
     ).toBe(1);
   });
 
@@ -167,7 +188,9 @@ describe('who may scrape', () => {
     for (const key of [null, virtualKey.key, 'wrong-secret']) {
       const response = await sendRaw(gateway.url, '/metrics', { key });
       expect(response.status).toBe(401);
-      expect(response.json).toEqual({ error: expect.objectContaining({ type: 'authentication_error', message: expect.stringContaining('PROMETHEUS_API_KEY') }) });
+      expect(response.json).toEqual({
+        error: expect.objectContaining({ type: 'authentication_error', message: expect.stringContaining('PROMETHEUS_API_KEY') }),
+      });
       expect(response.text).not.toContain('litellm_');
     }
   });

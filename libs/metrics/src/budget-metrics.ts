@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { Gauge, type Registry } from 'prom-client';
-import { budgetWindow, type BudgetStore, nanosToUsd } from '@tollgate/budgets';
+import { type BudgetStore, budgetWindow, nanosToUsd } from '@tollgate/budgets';
 import type { ApiKey, ApiKeysRepository } from '@tollgate/keys';
 import type { SettlementRetry } from '@tollgate/spend';
 import { currentSpendNanos, type Team, type TeamsRepository } from '@tollgate/teams';
+import { Gauge, type Registry } from 'prom-client';
 
 interface BudgetSnapshot {
   teams: Team[];
@@ -74,13 +74,21 @@ export function registerBudgetMetrics(registry: Registry, sources: BudgetSources
     });
   };
 
-  teamGauge('litellm_remaining_team_budget_metric', 'Remaining budget for team in USD (max_budget minus settled spend in the current window)', remaining);
+  teamGauge(
+    'litellm_remaining_team_budget_metric',
+    'Remaining budget for team in USD (max_budget minus settled spend in the current window)',
+    remaining,
+  );
   teamGauge('litellm_team_max_budget_metric', 'Maximum budget set for team in USD', maxBudget);
   teamGauge('litellm_team_budget_remaining_hours_metric', 'Hours until the team budget resets', hoursToReset);
   teamGauge('tollgate_team_reserved_spend', 'USD reserved by calls in flight for team (not yet settled)', (team) =>
     team.reservedNanos > 0 || team.maxBudgetNanos !== null ? nanosToUsd(team.reservedNanos) : null,
   );
-  keyGauge('litellm_remaining_api_key_budget_metric', 'Remaining budget for api key in USD (max_budget minus settled spend in the current window)', remaining);
+  keyGauge(
+    'litellm_remaining_api_key_budget_metric',
+    'Remaining budget for api key in USD (max_budget minus settled spend in the current window)',
+    remaining,
+  );
   keyGauge('litellm_api_key_max_budget_metric', 'Maximum budget set for api key in USD', maxBudget);
   keyGauge('litellm_api_key_budget_remaining_hours_metric', 'Hours until the api key budget resets', hoursToReset);
 
@@ -111,7 +119,11 @@ export function registerBudgetMetrics(registry: Registry, sources: BudgetSources
 }
 
 async function read(sources: BudgetSources): Promise<BudgetSnapshot> {
-  const [teams, keys, openReservations] = await Promise.all([sources.teams.list(), sources.keys.all(), sources.store.openReservationCount()]);
+  const [teams, keys, openReservations] = await Promise.all([
+    sources.teams.list(),
+    sources.keys.all(),
+    sources.store.openReservationCount(),
+  ]);
   return { teams, keys, openReservations, now: Date.now() };
 }
 

@@ -1,6 +1,6 @@
 import type { Deployment } from '@tollgate/providers';
 
-import { LatencyHistogram } from './latency-histogram';
+import { type LatencyHistogram } from './latency-histogram';
 import type { Series } from './series-table';
 
 /**

@@ -1,6 +1,6 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Deployment } from '@tollgate/providers';
-import { type DeploymentHealth, type DeploymentState, ModelRegistry } from '@tollgate/routing';
+import { type DeploymentHealth, type DeploymentState, type ModelRegistry } from '@tollgate/routing';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 const DEPLOYMENT_LABELS = ['litellm_model_name', 'model_id', 'api_base', 'api_provider'] as const;
 
@@ -25,7 +25,8 @@ export function registerDeploymentMetrics(registry: Registry, models: ModelRegis
     registers: [registry],
     collect: () => {
       const now = Date.now();
-      for (const deployment of byId.values()) state.set(deploymentLabels(deployment), STATE_VALUE[health.snapshot(deployment.id, now).state]);
+      for (const deployment of byId.values())
+        state.set(deploymentLabels(deployment), STATE_VALUE[health.snapshot(deployment.id, now).state]);
     },
   });
   const cooledDown = new Counter({

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { BudgetStore } from '@tollgate/budgets';
 import { ApiKeysRepository } from '@tollgate/keys';
 import { DeploymentHealth, ModelRegistry } from '@tollgate/routing';
 import { SettlementRetry } from '@tollgate/spend';
 import { TeamsRepository } from '@tollgate/teams';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 
 import { registerBudgetMetrics } from './budget-metrics';
 import { registerDeploymentMetrics } from './deployment-metrics';

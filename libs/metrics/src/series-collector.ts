@@ -50,7 +50,6 @@ export class SeriesCollector<T> {
     registry.registerMetric(this as unknown as Metric);
   }
 
-  // eslint-disable-next-line @typescript-eslint/require-await -- prom-client awaits get()
   async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Sample[] }> {
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.samples() };
   }

@@ -40,6 +40,10 @@ export class MetricsController {
     if (!requireAuth) return;
     const secret = presentedSecret(req);
     if (apiKey !== null && secret !== undefined && sameSecret(secret, apiKey)) return;
-    await this.masterKey.require(req, secret, 'The /metrics endpoint needs the master key or PROMETHEUS_API_KEY (Authorization: Bearer <key>)');
+    await this.masterKey.require(
+      req,
+      secret,
+      'The /metrics endpoint needs the master key or PROMETHEUS_API_KEY (Authorization: Bearer <key>)',
+    );
   }
 }
