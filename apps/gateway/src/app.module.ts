@@ -4,6 +4,7 @@ import { AlertsModule } from '@tollgate/alerts';
 import { BudgetRefusals, BudgetsModule } from '@tollgate/budgets';
 import { SqlModule } from '@tollgate/database';
 import { AuthGuard, KeysModule } from '@tollgate/keys';
+import { MetricsModule } from '@tollgate/metrics';
 import { ProvidersModule } from '@tollgate/providers';
 import { RateLimitsModule } from '@tollgate/rate-limits';
 import { RoutingModule } from '@tollgate/routing';
@@ -15,6 +16,7 @@ import { BudgetedRouter } from './calls/budgeted-router';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { describeError } from './common/error-descriptor';
 import { adminValidationPipe } from './common/validation.pipe';
 import type { GatewayConfig } from './config/gateway-config';
 import { GatewayConfigModule } from './config/gateway-config.module';
@@ -24,6 +26,7 @@ import { EmbeddingsService } from './embeddings/embeddings.service';
 import { HealthModule } from './health/health.module';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
+import { MetricsController } from './metrics/metrics.controller';
 import { ModelsController } from './models/models.controller';
 import { OtlpModule } from './otlp/otlp.module';
 import { ResponseStore } from './responses/response-store';
@@ -48,11 +51,12 @@ export class AppModule {
         TeamsModule,
         KeysModule,
         SpendModule,
+        MetricsModule.forRoot({ statusOf: (error) => describeError(error, '').status }),
         HealthModule,
         UiModule,
         OtlpModule,
       ],
-      controllers: [ChatController, MessagesController, ResponsesController, EmbeddingsController, ModelsController],
+      controllers: [ChatController, MessagesController, ResponsesController, EmbeddingsController, ModelsController, MetricsController],
       providers: [
         BudgetedRouter,
         ChatService,

@@ -116,6 +116,12 @@ export abstract class BudgetStore {
     });
   }
 
+  /** Reservations not yet settled, on every instance: calls in flight, and any a stopped instance left behind. */
+  async openReservationCount(): Promise<number> {
+    const result = await this.sql.query<{ open: unknown }>(`SELECT COUNT(*) AS open FROM budget_reservations`);
+    return toInt(result.rows[0]?.open);
+  }
+
   async heartbeat(instanceId: string, now: number): Promise<void> {
     await this.sql.query(
       `INSERT INTO gateway_instances (instance_id, heartbeat_at) VALUES (?, ?)

@@ -22,6 +22,8 @@ export interface DeploymentStateChange {
   cooldownUntil: number | null;
   /** How the failure that started the cooldown happened (`timeout`, `http 503`…), never the upstream's text. */
   reason: string | null;
+  /** The status the failure that started the cooldown answered with (LiteLLM's `exception_status`); null on recovery. */
+  exceptionStatus: number | null;
 }
 
 interface HealthRecord {
@@ -75,7 +77,7 @@ export class DeploymentHealth {
     record.cooldownUntil = 0;
     if (record.outOfService) {
       record.outOfService = false;
-      this.changed({ deploymentId, state: 'healthy', consecutiveFailures: 0, cooldownUntil: null, reason: null });
+      this.changed({ deploymentId, state: 'healthy', consecutiveFailures: 0, cooldownUntil: null, reason: null, exceptionStatus: null });
     }
   }
 
@@ -94,6 +96,7 @@ export class DeploymentHealth {
       consecutiveFailures: record.consecutiveFailures,
       cooldownUntil: record.cooldownUntil,
       reason: error.kind === 'http' ? `http ${error.status}` : error.kind,
+      exceptionStatus: error.status,
     });
   }
 

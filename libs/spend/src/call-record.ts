@@ -11,6 +11,13 @@ const CHARS_PER_TOKEN_ESTIMATE = 3;
 /** Longest upstream error text kept for the ledger row. */
 const UPSTREAM_ERROR_CHARS = 500;
 
+export interface FailedAttempt {
+  deployment: Deployment;
+  error: unknown;
+}
+
+const NO_FAILED_ATTEMPTS: readonly FailedAttempt[] = [];
+
 export interface TokenBounds {
   inputTokens: number;
   outputTokens: number;
@@ -56,6 +63,9 @@ export class CallRecord {
   private reportedUsage?: ChatUsage;
   private generated = { chars: 0, chunks: 0 };
   private firstByte?: number;
+  private upstreamStart?: number;
+  private failedUpstreams?: FailedAttempt[];
+  private failure?: unknown;
   private leftInFlight = false;
 
   constructor(request: CallRequest) {
@@ -94,6 +104,16 @@ export class CallRecord {
     const reservation = this.attempt?.reservation;
     if (this.attempt) this.attempt.reservation = undefined;
     return reservation;
+  }
+
+  /** The current attempt's request goes to its upstream now, its reservation made (LLM API latency starts). */
+  callingUpstream(): void {
+    this.upstreamStart = Date.now();
+  }
+
+  /** The current attempt's upstream call failed; the router moves on to another deployment or gives up. */
+  attemptFailed(error: unknown): void {
+    if (this.attempt) (this.failedUpstreams ??= []).push({ deployment: this.attempt.deployment, error });
   }
 
   /** The client left while an upstream call was in flight, before any answer came back. */
@@ -174,6 +194,7 @@ export class CallRecord {
     const status =
       error instanceof BudgetExceededError ? 'budget_exceeded' : clientLeft || this.leftInFlight ? 'client_cancelled' : 'error';
     this.outcome = { status, error: (error as Error)?.message ?? String(error) };
+    this.failure = error;
   }
 
   /** The client left before the answer was whole. */
@@ -221,6 +242,21 @@ export class CallRecord {
 
   get firstByteAt(): number | undefined {
     return this.firstByte;
+  }
+
+  /** When the last attempt's upstream call began; undefined when no upstream was called. */
+  get upstreamStartedAt(): number | undefined {
+    return this.upstreamStart;
+  }
+
+  /** Attempts whose upstream call failed, in order: the deployments tried before the last one, or all of them. */
+  get failedAttempts(): readonly FailedAttempt[] {
+    return this.failedUpstreams ?? NO_FAILED_ATTEMPTS;
+  }
+
+  /** The error the call failed with, when it failed with one (not an error reported inside a begun answer). */
+  get failureCause(): unknown {
+    return this.failure;
   }
 
   get leftWhileInFlight(): boolean {

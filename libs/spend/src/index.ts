@@ -1,3 +1,4 @@
+export * from './call-metrics';
 export * from './call-record';
 export * from './cost';
 export * from './ledger-row';

@@ -17,7 +17,8 @@ export const SETTLE_RETRY_MAX_MS = 15_000;
 @Injectable()
 export class SettlementRetry implements BeforeApplicationShutdown {
   private readonly logger = new Logger('SettlementRetry');
-  private readonly waiting = new Map<string, NodeJS.Timeout>();
+  /** Each waiting settlement's timer and the end of its call, by request id. */
+  private readonly waiting = new Map<string, { timer: NodeJS.Timeout; callEndedAt: number }>();
   private stopped = false;
 
   constructor(private readonly ledger: SpendLedger) {}
@@ -38,9 +39,16 @@ export class SettlementRetry implements BeforeApplicationShutdown {
     return this.waiting.size;
   }
 
+  /** When the call behind the oldest waiting settlement ended; null when nothing waits. */
+  oldestWaitingCallEnd(): number | null {
+    let oldest: number | null = null;
+    for (const { callEndedAt } of this.waiting.values()) if (oldest === null || callEndedAt < oldest) oldest = callEndedAt;
+    return oldest;
+  }
+
   beforeApplicationShutdown(): void {
     this.stopped = true;
-    for (const timer of this.waiting.values()) clearTimeout(timer);
+    for (const { timer } of this.waiting.values()) clearTimeout(timer);
     this.waiting.clear();
   }
 
@@ -61,6 +69,6 @@ export class SettlementRetry implements BeforeApplicationShutdown {
     }, delay);
     // A stopping process leaves the obligation to crash recovery rather than being held open by it.
     timer.unref();
-    this.waiting.set(entry.requestId, timer);
+    this.waiting.set(entry.requestId, { timer, callEndedAt: entry.endTime });
   }
 }

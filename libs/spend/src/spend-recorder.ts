@@ -4,6 +4,7 @@ import { BudgetAccounts, BudgetStoreUnavailableError, INSTANCE_ID, nanosToUsd } 
 import { type Deployment, ProviderRequestError, upstreamOutputLimit } from '@tollgate/providers';
 import { RATE_LIMITER, type RateLimiter } from '@tollgate/rate-limits';
 
+import { CallMetrics } from './call-metrics';
 import type { CallRecord } from './call-record';
 import { costNanos, costUpperBoundNanos, inputTokensBoundFor, type TokenCounts, tokenCountsOf } from './cost';
 import { isFree, pricingFor } from './price-catalog';
@@ -27,6 +28,7 @@ export class SpendRecorder {
     @Inject(INSTANCE_ID) private readonly instanceId: string,
     @Inject(RATE_LIMITER) private readonly rateLimiter: RateLimiter,
     private readonly budgetAlerts: BudgetAlerts,
+    private readonly metrics: CallMetrics,
   ) {}
 
   /**
@@ -100,6 +102,7 @@ export class SpendRecorder {
     // reservation (the call's upper bound) is charged, exactly as recovery does after a crash.
     const chargeReservation = !record.usage && record.leftWhileInFlight && record.firstByteAt === undefined;
     const cost = chargeReservation ? (record.reservation?.amountNanos ?? 0) : record.pricing ? costNanos(tokens, record.pricing) : 0;
+    this.metrics.callSettled(record, { costNanos: cost, tokens, endTime: now });
     // A refusal holds no reservation, so a refusal row that is only counted loses no money.
     const refusal =
       status === 'budget_exceeded' && !record.reservation

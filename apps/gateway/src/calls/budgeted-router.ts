@@ -59,6 +59,7 @@ export class BudgetedRouter {
       alias,
       async (deployment: Deployment) => {
         await this.spend.reserveForAttempt(record, deployment, limits);
+        record.callingUpstream();
         try {
           return await call(deployment);
         } catch (error) {
@@ -68,6 +69,7 @@ export class BudgetedRouter {
             record.abandonedInFlight();
             throw error;
           }
+          record.attemptFailed(error);
           await this.spend.releaseAttempt(record);
           throw error;
         }

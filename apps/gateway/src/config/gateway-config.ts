@@ -37,6 +37,18 @@ export interface GatewayConfig {
   uiCredentials: UiCredentials | null;
   /** Budget and cooldown webhooks (`general_settings.alerting`…). */
   alerting: AlertSettings;
+  metrics: MetricsAccess;
+}
+
+/** Who may scrape /metrics. */
+export interface MetricsAccess {
+  /**
+   * `litellm_settings.require_auth_for_metrics_endpoint` (LiteLLM's switch). Tollgate defaults it to
+   * true, where LiteLLM defaults to false: the labels name every key alias and team.
+   */
+  requireAuth: boolean;
+  /** `PROMETHEUS_API_KEY`: a credential for the scraper alone, so it need not hold the master key. */
+  apiKey: string | null;
 }
 
 export interface UiCredentials {

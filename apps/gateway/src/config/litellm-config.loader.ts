@@ -74,7 +74,7 @@ const KNOWN_GENERAL = new Set([
   'alerting_webhooks',
   'alerting_args',
 ]);
-const KNOWN_LITELLM = new Set(['fallbacks', 'num_retries', 'request_timeout', 'drop_params']);
+const KNOWN_LITELLM = new Set(['fallbacks', 'num_retries', 'request_timeout', 'drop_params', 'require_auth_for_metrics_endpoint']);
 const ROUTING_STRATEGIES = new Set(['simple-shuffle', 'least-busy']);
 
 class Checker {
@@ -227,6 +227,9 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
   const databaseUrl = effectiveEnv.DATABASE_URL || checker.string(general.database_url, 'general_settings.database_url');
   const database = parseDatabaseUrl(checker, databaseUrl);
 
+  const requireMetricsAuth =
+    checker.boolean(litellm.require_auth_for_metrics_endpoint, 'litellm_settings.require_auth_for_metrics_endpoint') ?? true;
+
   const warnings: string[] = [];
   const alerting = parseAlerting(checker, general, effectiveEnv, warnings);
   const jsonLogs = checker.boolean(effectiveEnv.JSON_LOGS, 'JSON_LOGS') ?? false;
@@ -252,6 +255,7 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
       accessLog: checker.boolean(effectiveEnv.TOLLGATE_ACCESS_LOG, 'TOLLGATE_ACCESS_LOG') ?? jsonLogs,
       uiCredentials,
       alerting,
+      metrics: { requireAuth: requireMetricsAuth, apiKey: effectiveEnv.PROMETHEUS_API_KEY?.trim() || null },
     },
     ignoredKeys: checker.ignoredKeys,
     missingEnv: [...checker.missingEnv],

@@ -1,9 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-
 import { Inject, Injectable } from '@nestjs/common';
 import { AuthError, AuthErrorCode, AuthThrottle, clientAddress, isWrongSecret, MasterKeyCheck } from '@tollgate/keys';
 import type { Request } from 'express';
 
+import { sameSecret } from '../common/same-secret';
 import type { UiCredentials } from '../config/gateway-config';
 import {
   credentialsFingerprint,
@@ -93,10 +92,4 @@ export class UiAuthService {
     const fingerprint = this.credentials ? credentialsFingerprint(this.credentials.username, this.credentials.password) : '';
     return deriveSessionKey(await this.secret.current(), fingerprint);
   }
-}
-
-/** Constant-time comparison of two strings of any length, via their SHA-256 digests. */
-function sameSecret(presented: string, expected: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
-  return timingSafeEqual(digest(presented), digest(expected));
 }
