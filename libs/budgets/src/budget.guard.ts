@@ -36,7 +36,8 @@ export class BudgetGuard implements CanActivate {
     private readonly refusals: BudgetRefusals,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous unless it refuses: Nest awaits only a guard that returns a promise. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<{ body?: { model?: unknown } }>();
     const holders = budgetHoldersOf(request);
     if (holders.length === 0) return true;
@@ -47,7 +48,10 @@ export class BudgetGuard implements CanActivate {
     const model = request.body?.model;
     if (typeof model !== 'string' || this.refusals.mayBeFree(model)) return true;
     const { holder, spendNanos, reservedNanos, maxBudgetNanos } = exhausted;
-    const error = new BudgetExceededError(holder.level, holder.label, spendNanos, reservedNanos, maxBudgetNanos);
+    return this.refuse(request, new BudgetExceededError(holder.level, holder.label, spendNanos, reservedNanos, maxBudgetNanos));
+  }
+
+  private async refuse(request: object, error: BudgetExceededError): Promise<never> {
     await this.refusals.record(request, error);
     throw error;
   }

@@ -25,12 +25,17 @@ export class AuthGuard implements CanActivate {
     private readonly throttle: AuthThrottle,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous when there is nothing to check: Nest awaits only a guard that returns a promise. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const mode = this.reflector.getAllAndOverride<AuthMode>(AUTH_MODE, [context.getHandler(), context.getClass()]) ?? AuthMode.Master;
     if (mode === AuthMode.Public) return true;
     const request = context.switchToHttp().getRequest<Request>();
     // Global, and named again by routes that spell out their guards: the caller is resolved once.
     if (callerOf(request)) return true;
+    return this.authenticate(request, mode);
+  }
+
+  private async authenticate(request: Request, mode: AuthMode): Promise<boolean> {
     const secret = presentedSecret(request);
 
     if (mode === AuthMode.Master) {

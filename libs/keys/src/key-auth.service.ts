@@ -12,6 +12,8 @@ import { MasterKeyService } from './master-key.service';
 interface CachedKey {
   key: ApiKey;
   team: Team | null;
+  /** Built once per load: nothing downstream changes a Caller. */
+  caller: Caller;
 }
 
 /** Bounds the memory an attacker can make us spend by presenting random keys. */
@@ -49,17 +51,17 @@ export class KeyAuthService {
         'No API key provided. Pass a virtual key as "Authorization: Bearer sk-…" or "x-api-key".',
       );
     }
-    if (this.masterKey.matches(secret)) return this.masterCaller();
     const token = hashKey(secret);
+    if (this.masterKey.matchesToken(token)) return MASTER_CALLER;
     const cached = this.known.get(token) ?? (this.unknown.has(token) ? undefined : await this.load(token));
     if (!cached) throw new AuthError(AuthErrorCode.INVALID_KEY, 'Invalid API key: no such virtual key');
-    const { key, team } = cached;
+    const { key, team, caller } = cached;
     if (key.blocked) throw new AuthError(AuthErrorCode.BLOCKED_KEY, `Key ${key.keyName} is blocked`);
     if (team?.blocked) throw new AuthError(AuthErrorCode.BLOCKED_TEAM, `Team ${team.teamId} is blocked`);
     if (key.expiresAt !== null && key.expiresAt <= now) {
       throw new AuthError(AuthErrorCode.EXPIRED_KEY, `Key ${key.keyName} expired at ${isoTimeOrNull(key.expiresAt)}`);
     }
-    return callerFor(key, team);
+    return caller;
   }
 
   private async load(token: string): Promise<CachedKey | undefined> {
@@ -74,29 +76,27 @@ export class KeyAuthService {
       return undefined;
     }
     const team = key.teamId ? await this.teams.find(key.teamId) : null;
-    const entry = { key, team };
+    const entry = { key, team, caller: callerFor(key, team) };
     if (generation === this.generation) this.known.set(token, entry);
     return entry;
   }
-
-  private masterCaller(): Caller {
-    return {
-      kind: 'master',
-      token: MASTER_KEY_LEDGER_LABEL,
-      keyName: 'master key',
-      keyAlias: null,
-      teamId: null,
-      teamAlias: null,
-      userId: null,
-      keyModels: [],
-      teamModels: [],
-      budgetHolders: [],
-      underMoneyBudget: false,
-      rateSubjects: [],
-      metadata: {},
-    };
-  }
 }
+
+const MASTER_CALLER: Caller = {
+  kind: 'master',
+  token: MASTER_KEY_LEDGER_LABEL,
+  keyName: 'master key',
+  keyAlias: null,
+  teamId: null,
+  teamAlias: null,
+  userId: null,
+  keyModels: [],
+  teamModels: [],
+  budgetHolders: [],
+  underMoneyBudget: false,
+  rateSubjects: [],
+  metadata: {},
+};
 
 function callerFor(key: ApiKey, team: Team | null): Caller {
   const holders: Caller['budgetHolders'] = [

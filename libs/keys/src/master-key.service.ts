@@ -64,8 +64,13 @@ export class MasterKeyService implements OnApplicationBootstrap {
 
   /** Constant-time: compares SHA-256 digests of equal length. */
   matches(secret: string | undefined): boolean {
-    if (!secret || !this.hash) return false;
-    return timingSafeEqual(Buffer.from(hashKey(secret), 'hex'), this.hash);
+    return !!secret && this.matchesToken(hashKey(secret));
+  }
+
+  /** `matches` for a secret already hashed (its token), so a virtual key's call hashes it once, not twice. */
+  matchesToken(token: string): boolean {
+    if (!this.hash) return false;
+    return timingSafeEqual(Buffer.from(token, 'hex'), this.hash);
   }
 
   /** A configured key's hash exists only in memory; a generated one's is stored with the data. */

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { callerOf } from '@tollgate/keys';
+import { type Caller, callerOf } from '@tollgate/keys';
 
 import { RATE_LIMITER, type RateLimiter } from './rate-limiter';
 import { RateLimitedError } from './rate-limits.errors';
@@ -9,9 +9,14 @@ import { RateLimitedError } from './rate-limits.errors';
 export class RateLimitGuard implements CanActivate {
   constructor(@Inject(RATE_LIMITER) private readonly limiter: RateLimiter) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous for callers without limits: Nest awaits only a guard that returns a promise. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const caller = callerOf(context.switchToHttp().getRequest());
     if (!caller || caller.rateSubjects.length === 0) return true;
+    return this.admit(caller);
+  }
+
+  private async admit(caller: Caller): Promise<boolean> {
     const decision = await this.limiter.admit(caller.rateSubjects);
     if (decision.allowed) return true;
     const subject = decision.subjectId.startsWith('team:')
