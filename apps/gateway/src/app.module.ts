@@ -13,7 +13,6 @@ import { TeamsModule } from '@tollgate/teams';
 
 import { GatewayBudgetRefusals } from './budgets/gateway-budget-refusals';
 import { BudgetedRouter } from './calls/budgeted-router';
-import { SettledCalls } from './calls/settled-calls';
 import { ChatController } from './chat/chat.controller';
 import { ChatService } from './chat/chat.service';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
@@ -60,7 +59,6 @@ export class AppModule {
       controllers: [ChatController, MessagesController, ResponsesController, EmbeddingsController, ModelsController, MetricsController],
       providers: [
         BudgetedRouter,
-        SettledCalls,
         ChatService,
         EmbeddingsService,
         MessagesService,

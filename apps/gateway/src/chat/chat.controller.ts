@@ -1,14 +1,13 @@
-import { Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { BudgetGuard } from '@tollgate/budgets';
 import { Auth, AuthGuard, AuthMode, callerOf } from '@tollgate/keys';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '@tollgate/providers';
 import { RateLimitGuard } from '@tollgate/rate-limits';
-import { type CallRecord, SettledReply } from '@tollgate/spend';
+import { type CallRecord, SettledReply, SpendInterceptor } from '@tollgate/spend';
 import type { Request, Response } from 'express';
 
 import { BudgetedRouter } from '../calls/budgeted-router';
-import { SettledCalls } from '../calls/settled-calls';
 import { abortWhenClientLeaves } from '../common/client-abort';
 import { describeError, renderOpenAIError } from '../common/error-descriptor';
 import { routingHeaders } from '../common/routing-headers';
@@ -21,21 +20,17 @@ import { validateChatCompletionRequest } from './chat-request.validation';
 @ApiExcludeController()
 @Auth(AuthMode.VirtualKey)
 @UseGuards(AuthGuard, RateLimitGuard, BudgetGuard)
+@UseInterceptors(SpendInterceptor)
 @Controller()
 export class ChatController {
   constructor(
     private readonly chat: ChatService,
     private readonly calls: BudgetedRouter,
-    private readonly settled: SettledCalls,
   ) {}
 
   @Post(['v1/chat/completions', 'chat/completions'])
   @HttpCode(200)
-  create(@Req() req: Request, @Res() res: Response): Promise<unknown> {
-    return this.settled.run(req, res, () => this.serve(req, res));
-  }
-
-  private async serve(req: Request, res: Response): Promise<SettledReply | void> {
+  async create(@Req() req: Request, @Res() res: Response): Promise<SettledReply | void> {
     const request = validateChatCompletionRequest(req.body);
     const record = this.calls.beginRecord(req, callerOf(req)!, 'chat_completion', request);
     const signal = abortWhenClientLeaves(req, res);

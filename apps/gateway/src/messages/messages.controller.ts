@@ -1,4 +1,4 @@
-import { Controller, Head, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Head, HttpCode, Inject, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { BudgetGuard } from '@tollgate/budgets';
 import { Auth, AuthGuard, AuthMode, callerOf, mayCallModel } from '@tollgate/keys';
@@ -12,11 +12,10 @@ import {
 } from '@tollgate/providers';
 import { RateLimitGuard } from '@tollgate/rate-limits';
 import { ModelRouter } from '@tollgate/routing';
-import { type CallRecord, SettledReply } from '@tollgate/spend';
+import { type CallRecord, SettledReply, SpendInterceptor } from '@tollgate/spend';
 import type { Request, Response } from 'express';
 
 import { BudgetedRouter } from '../calls/budgeted-router';
-import { SettledCalls } from '../calls/settled-calls';
 import { abortWhenClientLeaves } from '../common/client-abort';
 import { describeError, renderAnthropicError } from '../common/error-descriptor';
 import { routingHeaders } from '../common/routing-headers';
@@ -39,17 +38,13 @@ export class MessagesController {
     private readonly router: ModelRouter,
     private readonly passthrough: AnthropicPassthrough,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    private readonly settled: SettledCalls,
   ) {}
 
   @Post('v1/messages')
   @HttpCode(200)
   @UseGuards(AuthGuard, RateLimitGuard, BudgetGuard)
-  create(@Req() req: Request, @Res() res: Response): Promise<unknown> {
-    return this.settled.run(req, res, () => this.serve(req, res));
-  }
-
-  private async serve(req: Request, res: Response): Promise<SettledReply | void> {
+  @UseInterceptors(SpendInterceptor)
+  async create(@Req() req: Request, @Res() res: Response): Promise<SettledReply | void> {
     const body = validateMessagesRequest(req.body);
     const record = this.calls.beginRecord(req, callerOf(req)!, 'messages', body);
     const signal = abortWhenClientLeaves(req, res);

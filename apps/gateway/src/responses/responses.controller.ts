@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { BudgetGuard } from '@tollgate/budgets';
 import { Auth, AuthGuard, AuthMode, callerOf } from '@tollgate/keys';
@@ -16,11 +16,10 @@ import {
   translateChatChunk,
 } from '@tollgate/providers';
 import { RateLimitGuard } from '@tollgate/rate-limits';
-import { type CallRecord, SettledReply } from '@tollgate/spend';
+import { type CallRecord, SettledReply, SpendInterceptor } from '@tollgate/spend';
 import type { Request, Response } from 'express';
 
 import { BudgetedRouter } from '../calls/budgeted-router';
-import { SettledCalls } from '../calls/settled-calls';
 import { abortWhenClientLeaves } from '../common/client-abort';
 import { describeError } from '../common/error-descriptor';
 import { InvalidRequestError } from '../common/invalid-request.errors';
@@ -50,17 +49,13 @@ export class ResponsesController {
     private readonly responses: ResponsesService,
     private readonly calls: BudgetedRouter,
     private readonly store: ResponseStore,
-    private readonly settled: SettledCalls,
   ) {}
 
   @Post(['v1/responses', 'responses'])
   @HttpCode(200)
   @UseGuards(AuthGuard, RateLimitGuard, BudgetGuard)
-  create(@Req() req: Request, @Res() res: Response): Promise<unknown> {
-    return this.settled.run(req, res, () => this.serve(req, res));
-  }
-
-  private async serve(req: Request, res: Response): Promise<SettledReply | void> {
+  @UseInterceptors(SpendInterceptor)
+  async create(@Req() req: Request, @Res() res: Response): Promise<SettledReply | void> {
     const request = validateResponsesRequest(req.body);
     const caller = callerOf(req)!;
     const conversation = await this.responses.conversationOf(caller.token, request);
