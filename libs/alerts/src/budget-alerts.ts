@@ -11,6 +11,9 @@ import { WebhookDelivery } from './webhook-delivery';
 export const BUDGET_CHECK_DELAY_MS = 500;
 const BATCH = 500;
 
+/** Which key (`api_keys.key_id`) or team to check. */
+type HolderRef = Pick<BudgetHolder, 'level' | 'id'>;
+
 interface HolderRow {
   id: string;
   spend_nanos: unknown;
@@ -48,7 +51,7 @@ const HOLDER_QUERIES = {
 export class BudgetAlerts implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Alerts');
   private readonly enabled: boolean;
-  private dirty = new Map<string, BudgetHolder>();
+  private dirty = new Map<string, HolderRef>();
   private timer: NodeJS.Timeout | null = null;
   private checking: Promise<void> = Promise.resolve();
 
@@ -62,12 +65,21 @@ export class BudgetAlerts implements BeforeApplicationShutdown {
   }
 
   /** These holders' spend moved: check them against their thresholds soon. */
-  spent(holders: readonly BudgetHolder[]): void {
+  spent(holders: readonly HolderRef[]): void {
     if (!this.enabled || holders.length === 0) return;
     for (const holder of holders) this.dirty.set(`${holder.level}:${holder.id}`, holder);
     this.timer ??= setTimeout(() => {
       this.checking = this.checking.then(() => this.checkDirty());
     }, BUDGET_CHECK_DELAY_MS).unref();
+  }
+
+  /**
+   * An admin set this holder's `max_budget` or `budget_duration`: spend already past a threshold of
+   * the new budget is alerted now, as LiteLLM's users expect, not after the next paid call (which
+   * a budget already spent would refuse).
+   */
+  budgetChanged(holder: HolderRef): void {
+    this.spent([holder]);
   }
 
   beforeApplicationShutdown(): void {
