@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { type BudgetHolder, budgetWindow, nanosToUsd } from '@tollgate/budgets';
 import { Sql, toInt } from '@tollgate/database';
@@ -121,6 +123,14 @@ export class BudgetAlerts implements BeforeApplicationShutdown {
   }
 }
 
+/**
+ * A key's `key_id` is its first token, the SHA-256 of the key: a stable digest of it names the key
+ * in event ids instead, so no webhook receiver ever holds a key's hash.
+ */
+function opaqueKeyId(keyId: string): string {
+  return createHash('sha256').update(`budget-alert-key:${keyId}`).digest('hex').slice(0, 24);
+}
+
 function budgetEvent(
   level: 'key' | 'team',
   row: HolderRow,
@@ -137,7 +147,7 @@ function budgetEvent(
   const crossed = threshold >= 1;
   const period = row.budget_duration ? ` this ${row.budget_duration} window` : '';
   return {
-    id: `${level}:${row.id}:${window.start}:${thresholdBp}`,
+    id: `${level}:${level === 'key' ? opaqueKeyId(row.id) : row.id}:${window.start}:${thresholdBp}`,
     event: crossed ? 'budget_crossed' : 'threshold_crossed',
     event_group: level,
     event_message: `${who} has spent $${spend.toFixed(2)} of its $${maxBudget.toFixed(2)} budget${period} (${Math.floor((spendNanos / maxNanos) * 100)}%, threshold ${Math.round(threshold * 100)}%)`,
