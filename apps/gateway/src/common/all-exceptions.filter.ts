@@ -1,10 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { RequestLogLine } from '@tollgate/logging';
 import { UpstreamError } from '@tollgate/providers';
 import { RouteFailedError } from '@tollgate/routing';
-import type { Request, Response } from 'express';
-
-import { RequestLogLine } from '@tollgate/logging';
 import { callRecordOf } from '@tollgate/spend';
+import type { Request, Response } from 'express';
 
 import { isOtlpPath, sendOtlpError } from '../otlp/otlp-http';
 import { routeOf } from './access-log';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { Injectable, Logger } from '@nestjs/common';
+import { RequestLogLine } from '@tollgate/logging';
 import {
   type ChatCompletionChunk,
   chatUsageOfResponse,
@@ -21,7 +22,6 @@ import {
   toResponseObject,
   UpstreamError,
 } from '@tollgate/providers';
-import { RequestLogLine } from '@tollgate/logging';
 import type { RoutedResult } from '@tollgate/routing';
 import type { CallRecord } from '@tollgate/spend';
 
@@ -84,7 +84,9 @@ export class ResponsesService {
     await this.store
       .save(ownerToken, { response, input: conversation.input, previousId: request.previous_response_id ?? null })
       .catch((error: unknown) =>
-        this.logger.warn(new RequestLogLine(requestId, `response ${response.id} not stored: ${(error as Error)?.message ?? String(error)}`)),
+        this.logger.warn(
+          new RequestLogLine(requestId, `response ${response.id} not stored: ${(error as Error)?.message ?? String(error)}`),
+        ),
       );
   }
 
