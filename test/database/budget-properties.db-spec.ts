@@ -8,6 +8,7 @@
  * spend. When the traffic stops, nothing stays reserved.
  */
 import { Logger } from '@nestjs/common';
+import type { BudgetAlerts } from '@tollgate/alerts';
 import { BudgetAccounts, BudgetExceededError, type BudgetHolder, budgetStoreFor, type Reservation } from '@tollgate/budgets';
 import { AccessEpoch, Sql } from '@tollgate/database';
 import { ApiKeysRepository, KeysService } from '@tollgate/keys';
@@ -22,6 +23,8 @@ import { createTestDatabase, type TestDatabase, testDatabaseKind } from '../supp
 /** Property runs and the longest operation sequence per run (TOLLGATE_PROPERTY_RUNS overrides). */
 const RUNS = Number(process.env.TOLLGATE_PROPERTY_RUNS ?? 150);
 const MAX_STEPS = 40;
+/** Budget changes here are not about alerts. */
+const NO_ALERTS = { budgetChanged: () => undefined } as unknown as BudgetAlerts;
 
 type Op =
   | { kind: 'reserve'; key: number; amount: number }
@@ -90,8 +93,8 @@ describe(`budget store properties (${testDatabaseKind()})`, () => {
     budgets = new BudgetAccounts(budgetStoreFor(sql));
     ledger = new SpendLedger(new SpendLogRepository(sql, budgets));
     const epoch = new AccessEpoch(sql);
-    teams = new TeamsService(new TeamsRepository(sql, epoch), epoch);
-    keys = new KeysService(new ApiKeysRepository(sql, epoch), epoch, teams);
+    teams = new TeamsService(new TeamsRepository(sql, epoch), epoch, NO_ALERTS);
+    keys = new KeysService(new ApiKeysRepository(sql, epoch), epoch, teams, NO_ALERTS);
   });
 
   afterAll(async () => {

@@ -29,6 +29,8 @@ const TEAM_BUDGET = 1.8; // 80 % after 16 calls, 100 % after 20.
 
 const openai = new OpenAIFake({ apiKey: UPSTREAM_KEY });
 const flaky = new OpenAIFake({ apiKey: UPSTREAM_KEY });
+/** Answers 503 with an error message that quotes the prompt and names an address. */
+const echoing = new OpenAIFake({ apiKey: UPSTREAM_KEY });
 
 interface Received {
   path: string;
@@ -83,6 +85,7 @@ const stopped: GatewayProcess[] = [];
 beforeAll(async () => {
   await openai.start();
   await flaky.start();
+  await echoing.start();
   openai.setDefaultReply({ text: `${COMPLETION_MARKER} done`, completionTokens: 9 });
   flaky.setDefaultReply({ text: `${COMPLETION_MARKER} flaky`, completionTokens: 9 });
   const jsonUrl = await jsonHook.start();
@@ -99,6 +102,7 @@ beforeAll(async () => {
     model_list: [
       { model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o-mini', api_base: openai.url, api_key: UPSTREAM_KEY, ...prices } },
       { model_name: 'flaky', litellm_params: { model: 'openai/gpt-4o-mini', api_base: flaky.url, api_key: UPSTREAM_KEY, ...prices } },
+      { model_name: 'echo', litellm_params: { model: 'openai/gpt-4o-mini', api_base: echoing.url, api_key: UPSTREAM_KEY, ...prices } },
     ],
     router_settings: { allowed_fails: 1, cooldown_time: 1, num_retries: 0 },
     general_settings: {
@@ -114,17 +118,17 @@ afterAll(async () => {
   for (const process of stopped) await process.stop();
   config?.remove();
   await database?.drop();
-  await Promise.all([openai.stop(), flaky.stop(), jsonHook.stop(), slackHook.stop()]);
+  await Promise.all([openai.stop(), flaky.stop(), echoing.stop(), jsonHook.stop(), slackHook.stop()]);
 });
 
 let webhookUrl: string;
 async function start(env?: Record<string, string>): Promise<GatewayProcess> {
   webhookUrl = env?.WEBHOOK_URL ?? webhookUrl;
-  return spawnGateway({ config, databaseUrl: database.url, env: { JSON_LOGS: 'true', WEBHOOK_URL: webhookUrl } });
+  return spawnGateway({ config, databaseUrl: database.url, env: { JSON_LOGS: 'true', WEBHOOK_URL: webhookUrl, ...env } });
 }
 
-function chat(key: string, model = 'gpt') {
-  return sendRaw(gateway.url, '/v1/chat/completions', {
+function chat(key: string, model = 'gpt', on: GatewayProcess = gateway) {
+  return sendRaw(on.url, '/v1/chat/completions', {
     key,
     body: { model, max_tokens: 9, messages: [{ role: 'user', content: `${PROMPT_MARKER} say something` }] },
   });
@@ -132,6 +136,14 @@ function chat(key: string, model = 'gpt') {
 
 function budgetEvents(listener: WebhookListener, teamId: string): Record<string, unknown>[] {
   return listener.delivered().filter((e) => e.team_id === teamId && e.event_group === 'team');
+}
+
+function keyEvents(listener: WebhookListener, keyAlias: string): Record<string, unknown>[] {
+  return listener.delivered().filter((e) => e.key_alias === keyAlias && e.event_group === 'key');
+}
+
+async function eventsWhen<T>(count: number, read: () => T[], what: string): Promise<T[]> {
+  return waitFor(async () => (read().length >= count ? read() : undefined), 10_000, 100, what);
 }
 
 function logLines(process: GatewayProcess): Record<string, unknown>[] {
@@ -223,6 +235,104 @@ describe('budget alerts', () => {
   });
 });
 
+describe('key budget alerts', () => {
+  it('a key crossing 80 % and 100 % of its own max_budget sends one event each, naming it by alias and masked name only', async () => {
+    const admin = new AdminApi(gateway.url, PROCESS_MASTER_KEY);
+    // $0.45: 80 % after 4 calls, 100 % after 5.
+    const generated = await admin.generateKey({ key_alias: 'key-budget-probe', max_budget: 0.45, budget_duration: '1d' });
+    const answers = await Promise.all([0, 1, 2, 3].map(() => chat(generated.key)));
+    for (const answer of answers) expect(answer.status).toBe(200);
+    const [atEighty] = await eventsWhen(1, () => keyEvents(jsonHook, 'key-budget-probe'), 'the key 80 % event');
+    expect(atEighty).toMatchObject({
+      event: 'threshold_crossed',
+      event_group: 'key',
+      threshold: 0.8,
+      spend: expect.closeTo(4 * CALL_COST, 9),
+      max_budget: 0.45,
+      budget_duration: '1d',
+      key_alias: 'key-budget-probe',
+      key_name: generated.key_name,
+      team_id: null,
+    });
+    expect(generated.key_name).toMatch(/^sk-\.\.\.[A-Za-z0-9_-]{4}$/);
+
+    expect((await chat(generated.key)).status).toBe(200);
+    const events = await eventsWhen(2, () => keyEvents(jsonHook, 'key-budget-probe'), 'the key 100 % event');
+    expect(events[1]).toMatchObject({ event: 'budget_crossed', threshold: 1, spend: 0.45, key_name: generated.key_name });
+    expect((await chat(generated.key)).status).toBe(429);
+    await pause(1_500);
+    expect(keyEvents(jsonHook, 'key-budget-probe')).toHaveLength(2);
+
+    const sent = JSON.stringify([...jsonHook.received, ...slackHook.received]);
+    expect(sent).not.toContain(generated.key);
+    expect(sent).not.toContain(generated.token);
+  }, 30_000);
+});
+
+describe('budgets lowered by an admin', () => {
+  it('/key/update lowering max_budget below the spend sends the thresholds now passed, without another call', async () => {
+    const admin = new AdminApi(gateway.url, PROCESS_MASTER_KEY);
+    const { key } = await admin.generateKey({ key_alias: 'lowered-key', max_budget: 10 });
+    for (let i = 0; i < 3; i++) expect((await chat(key)).status).toBe(200);
+    await admin.keySettled(key);
+    await pause(1_000);
+    expect(keyEvents(jsonHook, 'lowered-key')).toEqual([]);
+
+    // $0.27 spent of a new $0.27 budget: 80 % and 100 % at once.
+    expect((await admin.send('/key/update', { method: 'POST', body: { key, max_budget: 0.27 } })).status).toBe(200);
+    const events = await eventsWhen(2, () => keyEvents(jsonHook, 'lowered-key'), 'the events of the lowered key budget');
+    expect(events.map((e) => [e.event, e.threshold, e.max_budget])).toEqual([
+      ['threshold_crossed', 0.8, 0.27],
+      ['budget_crossed', 1, 0.27],
+    ]);
+  }, 30_000);
+
+  it('/team/update lowering max_budget sends the 80 % event once; raising it again re-arms nothing in the window', async () => {
+    const admin = new AdminApi(gateway.url, PROCESS_MASTER_KEY);
+    const teamId = uniqueId('lowered');
+    await admin.newTeam({ team_id: teamId, team_alias: 'Lowered', max_budget: 10, budget_duration: '30d' });
+    const { key } = await admin.generateKey({ team_id: teamId });
+    for (let i = 0; i < 2; i++) expect((await chat(key)).status).toBe(200);
+    await admin.keySettled(key);
+
+    await admin.updateTeam({ team_id: teamId, max_budget: 0.2 }); // $0.18 of $0.20: 90 %
+    const [event] = await eventsWhen(1, () => budgetEvents(jsonHook, teamId), 'the event of the lowered team budget');
+    expect(event).toMatchObject({ event: 'threshold_crossed', threshold: 0.8, spend: 0.18, max_budget: 0.2, team_alias: 'Lowered' });
+
+    await admin.updateTeam({ team_id: teamId, max_budget: 10 });
+    await admin.updateTeam({ team_id: teamId, max_budget: 0.2 });
+    await pause(1_500);
+    expect(budgetEvents(jsonHook, teamId)).toHaveLength(1);
+  }, 30_000);
+});
+
+describe('two gateway instances on one database', () => {
+  it('traffic through both crossing 80 % and 100 % of a team budget at once sends each event exactly once', async () => {
+    const second = await start();
+    try {
+      const admin = new AdminApi(gateway.url, PROCESS_MASTER_KEY);
+      const teamId = uniqueId('shared');
+      // $0.90: 80 % after 8 calls, 100 % after 10.
+      await admin.newTeam({ team_id: teamId, team_alias: 'Shared', max_budget: 0.9, budget_duration: '30d' });
+      const { key } = await admin.generateKey({ team_id: teamId });
+      const instances = [gateway, second];
+      const burst = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((i) => chat(key, 'gpt', instances[i % 2])));
+      for (const answer of burst) expect(answer.status).toBe(200);
+      // The last call on each instance settles at $0.90, so both check the team past both thresholds.
+      const last = await Promise.all(instances.map((instance) => chat(key, 'gpt', instance)));
+      for (const answer of last) expect(answer.status).toBe(200);
+
+      await eventsWhen(2, () => budgetEvents(jsonHook, teamId), 'the 80 % and 100 % events');
+      await pause(1_500);
+      expect(budgetEvents(jsonHook, teamId).map((e) => e.threshold)).toEqual([0.8, 1]);
+      expect(slackHook.delivered().filter((e) => String(e.text).includes('Team Shared'))).toHaveLength(2);
+    } finally {
+      await second.stop();
+      stopped.push(second);
+    }
+  }, 60_000);
+});
+
 describe('deployment cooldown alerts', () => {
   it('an upstream failing past allowed_fails sends one cooldown event, and one recovery event when it serves again', async () => {
     const admin = new AdminApi(gateway.url, PROCESS_MASTER_KEY);
@@ -296,6 +406,44 @@ describe('JSON logs', () => {
     const failedId = failed.headers.get('x-litellm-call-id');
     const failedLine = await waitFor(async () => logLines(gateway).find((l) => l.request_id === failedId), 5_000, 50, 'the 404 line');
     expect(failedLine).toMatchObject({ status: 404, key_alias: 'log-probe' });
+  });
+
+  it('an upstream 5xx quoting the prompt is logged by its kind, status and deployment, with the request id: never its message', async () => {
+    const admin = new AdminApi(gateway.url, PROCESS_MASTER_KEY);
+    const { key } = await admin.generateKey({ key_alias: 'echo-probe' });
+    const quoting = `upstream at http://10.9.8.7:8080/v1 overloaded while reading "${PROMPT_MARKER} say something"`;
+    echoing.enqueue({ kind: 'error', status: 503, message: quoting });
+    const failed = await chat(key, 'echo');
+    expect(failed.status).toBe(503);
+    const requestId = failed.headers.get('x-litellm-call-id');
+
+    const errorLine = await waitFor(
+      async () => logLines(gateway).find((l) => l.request_id === requestId && l.context === 'Errors'),
+      5_000,
+      50,
+      'the error line',
+    );
+    expect(errorLine).toMatchObject({ level: 'warn', message: 'POST /v1/chat/completions: upstream failed (http 503) on echo#2' });
+    // The router's line about the same failed attempt, from a library, carries the id too.
+    expect(logLines(gateway).find((l) => l.request_id === requestId && l.context === 'Router')).toMatchObject({
+      level: 'warn',
+      message: expect.stringMatching(/^echo#2 \(http:\/\/127\.0\.0\.1:\d+\) failed: http 503$/),
+    });
+    for (const line of logLines(gateway)) expect(JSON.stringify(line)).not.toContain(PROMPT_MARKER);
+
+    // Text mode (a second instance: deployment health is learnt per instance, so echo#2 is tried there too).
+    const text = await spawnGateway({ config, databaseUrl: database.url, env: { WEBHOOK_URL: webhookUrl } });
+    try {
+      echoing.enqueue({ kind: 'error', status: 503, message: quoting });
+      const textFailed = await chat(key, 'echo', text);
+      expect(textFailed.status).toBe(503);
+      const textId = textFailed.headers.get('x-litellm-call-id')!;
+      await waitFor(async () => (text.output().includes(`[${textId}] POST`) ? true : undefined), 5_000, 50, 'the text error line');
+      expect(text.output()).toContain(`[${textId}] POST /v1/chat/completions: upstream failed (http 503) on echo#2`);
+      expect(text.output()).not.toContain(PROMPT_MARKER);
+    } finally {
+      await text.stop();
+    }
   });
 
   it('no line holds a virtual key, the master key, the upstream key, a prompt or a completion, even when the upstream echoes the prompt in its error', async () => {

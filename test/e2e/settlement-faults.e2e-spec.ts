@@ -30,6 +30,9 @@ onPostgres('settlement when the database connection drops (PostgreSQL, TCP proxy
   let admin: AdminApi;
   /** A direct connection, past the proxy: what the database really holds. */
   let direct: LedgerDb;
+  /** The gateway's JSON log lines (`--json-logs`), taken from this process's stdout. */
+  const logLines: Record<string, unknown>[] = [];
+  let stdoutSpy: jest.SpyInstance;
 
   beforeAll(async () => {
     await openai.start();
@@ -39,13 +42,24 @@ onPostgres('settlement when the database connection drops (PostgreSQL, TCP proxy
     url.port = String(await proxy.start());
     gateway = await startTestGateway(
       { model_list: [{ model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o', api_base: openai.apiBase, api_key: OPENAI_KEY } }] },
-      { database: { ...database, target: { type: 'postgres', url: url.toString() } } },
+      {
+        database: { ...database, target: { type: 'postgres', url: url.toString() } },
+        configure: (config) => (config.jsonLogs = true),
+      },
     );
+    const write = process.stdout.write.bind(process.stdout);
+    stdoutSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: any[]) => {
+      const text = chunk.toString();
+      if (!text.startsWith('{')) return write(chunk, ...rest);
+      for (const line of text.split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
+      return true;
+    });
     admin = new AdminApi(gateway.url, TEST_MASTER_KEY);
     direct = await LedgerDb.open(database);
   });
 
   afterAll(async () => {
+    stdoutSpy?.mockRestore();
     proxy.refuse = false;
     await direct?.close();
     await gateway?.close();
@@ -112,6 +126,15 @@ onPostgres('settlement when the database connection drops (PostgreSQL, TCP proxy
       );
       expect(rows).toEqual([{ spend_nanos: CALL_COST, status: 'success' }]);
       expect(await direct.query(`SELECT request_id FROM budget_reservations WHERE request_id = ?`, [requestId])).toEqual([]);
+      // The operator finds the failure by the id the client saw, in fields of their own.
+      expect(logLines).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          context: 'SettlementRetry',
+          request_id: requestId,
+          message: expect.stringMatching(/^Could not settle the request, retrying: /),
+        }),
+      );
       // The gateway stayed up and serves again.
       openai.enqueue({ kind: 'reply', ...USAGE });
       expect(

@@ -1,4 +1,5 @@
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { RequestLogLine } from '@tollgate/logging';
 
 /**
  * Nest's own start-up chatter — a line per module initialised and per route mapped, some sixty in
@@ -16,21 +17,6 @@ const JSON_LEVEL: Record<LogLevel, string> = {
   verbose: 'verbose',
   fatal: 'fatal',
 };
-
-/**
- * A log line about one request: with `--json-logs` its id is a field of its own, so a log store
- * finds every line of the request the client reported by its `x-litellm-call-id`.
- */
-export class RequestLogLine {
-  constructor(
-    readonly requestId: string,
-    readonly message: string,
-  ) {}
-
-  toString(): string {
-    return `[${this.requestId}] ${this.message}`;
-  }
-}
 
 export class GatewayLogger extends ConsoleLogger {
   constructor(

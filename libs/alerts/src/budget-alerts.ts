@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { type BudgetHolder, budgetWindow, nanosToUsd } from '@tollgate/budgets';
 import { Sql, toInt } from '@tollgate/database';
@@ -10,6 +12,9 @@ import { WebhookDelivery } from './webhook-delivery';
 /** Settled holders are checked in batches this often: one read per table, whatever the traffic. */
 export const BUDGET_CHECK_DELAY_MS = 500;
 const BATCH = 500;
+
+/** Which key (`api_keys.key_id`) or team to check. */
+type HolderRef = Pick<BudgetHolder, 'level' | 'id'>;
 
 interface HolderRow {
   id: string;
@@ -48,7 +53,7 @@ const HOLDER_QUERIES = {
 export class BudgetAlerts implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Alerts');
   private readonly enabled: boolean;
-  private dirty = new Map<string, BudgetHolder>();
+  private dirty = new Map<string, HolderRef>();
   private timer: NodeJS.Timeout | null = null;
   private checking: Promise<void> = Promise.resolve();
 
@@ -62,12 +67,21 @@ export class BudgetAlerts implements BeforeApplicationShutdown {
   }
 
   /** These holders' spend moved: check them against their thresholds soon. */
-  spent(holders: readonly BudgetHolder[]): void {
+  spent(holders: readonly HolderRef[]): void {
     if (!this.enabled || holders.length === 0) return;
     for (const holder of holders) this.dirty.set(`${holder.level}:${holder.id}`, holder);
     this.timer ??= setTimeout(() => {
       this.checking = this.checking.then(() => this.checkDirty());
     }, BUDGET_CHECK_DELAY_MS).unref();
+  }
+
+  /**
+   * An admin set this holder's `max_budget` or `budget_duration`: spend already past a threshold of
+   * the new budget is alerted now, as LiteLLM's users expect, not after the next paid call (which
+   * a budget already spent would refuse).
+   */
+  budgetChanged(holder: HolderRef): void {
+    this.spent([holder]);
   }
 
   beforeApplicationShutdown(): void {
@@ -109,6 +123,14 @@ export class BudgetAlerts implements BeforeApplicationShutdown {
   }
 }
 
+/**
+ * A key's `key_id` is its first token, the SHA-256 of the key: a stable digest of it names the key
+ * in event ids instead, so no webhook receiver ever holds a key's hash.
+ */
+function opaqueKeyId(keyId: string): string {
+  return createHash('sha256').update(`budget-alert-key:${keyId}`).digest('hex').slice(0, 24);
+}
+
 function budgetEvent(
   level: 'key' | 'team',
   row: HolderRow,
@@ -125,7 +147,7 @@ function budgetEvent(
   const crossed = threshold >= 1;
   const period = row.budget_duration ? ` this ${row.budget_duration} window` : '';
   return {
-    id: `${level}:${row.id}:${window.start}:${thresholdBp}`,
+    id: `${level}:${level === 'key' ? opaqueKeyId(row.id) : row.id}:${window.start}:${thresholdBp}`,
     event: crossed ? 'budget_crossed' : 'threshold_crossed',
     event_group: level,
     event_message: `${who} has spent $${spend.toFixed(2)} of its $${maxBudget.toFixed(2)} budget${period} (${Math.floor((spendNanos / maxNanos) * 100)}%, threshold ${Math.round(threshold * 100)}%)`,

@@ -1,3 +1,4 @@
+import type { BudgetAlerts } from '@tollgate/alerts';
 import type { AccessEpoch } from '@tollgate/database';
 import { AdminError, AdminErrorCode, type TeamsService } from '@tollgate/teams';
 
@@ -28,12 +29,14 @@ function setup() {
   };
   const teams = { get: jest.fn().mockResolvedValue({ teamId: 'research' }) };
   const epoch = { refresh: jest.fn().mockResolvedValue(undefined) };
+  const budgetAlerts = { budgetChanged: jest.fn() };
   const service = new KeysService(
     repository as unknown as ApiKeysRepository,
     epoch as unknown as AccessEpoch,
     teams as unknown as TeamsService,
+    budgetAlerts as unknown as BudgetAlerts,
   );
-  return { repository, teams, epoch, service };
+  return { repository, teams, epoch, budgetAlerts, service };
 }
 
 async function adminError(promise: Promise<unknown>): Promise<AdminError> {
@@ -89,6 +92,16 @@ describe('KeysService', () => {
     const [token, changes] = repository.update.mock.calls[0];
     expect(token).toBe(hashKey('sk-the-raw-key'));
     expect(changes).toMatchObject({ rpmLimit: 10, expiresAt: null, maxBudgetNanos: undefined, blocked: undefined });
+  });
+
+  it('a budget or window set by /key/update has the key checked for alerts at once; other fields do not', async () => {
+    const { repository, budgetAlerts, service } = setup();
+    repository.findByToken.mockResolvedValue({ token: 'x', keyId: 'key-7' } as ApiKey);
+    await service.update('sk-the-raw-key', { rpm_limit: 10 }, NOW);
+    expect(budgetAlerts.budgetChanged).not.toHaveBeenCalled();
+    await service.update('sk-the-raw-key', { max_budget: 1 }, NOW);
+    await service.update('sk-the-raw-key', { budget_duration: '1d' }, NOW);
+    expect(budgetAlerts.budgetChanged.mock.calls).toEqual([[{ level: 'key', id: 'key-7' }], [{ level: 'key', id: 'key-7' }]]);
   });
 
   it('an update of a key that does not exist is a key_not_found', async () => {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { BudgetAlerts } from '@tollgate/alerts';
 import { parseBudgetDuration, UNIT_MS, usdToNanos } from '@tollgate/budgets';
 import { AccessEpoch } from '@tollgate/database';
-import { AdminError, AdminErrorCode, TeamsService } from '@tollgate/teams';
+import { AdminError, AdminErrorCode, changesBudget, TeamsService } from '@tollgate/teams';
 
 import type { ApiKey } from './api-key';
 import { ApiKeysRepository, type KeyWrite } from './api-keys.repository';
@@ -25,6 +26,7 @@ export class KeysService {
     private readonly keys: ApiKeysRepository,
     private readonly epoch: AccessEpoch,
     private readonly teams: TeamsService,
+    private readonly budgetAlerts: BudgetAlerts,
   ) {}
 
   async generate(dto: KeyFieldsDto, now = Date.now()): Promise<CreatedKey> {
@@ -76,7 +78,10 @@ export class KeysService {
     );
     assertWritten(written, dto.key_alias);
     await this.epoch.refresh();
-    return this.get(token);
+    const updated = await this.get(token);
+    // A new key has spent nothing, so only a change can put spend past a threshold without a call.
+    if (changesBudget(dto)) this.budgetAlerts.budgetChanged({ level: 'key', id: updated.keyId });
+    return updated;
   }
 
   /** A new secret for the same key record: spend, budget and settings are kept; the old secret stops working. */

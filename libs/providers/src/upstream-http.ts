@@ -99,7 +99,7 @@ export function toUpstreamError(error: unknown, apiBase: string): UpstreamError 
       openAIError('The upstream provider timed out', 'timeout', 'upstream_timeout'),
       {},
       undefined,
-      `${apiBase} timed out (${code})`,
+      `${addressForLog(apiBase)} timed out (${code})`,
     );
   }
   if (code === 'UND_ERR_ABORTED' || (error as Error)?.name === 'AbortError') {
@@ -114,8 +114,21 @@ export function toUpstreamError(error: unknown, apiBase: string): UpstreamError 
     openAIError(`The upstream provider is unreachable (${reason})`, 'api_error', 'upstream_unreachable'),
     {},
     undefined,
-    `${apiBase} is unreachable: ${(error as Error)?.message ?? String(error)}`,
+    `${addressForLog(apiBase)} is unreachable: ${(error as Error)?.message ?? String(error)}`,
   );
+}
+
+/**
+ * An upstream's address as the operator's log shows it: origin and path, without the credentials
+ * or query string an `api_base` may carry (`https://user:secret@proxy/v1?key=…`).
+ */
+export function addressForLog(apiBase: string): string {
+  try {
+    const url = new URL(apiBase);
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return '[unparseable api_base]';
+  }
 }
 
 /**

@@ -29,6 +29,14 @@ export class UpstreamError extends Error {
     this.name = 'UpstreamError';
   }
 
+  /**
+   * What went wrong, for logs and alerts: `http 503`, `timeout`, `connection`, `stream`. Never the
+   * upstream's own message, which may quote the prompt back.
+   */
+  get reason(): string {
+    return this.kind === 'http' ? `http ${this.status}` : this.kind;
+  }
+
   /** Retry on another deployment only where another attempt can succeed: not for the caller's own mistakes. */
   get retryable(): boolean {
     if (this.kind !== 'http') return true;

@@ -95,7 +95,7 @@ export class DeploymentHealth {
       state: 'cooling_down',
       consecutiveFailures: record.consecutiveFailures,
       cooldownUntil: record.cooldownUntil,
-      reason: error.kind === 'http' ? `http ${error.status}` : error.kind,
+      reason: error.reason,
       exceptionStatus: error.status,
     });
   }

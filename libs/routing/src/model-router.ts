@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type Deployment, ProviderRequestError, unrepresentableError, UpstreamError } from '@tollgate/providers';
+import { RequestLogLine } from '@tollgate/logging';
+import { addressForLog, type Deployment, ProviderRequestError, unrepresentableError, UpstreamError } from '@tollgate/providers';
 
 import { DeploymentHealth } from './deployment-health';
 import { ModelRegistry } from './model-registry';
@@ -57,7 +58,14 @@ export class ModelRouter {
     return deployment;
   }
 
-  async route<T>(alias: string, attempt: Attempt<T>, signal?: AbortSignal, mayUse: AliasPermission = ANY_ALIAS): Promise<RoutedResult<T>> {
+  /** `requestId` names the request in the log lines about its failed attempts. */
+  async route<T>(
+    alias: string,
+    attempt: Attempt<T>,
+    signal?: AbortSignal,
+    mayUse: AliasPermission = ANY_ALIAS,
+    requestId?: string,
+  ): Promise<RoutedResult<T>> {
     if (!this.registry.has(alias) || !mayUse(alias)) {
       // Only the aliases this caller may call are listed: the others are none of its business.
       throw unknownModelError(alias, this.registry.aliases().filter(mayUse));
@@ -89,9 +97,8 @@ export class ModelRouter {
           if (!error.retryable) throw new RouteFailedError(error, position, groupAlias, skippedFallbacks);
           // The upstream's address belongs in the operator's log, never in a key holder's error body.
           // Its own error message stays out of the log: an upstream may quote the prompt back in it.
-          this.logger.warn(
-            `${deployment.id} (${deployment.apiBase}) failed: ${error.kind} ${error.status}${error.detail ? `: ${error.detail}` : ''}`,
-          );
+          const failure = `${deployment.id} (${addressForLog(deployment.apiBase)}) failed: ${error.reason}${error.detail ? `: ${error.detail}` : ''}`;
+          this.logger.warn(requestId === undefined ? failure : new RequestLogLine(requestId, failure));
           this.health.recordFailure(deployment.id, error);
           lastError = error;
           lastAlias = groupAlias;

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { BudgetHolder } from '@tollgate/budgets';
+import { RequestLogLine } from '@tollgate/logging';
 
 import { type LedgerEntry, SpendLedger } from './spend-ledger';
 
@@ -28,7 +29,7 @@ export class SettlementRetry implements BeforeApplicationShutdown {
     try {
       return await this.ledger.settle(entry, holders);
     } catch (error) {
-      this.logger.error(`Could not settle request ${entry.requestId}, retrying: ${(error as Error).message}`);
+      this.logger.error(new RequestLogLine(entry.requestId, `Could not settle the request, retrying: ${(error as Error).message}`));
       this.schedule(entry, holders, 1);
       return undefined;
     }
@@ -59,10 +60,10 @@ export class SettlementRetry implements BeforeApplicationShutdown {
       this.ledger.settle(entry, holders).then(
         () => {
           this.waiting.delete(entry.requestId);
-          this.logger.log(`Settled request ${entry.requestId} after ${attempt} retr${attempt === 1 ? 'y' : 'ies'}`);
+          this.logger.log(new RequestLogLine(entry.requestId, `Settled after ${attempt} retr${attempt === 1 ? 'y' : 'ies'}`));
         },
         (error: unknown) => {
-          this.logger.warn(`Settlement retry ${attempt} of request ${entry.requestId} failed: ${(error as Error).message}`);
+          this.logger.warn(new RequestLogLine(entry.requestId, `Settlement retry ${attempt} failed: ${(error as Error).message}`));
           this.schedule(entry, holders, attempt + 1);
         },
       );

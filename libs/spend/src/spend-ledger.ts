@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { BudgetHolder } from '@tollgate/budgets';
+import { RequestLogLine } from '@tollgate/logging';
 
 import type { TokenCounts } from './cost';
 import { SpendLogRepository } from './spend-log.repository';
@@ -47,7 +48,7 @@ export class SpendLedger {
   /** Returns the key's spend in its current window after this request, when the request had a key. */
   async settle(entry: LedgerEntry, holders: BudgetHolder[]): Promise<number | null> {
     const { recorded, keySpendNanos } = await this.spendLogs.insertGatewayCall(entry, holders);
-    if (!recorded) this.logger.warn(`Request ${entry.requestId} was already settled; ignoring the second settlement`);
+    if (!recorded) this.logger.warn(new RequestLogLine(entry.requestId, 'Already settled; ignoring the second settlement'));
     return keySpendNanos;
   }
 }

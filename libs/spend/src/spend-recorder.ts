@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BudgetAlerts } from '@tollgate/alerts';
 import { BudgetAccounts, BudgetStoreUnavailableError, INSTANCE_ID, nanosToUsd } from '@tollgate/budgets';
+import { RequestLogLine } from '@tollgate/logging';
 import { type Deployment, ProviderRequestError, upstreamOutputLimit } from '@tollgate/providers';
 import { RATE_LIMITER, type RateLimiter } from '@tollgate/rate-limits';
 
@@ -78,7 +79,9 @@ export class SpendRecorder {
     record.reserved(
       await reserve.catch((error: unknown) => {
         if (!(error instanceof BudgetStoreUnavailableError)) throw error;
-        this.logger.warn(`Serving free ${deployment.alias} without a ledger reservation: ${error.message}`);
+        this.logger.warn(
+          new RequestLogLine(record.requestId, `Serving free ${deployment.alias} without a ledger reservation: ${error.message}`),
+        );
         return undefined;
       }),
     );

@@ -59,3 +59,8 @@ export class LimitsDto {
   @IsBoolean()
   blocked?: boolean;
 }
+
+/** Whether an update sets the budget or its window, so spend may now be past a threshold of the new budget. */
+export function changesBudget(dto: Pick<LimitsDto, 'max_budget' | 'budget_duration'>): boolean {
+  return dto.max_budget !== undefined || dto.budget_duration !== undefined;
+}

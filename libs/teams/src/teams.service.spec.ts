@@ -1,3 +1,4 @@
+import type { BudgetAlerts } from '@tollgate/alerts';
 import type { AccessEpoch } from '@tollgate/database';
 
 import { AdminError, AdminErrorCode } from './admin.errors';
@@ -35,8 +36,13 @@ function setup() {
     list: jest.fn().mockResolvedValue([]),
   };
   const epoch = { refresh: jest.fn().mockResolvedValue(undefined) };
-  const service = new TeamsService(repository as unknown as TeamsRepository, epoch as unknown as AccessEpoch);
-  return { repository, epoch, service };
+  const budgetAlerts = { budgetChanged: jest.fn() };
+  const service = new TeamsService(
+    repository as unknown as TeamsRepository,
+    epoch as unknown as AccessEpoch,
+    budgetAlerts as unknown as BudgetAlerts,
+  );
+  return { repository, epoch, budgetAlerts, service };
 }
 
 async function adminError(promise: Promise<unknown>): Promise<AdminError> {
@@ -98,6 +104,15 @@ describe('TeamsService', () => {
       },
       NOW,
     );
+  });
+
+  it('a budget or window set by /team/update has the team checked for alerts at once; other fields do not', async () => {
+    const { budgetAlerts, service } = setup();
+    await service.update('research', { blocked: true }, NOW);
+    expect(budgetAlerts.budgetChanged).not.toHaveBeenCalled();
+    await service.update('research', { max_budget: 2 }, NOW);
+    await service.update('research', { budget_duration: '7d' }, NOW);
+    expect(budgetAlerts.budgetChanged.mock.calls).toEqual([[{ level: 'team', id: 'research' }], [{ level: 'team', id: 'research' }]]);
   });
 
   it('an update of a team that does not exist is a team_not_found', async () => {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
+import { BudgetAlerts } from '@tollgate/alerts';
 import { usdToNanos } from '@tollgate/budgets';
 import { AccessEpoch } from '@tollgate/database';
 
 import { AdminError, AdminErrorCode } from './admin.errors';
+import { changesBudget } from './limits.dto';
 import type { Team } from './team';
 import type { NewTeamDto, TeamFieldsDto } from './team.dto';
 import { TeamsRepository } from './teams.repository';
@@ -15,6 +17,7 @@ export class TeamsService {
   constructor(
     private readonly teams: TeamsRepository,
     private readonly epoch: AccessEpoch,
+    private readonly budgetAlerts: BudgetAlerts,
   ) {}
 
   async create(dto: NewTeamDto, now = Date.now()): Promise<Team> {
@@ -56,6 +59,8 @@ export class TeamsService {
     );
     if (!updated) throw notFound(teamId);
     await this.epoch.refresh();
+    // A new team has spent nothing, so only a change can put spend past a threshold without a call.
+    if (changesBudget(dto)) this.budgetAlerts.budgetChanged({ level: 'team', id: teamId });
     return this.get(teamId);
   }
 

@@ -76,6 +76,7 @@ export class BudgetedRouter {
       },
       signal,
       (fallback) => mayCallModel(record.caller, fallback),
+      record.requestId,
     );
     record.servedBy(routed.servedByAlias, routed.attemptedFallbacks);
     return routed;

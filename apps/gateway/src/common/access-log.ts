@@ -25,7 +25,7 @@ export function accessLog(jsonLines: boolean): (request: Request, response: Resp
         message: 'request',
         request_id: requestIdOf(request),
         method: request.method,
-        route: (request.route as { path?: string } | undefined)?.path ?? request.path,
+        route: routeOf(request),
         status: response.writableFinished ? response.statusCode : CLIENT_CLOSED,
         latency_ms: Math.round((performance.now() - started) * 10) / 10,
         model_group: record?.servedByAlias ?? record?.modelGroup ?? null,
@@ -36,6 +36,11 @@ export function accessLog(jsonLines: boolean): (request: Request, response: Resp
     });
     next();
   };
+}
+
+/** The route pattern matched (`/key/info`, `/ui/api/keys/:token`): never the query string or a key in the path. */
+export function routeOf(request: Request): string {
+  return (request.route as { path?: string } | undefined)?.path ?? request.path;
 }
 
 function textLine(line: {

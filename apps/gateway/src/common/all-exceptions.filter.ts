@@ -1,10 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { RequestLogLine } from '@tollgate/logging';
 import { UpstreamError } from '@tollgate/providers';
 import { RouteFailedError } from '@tollgate/routing';
+import { callRecordOf } from '@tollgate/spend';
 import type { Request, Response } from 'express';
 
-import { RequestLogLine } from '../gateway-logger';
 import { isOtlpPath, sendOtlpError } from '../otlp/otlp-http';
+import { routeOf } from './access-log';
 import { describeError, hidesDetail, renderAnthropicError, renderOpenAIError, usesAnthropicDialect } from './error-descriptor';
 import { requestIdOf } from './request-id';
 
@@ -22,12 +24,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const requestId = requestIdOf(request);
     const error = describeError(exception, requestId);
+    // The route pattern, not the path: a path may carry a key (`/ui/api/keys/<token>`).
+    const where = `${request.method} ${routeOf(request)}`;
+    const upstream = upstreamErrorOf(exception);
     if (error.status >= 500 && error.type === 'internal_server_error') {
-      this.logger.error(
-        new RequestLogLine(requestId, `${request.method} ${request.path}: ${(exception as Error)?.stack ?? String(exception)}`),
-      );
+      this.logger.error(new RequestLogLine(requestId, `${where}: ${(exception as Error)?.stack ?? String(exception)}`));
+    } else if (upstream) {
+      if (error.status >= 500) this.logger.warn(new RequestLogLine(requestId, `${where}: ${upstreamFailure(upstream, request)}`));
     } else if (hidesDetail(exception, error)) {
-      this.logger.warn(new RequestLogLine(requestId, `${request.method} ${request.path}: ${(exception as Error).message}`));
+      this.logger.warn(new RequestLogLine(requestId, `${where}: ${(exception as Error).message}`));
     }
     if (response.headersSent) {
       if (!response.writableEnded) response.end();
@@ -47,6 +52,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
 function nativeAnthropicBody(exception: unknown): { status: number; body: string } | undefined {
   // Its message must also say that fallbacks were not permitted, so it is rendered as ours.
   if (exception instanceof RouteFailedError && exception.skippedFallbacks > 0) return undefined;
-  const upstream = exception instanceof RouteFailedError ? exception.lastError : exception instanceof UpstreamError ? exception : undefined;
-  return upstream?.native;
+  return upstreamErrorOf(exception)?.native;
+}
+
+function upstreamErrorOf(exception: unknown): UpstreamError | undefined {
+  return exception instanceof RouteFailedError ? exception.lastError : exception instanceof UpstreamError ? exception : undefined;
+}
+
+/**
+ * An upstream failure as the operator's log tells it: the failure kind and status, the deployment
+ * tried last and the transport's own detail (its address, `ECONNREFUSED`). Never the upstream's
+ * message or body: an upstream may quote the prompt back in its error.
+ */
+function upstreamFailure(error: UpstreamError, request: Request): string {
+  const deployment = callRecordOf(request)?.deployment?.id;
+  return `upstream failed (${error.reason})${deployment ? ` on ${deployment}` : ''}${error.detail ? `: ${error.detail}` : ''}`;
 }

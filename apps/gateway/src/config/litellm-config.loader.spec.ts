@@ -76,7 +76,7 @@ describe('LiteLLM config loader', () => {
     });
     expect(problems).toEqual([
       'model_list[0].litellm_params.timeout: must be a number, got string "soon"',
-      'model_list[0].litellm_params.api_base: must be an http(s) URL, got "ftp://x"',
+      'model_list[0].litellm_params.api_base: must be an http(s) URL, got a ftp: URL',
       'model_list[1].model_name: is required',
       'model_list[1].litellm_params.rpm: must be a whole number, got 1.5',
       'model_list[2].litellm_params.model: must be "<provider>/<model>" (providers: ollama, ollama_chat, anthropic, openai), got "gpt-4o"',
@@ -235,6 +235,21 @@ describe('LiteLLM config loader', () => {
     );
     const tooHigh = { ...doc, general_settings: { alerting_args: { budget_alert_thresholds: [80] } } };
     expect(() => parseLiteLLMConfig(tooHigh, 'c', {})).toThrow('80 is above 1');
+  });
+
+  it('a malformed webhook URL stops start-up without printing it: its path is the secret', () => {
+    const doc = { ...minimal({ model: 'openai/m' }), general_settings: { alerting: ['slack', 'webhook'] } };
+    const problems = problemsOf(doc, {
+      SLACK_WEBHOOK_URL: 'hooks.slack.com/services/T0/B0/SECRET-1',
+      WEBHOOK_URL: 'ftp://ops.example/SECRET-2',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'SLACK_WEBHOOK_URL: must be an http(s) URL, got something that is not a URL',
+        'WEBHOOK_URL: must be an http(s) URL, got a ftp: URL',
+      ]),
+    );
+    expect(problems.join('\n')).not.toContain('SECRET');
   });
 
   it('picks the database from DATABASE_URL, then general_settings.database_url', () => {

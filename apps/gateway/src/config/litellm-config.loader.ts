@@ -144,13 +144,15 @@ class Checker {
   url(raw: unknown, path: string): string | undefined {
     const value = this.string(raw, path);
     if (value === undefined) return undefined;
+    // The value is not echoed: a webhook URL is a credential (a Slack URL's path is its secret).
     let parsed: URL;
     try {
       parsed = new URL(value);
     } catch {
-      return this.fail(path, `must be an http(s) URL, got "${value}"`);
+      return this.fail(path, 'must be an http(s) URL, got something that is not a URL');
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return this.fail(path, `must be an http(s) URL, got "${value}"`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      return this.fail(path, `must be an http(s) URL, got a ${parsed.protocol.slice(0, 16)} URL`);
     if (parsed.username || parsed.password) return this.fail(path, 'must not embed credentials; use api_key');
     return value.replace(/\/+$/, '');
   }

@@ -67,7 +67,8 @@ export class ResponsesController {
     const signal = abortWhenClientLeaves(req, res);
     const routed = await this.responses.create(request, conversation, record, signal);
     const outcome = routed.value;
-    const keep = (response: ResponseObject | undefined) => this.responses.keep(caller.token, request, conversation, response);
+    const keep = (response: ResponseObject | undefined) =>
+      this.responses.keep(caller.token, request, conversation, response, record.requestId);
 
     if (outcome.kind === 'native-json' || outcome.kind === 'translated-json') {
       await keep(outcome.response);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { Injectable, Logger } from '@nestjs/common';
+import { RequestLogLine } from '@tollgate/logging';
 import {
   type ChatCompletionChunk,
   chatUsageOfResponse,
@@ -76,12 +77,17 @@ export class ResponsesService {
     request: ResponsesRequest,
     conversation: Conversation,
     response: ResponseObject | undefined,
+    requestId: string,
   ): Promise<void> {
     if (request.store === false || !response) return;
     // The answer is paid for by now: a store that fails must not lose it, only its continuation.
     await this.store
       .save(ownerToken, { response, input: conversation.input, previousId: request.previous_response_id ?? null })
-      .catch((error: unknown) => this.logger.warn(`response ${response.id} not stored: ${(error as Error)?.message ?? String(error)}`));
+      .catch((error: unknown) =>
+        this.logger.warn(
+          new RequestLogLine(requestId, `response ${response.id} not stored: ${(error as Error)?.message ?? String(error)}`),
+        ),
+      );
   }
 
   async create(

@@ -1,6 +1,6 @@
 import { type ServerSentEvent, SseParser } from '../stream-parsers';
 import { openAIError, UpstreamError } from '../upstream.errors';
-import { brokenStreamError, parseJsonOrNull } from '../upstream-http';
+import { addressForLog, brokenStreamError, parseJsonOrNull } from '../upstream-http';
 
 /** Anthropic's HTTP status for each error type: https://docs.anthropic.com/en/api/errors */
 const STATUS_OF_ERROR_TYPE: Record<string, number> = {
@@ -46,7 +46,7 @@ export async function* anthropicStreamEvents(body: AsyncIterable<Uint8Array>, ap
       openAIError('The upstream provider ended the stream without an event', 'api_error'),
       {},
       undefined,
-      `${apiBase} ended the stream without an event`,
+      `${addressForLog(apiBase)} ended the stream without an event`,
     );
   }
 }
