@@ -7,6 +7,7 @@ import { EstimatedChargesPostgres1764500000000 } from './postgres/1764500000000-
 import { MasterKeyLedgerLabelPostgres1764600000000 } from './postgres/1764600000000-master-key-ledger-label';
 import { StoredResponsesPostgres1764700000000 } from './postgres/1764700000000-stored-responses';
 import { SubscriptionTelemetryPostgres1764800000000 } from './postgres/1764800000000-subscription-telemetry';
+import { SettlementBatchesPostgres1764913000000 } from './postgres/1764913000000-settlement-batches';
 import { Governance1764230400000 } from './sqlite/1764230400000-governance';
 import { StableKeyId1764400000000 } from './sqlite/1764400000000-stable-key-id';
 import { EstimatedCharges1764500000000 } from './sqlite/1764500000000-estimated-charges';
@@ -36,4 +37,5 @@ export const postgresMigrations: MigrationClass[] = [
   MasterKeyLedgerLabelPostgres1764600000000,
   StoredResponsesPostgres1764700000000,
   SubscriptionTelemetryPostgres1764800000000,
+  SettlementBatchesPostgres1764913000000,
 ];

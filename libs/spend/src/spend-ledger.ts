@@ -34,9 +34,15 @@ export interface LedgerEntry {
   metadata: Record<string, unknown>;
 }
 
+/** A finished call's ledger entry and the budget holders it reserved on. */
+export interface Settlement {
+  entry: LedgerEntry;
+  holders: BudgetHolder[];
+}
+
 /**
- * Settlement of a gateway call: its ledger row and budget movement, once per request id
- * (SpendLogRepository), and a warning when a second settlement finds the row already there.
+ * Settlement of gateway calls: their ledger rows and budget movements, once per request id
+ * (SpendLogRepository), and a warning for each one whose row was already there.
  */
 @Injectable()
 export class SpendLedger {
@@ -44,10 +50,11 @@ export class SpendLedger {
 
   constructor(private readonly spendLogs: SpendLogRepository) {}
 
-  /** Returns the key's spend in its current window after this request, when the request had a key. */
-  async settle(entry: LedgerEntry, holders: BudgetHolder[]): Promise<number | null> {
-    const { recorded, keySpendNanos } = await this.spendLogs.insertGatewayCall(entry, holders);
-    if (!recorded) this.logger.warn(`Request ${entry.requestId} was already settled; ignoring the second settlement`);
-    return keySpendNanos;
+  /** Writes every settlement or none (it throws). */
+  async settle(settlements: Settlement[]): Promise<void> {
+    const landed = await this.spendLogs.insertGatewayCalls(settlements);
+    for (const { entry } of settlements) {
+      if (!landed.has(entry.requestId)) this.logger.warn(`Request ${entry.requestId} was already settled; ignoring the second settlement`);
+    }
   }
 }

@@ -49,8 +49,9 @@ export class UnsettledRecovery implements OnApplicationBootstrap, BeforeApplicat
       const amount = toInt(orphan.amount_nanos);
       const holders: BudgetHolder[] = [{ level: 'key', id: orphan.key_id ?? orphan.token, label: orphan.token, budgetDuration: null }];
       if (orphan.team_id) holders.push({ level: 'team', id: orphan.team_id, label: orphan.team_id, budgetDuration: null });
-      await this.ledger.settle(
+      await this.ledger.settle([
         {
+          entry: {
           requestId: orphan.request_id,
           apiKey: orphan.token,
           teamId: orphan.team_id,
@@ -72,9 +73,10 @@ export class UnsettledRecovery implements OnApplicationBootstrap, BeforeApplicat
           sessionId: null,
           error: 'gateway stopped before this request settled; charged at its reserved amount',
           metadata: {},
+          },
+          holders,
         },
-        holders,
-      );
+      ]);
     }
     if (orphans.length > 0) this.logger.warn(`Charged ${orphans.length} unsettled reservation(s) left by stopped gateway instances`);
     return orphans.length;
