@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+
 import { type Settlement, SpendLedger } from './spend-ledger';
 
 /** First retry after this long; each further one waits twice as long, up to SETTLE_RETRY_MAX_MS. */
