@@ -8,6 +8,7 @@ import { MasterKeyLedgerLabelPostgres1764600000000 } from './postgres/1764600000
 import { StoredResponsesPostgres1764700000000 } from './postgres/1764700000000-stored-responses';
 import { SubscriptionTelemetryPostgres1764800000000 } from './postgres/1764800000000-subscription-telemetry';
 import { BudgetAlertMarksPostgres1764900000000 } from './postgres/1764900000000-budget-alert-marks';
+import { SettlementBatchesPostgres1764913000000 } from './postgres/1764913000000-settlement-batches';
 import { Governance1764230400000 } from './sqlite/1764230400000-governance';
 import { StableKeyId1764400000000 } from './sqlite/1764400000000-stable-key-id';
 import { EstimatedCharges1764500000000 } from './sqlite/1764500000000-estimated-charges';
@@ -40,4 +41,5 @@ export const postgresMigrations: MigrationClass[] = [
   StoredResponsesPostgres1764700000000,
   SubscriptionTelemetryPostgres1764800000000,
   BudgetAlertMarksPostgres1764900000000,
+  SettlementBatchesPostgres1764913000000,
 ];

@@ -108,7 +108,7 @@ describe('BudgetAccounts', () => {
       recorded: false,
       keySpendNanos: null,
     });
-    await budgets.release({ requestId: 'settle-2', holders, amountNanos: 4_000 });
+    await budgets.release({ requestId: 'settle-2', holders, amountNanos: 4_000, keySpendNanos: 0 });
     expect(await balances('settle')).toEqual({ team: { spend: 1_234, reserved: 0 }, key: { spend: 1_234, reserved: 0 } });
   });
 

@@ -1,6 +1,6 @@
 /**
  * Property-based tests of the budget store, on the run's driver: random interleavings of reserve,
- * settle, release, /key/regenerate, budget changes, key deletion and a crash of the instance
+ * settle (in batches, as the gateway group-commits them, some replaying a settled request), release, /key/regenerate, budget changes, key deletion and a crash of the instance
  * (with recovery by the next one), with random amounts. A model predicts every outcome; after
  * every step the database must match it to the nano-dollar, `spend + reserved <= max_budget`
  * must hold (unless an admin lowered the budget below what was already committed, in which case
@@ -12,7 +12,7 @@ import type { BudgetAlerts } from '@tollgate/alerts';
 import { BudgetAccounts, BudgetExceededError, type BudgetHolder, budgetStoreFor, type Reservation } from '@tollgate/budgets';
 import { AccessEpoch, Sql } from '@tollgate/database';
 import { ApiKeysRepository, KeysService } from '@tollgate/keys';
-import { type LedgerEntry, SpendLedger, SpendLogRepository, UnsettledRecovery } from '@tollgate/spend';
+import { type LedgerEntry, type Settlement, SpendLedger, SpendLogRepository, UnsettledRecovery } from '@tollgate/spend';
 import { TeamsRepository, TeamsService } from '@tollgate/teams';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
@@ -28,7 +28,7 @@ const NO_ALERTS = { budgetChanged: () => undefined } as unknown as BudgetAlerts;
 
 type Op =
   | { kind: 'reserve'; key: number; amount: number }
-  | { kind: 'settle'; pick: number; percent: number }
+  | { kind: 'settle'; calls: { pick: number; percent: number }[]; replay: boolean }
   | { kind: 'release'; pick: number }
   | { kind: 'regenerate'; key: number }
   | { kind: 'budget'; target: 'team' | 0 | 1; max: number | null }
@@ -44,7 +44,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       amount: fc.integer({ min: 1, max: 4_000 }),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(), percent: fc.integer({ min: 0, max: 100 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('settle' as const),
+      calls: fc.array(fc.record({ pick: fc.nat(), percent: fc.integer({ min: 0, max: 100 }) }), { minLength: 1, maxLength: 4 }),
+      replay: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('regenerate' as const), key: fc.integer({ min: 0, max: 1 }) }) },
   {
@@ -121,6 +128,8 @@ describe(`budget store properties (${testDatabaseKind()})`, () => {
       model: { max: keyMaxes[i], spend: 0, reserved: 0, overLowered: false } as Account,
     }));
     const flights: Flight[] = [];
+    /** Settlements already written: replaying one inside a later batch must move nothing. */
+    const settled: Settlement[] = [];
     /** Request id → the key it was charged to, for the per-key ledger sums. */
     const ledgerKey = new Map<string, number>();
     let instance = `instance-${teamId}-0`;
@@ -223,6 +232,8 @@ describe(`budget store properties (${testDatabaseKind()})`, () => {
             .catch((error: unknown) => error);
           if (expected) {
             expect(outcome).not.toBeInstanceOf(Error);
+            // What x-litellm-key-spend starts from: the key's settled spend, read by the reserving statement.
+            expect((outcome as Reservation).keySpendNanos).toBe(account.model.spend);
             flights.push({ reservation: outcome as Reservation, key: op.key, instance });
             account.model.reserved += op.amount;
             team.reserved += op.amount;
@@ -234,11 +245,19 @@ describe(`budget store properties (${testDatabaseKind()})`, () => {
           break;
         }
         case 'settle': {
-          if (flights.length === 0) break;
-          const flight = pick(op.pick);
-          const actual = Math.floor((flight.reservation.amountNanos * op.percent) / 100);
-          await ledger.settle(entry(flight, actual), flight.reservation.holders);
-          charge(flight, actual);
+          // Calls that finished in one event-loop turn, written as one batch.
+          const batch: Settlement[] = [];
+          for (const call of op.calls) {
+            if (flights.length === 0) break;
+            const flight = pick(call.pick);
+            const actual = Math.floor((flight.reservation.amountNanos * call.percent) / 100);
+            batch.push({ entry: entry(flight, actual), holders: flight.reservation.holders });
+            charge(flight, actual);
+          }
+          if (op.replay && settled.length > 0) batch.push(settled[op.calls[0].pick % settled.length]);
+          if (batch.length === 0) break;
+          await ledger.settle(batch);
+          settled.push(...batch);
           break;
         }
         case 'release': {

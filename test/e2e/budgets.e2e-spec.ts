@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 
 import { OllamaFake, OpenAIFake } from '../fakes';
-import { AdminApi, nanosToUsd, sendRaw, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
+import { AdminApi, nanosToUsd, type RawResponse, sendRaw, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
 import { costNanos, inputTokensBound, reservationNanos } from '../support/expected-cost';
 import {
   type GatewayConfigFile,
@@ -128,6 +128,7 @@ describe('refusal when the budget cannot cover one call', () => {
     expect(openai.requests).toHaveLength(1);
     const cost = costNanos('gpt-4o', { freshInput: 5, output: 9 });
     expect(Number(response.headers.get('x-litellm-response-cost'))).toBe(nanosToUsd(cost));
+    await admin.settled([response.headers.get('x-litellm-call-id')]);
     const team = await admin.teamInfo(teamId);
     expect(usdToNanos(team.spend)).toBe(cost);
     expect(team.reserved_spend).toBe(0);
@@ -139,6 +140,7 @@ describe('refusal when the budget cannot cover one call', () => {
     const client = clientFor(gateway.url, key);
     openai.enqueue({ kind: 'reply', ...FULL_COST_REPLY });
     await client.chat.completions.create(chatBody);
+    await admin.keySettled(key);
     expect(usdToNanos((await admin.teamInfo(teamId)).spend)).toBe(RESERVATION);
 
     const refused = await sendRaw(gateway.url, '/v1/chat/completions', { key, body: chatBody });
@@ -167,8 +169,11 @@ describe('early refusal by the budget guard', () => {
   async function exhaustedTeam() {
     const { teamId, key } = await teamWithKey(admin, RESERVATION);
     openai.enqueue({ kind: 'reply', ...FULL_COST_REPLY });
-    expect((await sendRaw(gateway.url, '/v1/chat/completions', { key, body: chatBody })).status).toBe(200);
-    expect((await sendRaw(gateway.url, '/v1/chat/completions', { key, body: chatBody })).status).toBe(429);
+    const spent = await sendRaw(gateway.url, '/v1/chat/completions', { key, body: chatBody });
+    expect(spent.status).toBe(200);
+    const refused = await sendRaw(gateway.url, '/v1/chat/completions', { key, body: chatBody });
+    expect(refused.status).toBe(429);
+    await admin.settled([spent, refused].map((response) => response.headers.get('x-litellm-call-id')));
     // Behind the gateway's back (no access-epoch bump): the database alone would now admit a call,
     // so a refusal can only come from what the gateway remembers.
     await ledger.query(`UPDATE teams SET spend_nanos = 0 WHERE team_id = ?`, [teamId]);
@@ -176,7 +181,9 @@ describe('early refusal by the budget guard', () => {
     return { teamId, key };
   }
 
-  async function refusalRows(teamId: string): Promise<number> {
+  /** Refusal rows of the team, once the refusal `response` has its own. */
+  async function refusalRows(teamId: string, response: RawResponse): Promise<number> {
+    await admin.settled([response.headers.get('x-litellm-call-id')]);
     return (await ledger.ledgerOfTeam(teamId)).filter((row) => row.status === 'budget_exceeded').length;
   }
 
@@ -192,7 +199,7 @@ describe('early refusal by the budget guard', () => {
       message: `Budget has been exceeded! Team=${teamId} Current cost: ${nanosToUsd(RESERVATION)}, Max budget: ${nanosToUsd(RESERVATION)}`,
     });
     expect(openai.requests).toHaveLength(0);
-    expect(await refusalRows(teamId)).toBe(2);
+    expect(await refusalRows(teamId, response)).toBe(2);
   });
 
   it('refuses an Anthropic-dialect call of a used-up team in Anthropic shape', async () => {
@@ -210,7 +217,7 @@ describe('early refusal by the budget guard', () => {
       error: { type: 'rate_limit_error', message: expect.stringMatching(/^Budget has been exceeded! Team=/) },
     });
     expect(openai.requests).toHaveLength(0);
-    expect(await refusalRows(teamId)).toBe(2);
+    expect(await refusalRows(teamId, response)).toBe(2);
   });
 
   it('lets a used-up team call a free local model', async () => {
@@ -300,7 +307,11 @@ async function expectBudgetHeld(
   // The calls really overlapped: some sample saw reservations in flight.
   expect(outcome.samples.some((s) => s.reserved > 0)).toBe(true);
 
-  const rows = await db.ledgerOfTeam(teamId);
+  // Calls are answered before their settlements are written: wait for every row.
+  const rows = await waitFor(async () => {
+    const landed = await db.ledgerOfTeam(teamId);
+    return landed.length === count ? landed : undefined;
+  });
   const ledgerSum = rows.reduce((sum, row) => sum + row.spend_nanos, 0);
   expect(rows.filter((r) => r.status === 'success')).toHaveLength(fit);
   expect(rows.filter((r) => r.status === 'budget_exceeded')).toHaveLength(count - fit);
@@ -373,7 +384,7 @@ describe('budget windows', () => {
     // Room for the 30 output tokens: usage beyond the call's output limit would not be believed.
     await clientFor(gateway.url, created.key).chat.completions.create({ ...chatBody, max_tokens: 100 });
 
-    const info = await admin.keyInfo(created.key);
+    const info = await admin.keySettled(created.key);
     expect(info.budget_duration).toBe('1d');
     expect(info.budget_reset_at).toBe(nextMidnight);
     expect(usdToNanos(info.spend)).toBe(costNanos('gpt-4o', { freshInput: 120, output: 30 }));
@@ -393,6 +404,8 @@ describe('cost headers on success', () => {
     expect(firstCost).toBe(2_170_000);
     expect(Number(first.response.headers.get('x-litellm-response-cost'))).toBe(nanosToUsd(firstCost));
     expect(Number(first.response.headers.get('x-litellm-key-spend'))).toBe(nanosToUsd(firstCost));
+    // The header is the key's spend when the call reserved plus its cost: the first call must have landed.
+    await admin.keySettled(created.key);
 
     openai.enqueue({ kind: 'reply', promptTokens: 7, completionTokens: 3 });
     const second = await client.chat.completions.create(chatBody).withResponse();
@@ -400,8 +413,7 @@ describe('cost headers on success', () => {
     expect(Number(second.response.headers.get('x-litellm-response-cost'))).toBe(nanosToUsd(secondCost));
     expect(Number(second.response.headers.get('x-litellm-key-spend'))).toBe(nanosToUsd(firstCost + secondCost));
 
-    const info = await admin.keyInfo(created.key);
+    const info = await admin.keySettled(created.key);
     expect(usdToNanos(info.spend)).toBe(firstCost + secondCost);
-    await waitFor(async () => ((await admin.keyInfo(created.key)).reserved_spend === 0 ? true : undefined));
   });
 });

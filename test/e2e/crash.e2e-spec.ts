@@ -135,6 +135,7 @@ it('kill -9 with 5 calls at the provider: after restart each is charged its rese
   expect(after.status).toBe(200);
   const afterCost = costNanos('claude-sonnet-4-6', { freshInput: 10, output: 5 });
   expect(Number(after.headers.get('x-litellm-response-cost'))).toBe(afterCost / 1e9);
+  await secondAdmin.settled([after.headers.get('x-litellm-call-id')]);
   const final = await secondAdmin.teamInfo(teamId);
   expect(usdToNanos(final.spend)).toBe(total + afterCost);
   expect(final.reserved_spend).toBe(0);
@@ -156,6 +157,7 @@ it('a slow call on a live instance is not swept by another instance', async () =
     expect(response.status).toBe(200);
 
     db ??= await LedgerDb.open(database);
+    await admin.settled([response.headers.get('x-litellm-call-id')]);
     const rows = await db.ledgerOfKey(key.token);
     expect(rows.map((r) => r.status)).toEqual(['success']);
     expect(rows[0].spend_nanos).toBe(costNanos('claude-sonnet-4-6', { freshInput: 10, output: 5 }));

@@ -15,7 +15,7 @@ import {
   promptTokensForOllamaEmbed,
   promptTokensForOpenAIEmbeddings,
 } from '../fakes';
-import { AdminApi, sendRaw, uniqueId, usdToNanos, waitFor } from '../support/admin-api';
+import { AdminApi, sendRaw, uniqueId, usdToNanos } from '../support/admin-api';
 import { caught } from '../support/e2e-helpers';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
@@ -60,19 +60,6 @@ afterAll(async () => {
   await gateway?.close();
   await Promise.all(fakes.map((fake) => fake.stop()));
 });
-
-async function ledgerRow(requestId: string): Promise<Record<string, any>> {
-  return waitFor(
-    async () => {
-      const response = await admin.send<Record<string, any>[]>(`/spend/logs?request_id=${encodeURIComponent(requestId)}`);
-      expect(response.status).toBe(200);
-      return response.json[0];
-    },
-    5_000,
-    25,
-    `the ledger row of ${requestId}`,
-  );
-}
 
 const INPUTS = ['The quick brown fox', 'jumps över the lazy dög ✓ 日本 🚀'];
 
@@ -130,7 +117,7 @@ describe.each(cases)('embeddings from $provider (alias $alias)', (testCase) => {
 
     const expectedNanos = tokens * testCase.nanosPerToken;
     expect(usdToNanos(Number(response.headers.get('x-litellm-response-cost')))).toBe(expectedNanos);
-    const row = await ledgerRow(response.headers.get('x-litellm-call-id')!);
+    const row = await admin.ledgerRow(response.headers.get('x-litellm-call-id')!);
     expect(row).toMatchObject({
       call_type: 'embedding',
       status: 'success',

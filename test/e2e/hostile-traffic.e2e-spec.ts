@@ -71,9 +71,12 @@ function settledBalances(key: string, teamId: string) {
   });
 }
 
+/** The call's ledger row once it has landed (a call is answered before its settlement is written). */
 async function ledgerRow(requestId: string) {
-  const rows = await ledger.query<Record<string, unknown>>(`SELECT * FROM spend_logs WHERE request_id = ?`, [requestId]);
-  return rows[0];
+  return waitFor(async () => {
+    const rows = await ledger.query<Record<string, unknown>>(`SELECT * FROM spend_logs WHERE request_id = ?`, [requestId]);
+    return rows[0];
+  });
 }
 
 describe('class 1: client values that the database cannot store as sent', () => {
@@ -108,7 +111,7 @@ describe('class 1: client values that the database cannot store as sent', () => 
     const { teamId, key } = await teamWithKey();
     const response = await sendRaw(gateway.url, '/v1/chat/completions', { key, body: { ...chatBody, user: 'u'.repeat(8192) } });
     expect(response.status).toBe(400);
-    const row = await waitFor(() => ledgerRow(response.headers.get('x-litellm-call-id')!));
+    const row = await ledgerRow(response.headers.get('x-litellm-call-id')!);
     expect({ end_user: row.end_user, spend: Number(row.spend_nanos) }).toEqual({ end_user: 'u'.repeat(256), spend: 0 });
     expect(await settledBalances(key, teamId)).toEqual({ key: { spend: 0, reserved: 0 }, team: { spend: 0, reserved: 0 } });
   });
@@ -331,7 +334,7 @@ describe('class 5: the key and team change while a call is in flight', () => {
     const { answer: call } = await inFlight(key);
     expect((await admin.send('/team/update', { body: { team_id: teamId, max_budget: nanosToUsd(RESERVATION) } })).status).toBe(200);
     expect((await call).status).toBe(200);
-    const after = await balances(key, teamId);
+    const after = await settledBalances(key, teamId);
     expect(after.team).toEqual({ spend: CALL_COST, reserved: 0 });
     expect((await sendRaw(gateway.url, '/v1/chat/completions', { key, body: chatBody })).status).toBe(429);
   });

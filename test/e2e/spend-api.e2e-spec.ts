@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import OpenAI, { BadRequestError } from 'openai';
 
 import { DEFAULT_COMPLETION_TOKENS, OpenAIFake, promptTokensForOpenAI } from '../fakes';
+import { AdminApi } from '../support/admin-api';
 import { caught } from '../support/e2e-helpers';
 import { startTestGateway, TEST_MASTER_KEY, type TestGateway } from '../support/test-gateway';
 
@@ -120,6 +121,8 @@ describe('spend API', () => {
       await complete(keyB, 'What is 2+2?', { user: 'customer-2' }),
       await failingCall(keyA),
     ];
+    // Calls are answered before their settlements are written.
+    await new AdminApi(gateway.url, TEST_MASTER_KEY).settled(calls.map((call) => call.requestId));
     const all = await ok('/spend/logs');
     rows = new Map(all.map((row: any) => [row.request_id, row]));
   });

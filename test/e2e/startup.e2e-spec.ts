@@ -14,6 +14,7 @@ import { stringify as toYaml } from 'yaml';
 
 import { DEFAULT_REPLY_TEXT, OpenAIFake } from '../fakes';
 import { collectChunks, contentOf, recordingClient } from '../support/e2e-helpers';
+import { LedgerDb } from '../support/ledger-db';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -229,7 +230,7 @@ it('honours --port and --config, and DATABASE_URL=sqlite:<path>', async () => {
   expect(models.data.map((model) => model.id)).toEqual(['local-coding']);
 });
 
-it('finishes an in-flight stream on SIGTERM, then exits 0', async () => {
+it('finishes an in-flight stream on SIGTERM, writes its settlement, then exits 0', async () => {
   // Slow enough that SIGTERM surely lands mid-request: 400 ms before the first byte, then ~1 s of pieces.
   const openai = new OpenAIFake({ apiKey: OPENAI_KEY, chunkDelayMs: 15 });
   await openai.start();
@@ -263,6 +264,13 @@ it('finishes an in-flight stream on SIGTERM, then exits 0', async () => {
     expect(await recording.lastRawBody()).toMatch(/data: \[DONE\]\n\n$/);
     const { code, signal } = await withExitTimeout(gateway.exited, 15_000, 'exit after draining');
     expect({ code, signal }).toEqual({ code: 0, signal: null });
+    // Settlements are written after the answer: a graceful stop writes them before the database closes.
+    const ledger = await LedgerDb.open(database);
+    try {
+      expect((await ledger.query<{ status: string }>(`SELECT status FROM spend_logs`)).map((row) => row.status)).toEqual(['success']);
+    } finally {
+      await ledger.close();
+    }
   } finally {
     await afterEachGateway();
     await openai.stop();

@@ -349,8 +349,7 @@ describe('class 2: upstream usage is not trusted as it comes', () => {
     const response = await chat('gpt', false)(created.key);
     const expected = BOUND * GPT.input + REPLY_ESTIMATE * GPT.output;
     expect(Number(response.headers.get('x-litellm-response-cost'))).toBe(nanosToUsd(expected));
-    const logs = await admin.send('/spend/logs');
-    const log = logs.json.find((row: { request_id: string }) => row.request_id === response.headers.get('x-litellm-call-id'));
+    const log = await admin.ledgerRow(response.headers.get('x-litellm-call-id')!);
     expect(log).toMatchObject({ estimated: true, spend: nanosToUsd(expected), prompt_tokens: BOUND, completion_tokens: REPLY_ESTIMATE });
     const info = await admin.keySettled(created.key);
     expect(usdToNanos(info.spend)).toBe(expected);

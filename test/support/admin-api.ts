@@ -147,6 +147,31 @@ export class AdminApi {
     );
   }
 
+  /**
+   * The ledger row of one call (its `x-litellm-call-id`), once it has landed: a call is answered
+   * before its settlement is written (in the same event-loop turn, but another connection may read first).
+   */
+  async ledgerRow<T = Record<string, any>>(requestId: string, timeoutMs = 5_000): Promise<T> {
+    return waitFor(
+      async () => {
+        const response = await this.send<T[]>(`/spend/logs?request_id=${encodeURIComponent(requestId)}`);
+        if (response.status !== 200) throw new Error(`/spend/logs answered ${response.status}: ${response.text}`);
+        return response.json[0];
+      },
+      timeoutMs,
+      25,
+      `the ledger row of ${requestId}`,
+    );
+  }
+
+  /** Waits until every one of these calls has its ledger row (and so its budget movement). */
+  async settled(requestIds: (string | null | undefined)[], timeoutMs = 5_000): Promise<void> {
+    for (const requestId of requestIds) {
+      if (!requestId) throw new Error('a call without an x-litellm-call-id cannot be waited for');
+      await this.ledgerRow(requestId, timeoutMs);
+    }
+  }
+
   private async ok<T>(path: string, body: unknown): Promise<T> {
     const response = await this.send<T>(path, { body });
     if (response.status !== 200) throw new Error(`${path} answered ${response.status}: ${response.text}`);

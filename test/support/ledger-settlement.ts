@@ -2,8 +2,9 @@ import type { BudgetAccounts, BudgetHolder } from '@tollgate/budgets';
 import type { Sql } from '@tollgate/database';
 
 /**
- * A ledger row and its budget movement in one transaction (SpendLogRepository's composition when
- * the store has no one-statement step), for store-level suites that write the smallest row the ledger accepts.
+ * A ledger row and its budget movement in one transaction (SpendLogRepository's composition, for
+ * one row, when the store has no one-statement batch step), for store-level suites that write the
+ * smallest row the ledger accepts.
  */
 export async function settleWithRecord(
   sql: Sql,

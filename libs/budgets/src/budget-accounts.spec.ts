@@ -53,7 +53,10 @@ describe('BudgetAccounts', () => {
 
   it.each([
     ['a paid reservation', (accounts: BudgetAccounts) => accounts.reserve(details(500), NOW)],
-    ['a release', (accounts: BudgetAccounts) => accounts.release({ requestId: 'req-1', holders: [key, team], amountNanos: 500 })],
+    [
+      'a release',
+      (accounts: BudgetAccounts) => accounts.release({ requestId: 'req-1', holders: [key, team], amountNanos: 500, keySpendNanos: 0 }),
+    ],
     [
       'a settlement that charges money',
       (accounts: BudgetAccounts) => accounts.settle(tx, { requestId: 'req-1', holders: [key, team], actualNanos: 1, now: NOW }),

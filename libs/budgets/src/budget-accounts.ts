@@ -17,8 +17,9 @@ export class BudgetAccounts {
   ) {}
 
   async reserve(details: ReservationDetails, now = Date.now()): Promise<Reservation> {
+    let keySpendNanos: number | null;
     try {
-      await this.store.reserve(details, now);
+      keySpendNanos = await this.store.reserve(details, now);
     } catch (error) {
       if (!(error instanceof BudgetExceededError)) throw new BudgetStoreUnavailableError(error);
       const holder = details.holders.find((h) => h.level === error.level);
@@ -26,7 +27,7 @@ export class BudgetAccounts {
       throw error;
     }
     if (details.amountNanos > 0) this.view.changed(details.holders);
-    return { requestId: details.requestId, holders: details.holders, amountNanos: details.amountNanos };
+    return { requestId: details.requestId, holders: details.holders, amountNanos: details.amountNanos, keySpendNanos };
   }
 
   /** Gives a reservation back untouched: the attempt failed before anything was spent. */
@@ -48,11 +49,11 @@ export class BudgetAccounts {
   }
 
   /**
-   * The budget step as part of one statement, where the store can (PostgreSQL); the caller runs
-   * it on its INSERT … RETURNING and calls settled() once that statement has run.
+   * The budget step of a batch as part of one statement, where the store can (PostgreSQL); the
+   * caller runs it after its INSERT … RETURNING and calls settled() for each row that landed.
    */
-  settlementStep(movement: BudgetMovement): { select: string; params: unknown[] } | null {
-    return movement.holders.length === 0 ? null : this.store.settlementStep(movement);
+  settlementBatchStep(movements: BudgetMovement[]): { expression: string; params: unknown[] } | null {
+    return this.store.settlementBatchStep(movements);
   }
 
   /** Tells the view that a settlement moved the holders' money. */

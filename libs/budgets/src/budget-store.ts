@@ -17,6 +17,8 @@ export interface Reservation {
   requestId: string;
   holders: BudgetHolder[];
   amountNanos: number;
+  /** The key's settled spend in its window when the reservation was taken: what `x-litellm-key-spend` starts from. */
+  keySpendNanos: number | null;
 }
 
 export interface ReservationDetails {
@@ -70,8 +72,11 @@ export const TABLES: Record<BudgetLevel, { table: string; id: string }> = {
 export abstract class BudgetStore {
   constructor(protected readonly sql: Sql) {}
 
-  /** Reserves `amountNanos` on every holder and records the call as in flight; throws BudgetExceededError. */
-  abstract reserve(details: ReservationDetails, now: number): Promise<void>;
+  /**
+   * Reserves `amountNanos` on every holder and records the call as in flight; throws BudgetExceededError.
+   * Returns the key's settled spend in its current window, read by the same statement that reserved.
+   */
+  abstract reserve(details: ReservationDetails, now: number): Promise<number | null>;
 
   /**
    * Swaps the request's reservation, if still held, for its actual cost, inside the caller's
@@ -80,12 +85,12 @@ export abstract class BudgetStore {
   abstract settle(tx: SqlRunner, movement: BudgetMovement): Promise<number | null>;
 
   /**
-   * The same movement as a step of one statement, where the store can express it so: a SELECT
-   * returning one row with a `key_spend` column, to run `FROM` the rows of the caller's
-   * `INSERT … RETURNING`, so it happens only for a row actually inserted. One statement is one
-   * round trip and the shortest hold of the holders' row locks. Null: call settle() in a transaction.
+   * The movements of a batch of settlements as one expression, where the store can express it so:
+   * evaluated after the caller's CTE `logged (request_id)` — the rows its `INSERT … RETURNING`
+   * actually added — it moves money only for those, so a replayed settlement moves nothing. One
+   * statement is one round trip for the whole batch. Null: call settle() per row in a transaction.
    */
-  settlementStep(_movement: BudgetMovement): { select: string; params: unknown[] } | null {
+  settlementBatchStep(_movements: BudgetMovement[]): { expression: string; params: unknown[] } | null {
     return null;
   }
 

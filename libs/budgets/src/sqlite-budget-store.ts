@@ -8,12 +8,19 @@ import { budgetWindow } from './budget-window';
  * the file's write lock, so the workers of `--num_workers` queue on busy_timeout, never interleave).
  */
 export class SqliteBudgetStore extends BudgetStore {
-  async reserve(details: ReservationDetails, now: number): Promise<void> {
-    await this.sql.transaction(async (tx) => {
+  async reserve(details: ReservationDetails, now: number): Promise<number | null> {
+    return this.sql.transaction(async (tx) => {
+      const key = details.holders.find((h) => h.level === 'key');
+      let keySpend: number | null = null;
       // A zero reservation (free local model) only records that the call is in flight, so a crash
       // cannot lose it from the ledger; it never touches budgets, so it can never be blocked.
       if (details.amountNanos > 0) {
-        for (const holder of details.holders) await this.reserveOn(tx, holder, details.amountNanos, now);
+        for (const holder of details.holders) {
+          const spend = await this.reserveOn(tx, holder, details.amountNanos, now);
+          if (holder === key) keySpend = spend;
+        }
+      } else if (key) {
+        keySpend = await this.spendInWindow(tx, key, now);
       }
       await tx.query(
         `INSERT INTO budget_reservations (request_id, token, key_id, team_id, amount_nanos, instance_id, model_group, deployment_id, provider, created_at)
@@ -31,6 +38,7 @@ export class SqliteBudgetStore extends BudgetStore {
           now,
         ],
       );
+      return keySpend;
     });
   }
 
@@ -62,20 +70,32 @@ export class SqliteBudgetStore extends BudgetStore {
     return keySpend;
   }
 
-  private async reserveOn(tx: SqlRunner, holder: BudgetHolder, amount: number, now: number): Promise<void> {
+  /** Reserves on one holder; returns its settled spend in its current window. */
+  private async reserveOn(tx: SqlRunner, holder: BudgetHolder, amount: number, now: number): Promise<number> {
     const { table, id } = TABLES[holder.level];
     const { start } = budgetWindow(holder.budgetDuration, now);
-    const updated = await tx.query(
+    const updated = await tx.query<{ spend_nanos: unknown }>(
       `UPDATE ${table}
           SET spend_nanos = CASE WHEN window_start < ? THEN 0 ELSE spend_nanos END,
               window_start = CASE WHEN window_start < ? THEN ? ELSE window_start END,
               reserved_nanos = reserved_nanos + ?
         WHERE ${id} = ?
           AND (max_budget_nanos IS NULL
-               OR (CASE WHEN window_start < ? THEN 0 ELSE spend_nanos END) + reserved_nanos + ? <= max_budget_nanos)`,
+               OR (CASE WHEN window_start < ? THEN 0 ELSE spend_nanos END) + reserved_nanos + ? <= max_budget_nanos)
+        RETURNING spend_nanos`,
       [start, start, start, amount, holder.id, start, amount],
     );
-    if (updated.changes === 1) return;
+    if (updated.rows.length === 1) return toInt(updated.rows[0].spend_nanos);
     throw await this.exceeded(tx, holder, now);
+  }
+
+  private async spendInWindow(tx: SqlRunner, holder: BudgetHolder, now: number): Promise<number | null> {
+    const { table, id } = TABLES[holder.level];
+    const { start } = budgetWindow(holder.budgetDuration, now);
+    const current = await tx.query<{ spend_nanos: unknown }>(
+      `SELECT CASE WHEN window_start < ? THEN 0 ELSE spend_nanos END AS spend_nanos FROM ${table} WHERE ${id} = ?`,
+      [start, holder.id],
+    );
+    return current.rows.length > 0 ? toInt(current.rows[0].spend_nanos) : null;
   }
 }

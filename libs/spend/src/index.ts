@@ -8,6 +8,7 @@ export * from './price-catalog';
 export * from './refusal-log';
 export * from './server-tools';
 export * from './settled-reply';
+export * from './settlement-batcher';
 export * from './settlement-retry';
 export * from './spend.interceptor';
 export * from './spend.module';

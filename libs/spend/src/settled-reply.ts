@@ -2,7 +2,7 @@ import type { Response } from 'express';
 
 /**
  * A non-streamed answer to a model call. The handler returns it instead of sending it, and
- * SpendInterceptor sends it once the call is settled, so it carries its exact cost
+ * SpendInterceptor sends it once the call is priced, so it carries its exact cost
  * (`x-litellm-response-cost`, `x-litellm-key-spend`) after the handler's own headers.
  */
 export class SettledReply {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 
 import { SETTLE_RETRY_FIRST_MS, SETTLE_RETRY_MAX_MS, SettlementRetry } from './settlement-retry';
-import type { LedgerEntry, SpendLedger } from './spend-ledger';
+import type { LedgerEntry, Settlement, SpendLedger } from './spend-ledger';
 
 /** A ledger whose database is away for the first `failures` attempts. */
 function flakyLedger(failures: number) {
@@ -10,28 +10,30 @@ function flakyLedger(failures: number) {
     settle: jest.fn(async (..._settled: unknown[]) => {
       attempts.push(Date.now());
       if (attempts.length <= failures) throw new Error('Connection terminated unexpectedly');
-      return 42;
     }),
   };
   return { ledger: ledger as unknown as SpendLedger, attempts, settle: ledger.settle };
 }
 
-const entry = { requestId: 'req-1' } as LedgerEntry;
+const settlement: Settlement = { entry: { requestId: 'req-1' } as LedgerEntry, holders: [] };
 
 describe('SettlementRetry', () => {
   beforeAll(() => Logger.overrideLogger(false));
   beforeEach(() => jest.useFakeTimers({ now: 0 }));
   afterEach(() => jest.useRealTimers());
 
-  it('returns the key spend when the first attempt lands', async () => {
-    const { ledger } = flakyLedger(0);
-    await expect(new SettlementRetry(ledger).settle(entry, [])).resolves.toBe(42);
+  it('writes a settlement at once when the database is up, leaving nothing to retry', async () => {
+    const { ledger, settle } = flakyLedger(0);
+    const retry = new SettlementRetry(ledger);
+    await retry.settle(settlement);
+    expect(settle).toHaveBeenCalledWith([settlement]);
+    expect(retry.pending).toBe(0);
   });
 
   it('keeps retrying a settlement whose database is down, with doubling backoff, until it lands once', async () => {
     const { ledger, attempts, settle } = flakyLedger(10);
     const retry = new SettlementRetry(ledger);
-    await expect(retry.settle(entry, [])).resolves.toBeUndefined();
+    await expect(retry.settle(settlement)).resolves.toBeUndefined();
     expect(retry.pending).toBe(1);
     for (let i = 0; i < 10; i++) await jest.advanceTimersToNextTimerAsync();
     expect(settle).toHaveBeenCalledTimes(11);
@@ -39,13 +41,13 @@ describe('SettlementRetry', () => {
     const gaps = attempts.slice(1).map((at, i) => at - attempts[i]);
     expect(gaps).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 512].map((f) => Math.min(SETTLE_RETRY_MAX_MS, SETTLE_RETRY_FIRST_MS * f)));
     // Every attempt settles the same request: idempotent by request id, so it is charged once.
-    expect(settle.mock.calls.every(([e]) => e === entry)).toBe(true);
+    expect(settle.mock.calls.every(([batch]) => (batch as Settlement[])[0] === settlement)).toBe(true);
   });
 
   it('stops retrying at shutdown, leaving the reservation to crash recovery', async () => {
     const { ledger, settle } = flakyLedger(Infinity);
     const retry = new SettlementRetry(ledger);
-    await retry.settle(entry, []);
+    await retry.settle(settlement);
     retry.beforeApplicationShutdown();
     await jest.advanceTimersByTimeAsync(SETTLE_RETRY_MAX_MS * 4);
     expect(settle).toHaveBeenCalledTimes(1);

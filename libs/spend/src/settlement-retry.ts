@@ -1,8 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import type { BudgetHolder } from '@tollgate/budgets';
 import { RequestLogLine } from '@tollgate/logging';
 
-import { type LedgerEntry, SpendLedger } from './spend-ledger';
+import { type Settlement, SpendLedger } from './spend-ledger';
 
 /** First retry after this long; each further one waits twice as long, up to SETTLE_RETRY_MAX_MS. */
 export const SETTLE_RETRY_FIRST_MS = 250;
@@ -24,14 +23,15 @@ export class SettlementRetry implements BeforeApplicationShutdown {
 
   constructor(private readonly ledger: SpendLedger) {}
 
-  /** Settles now; on failure schedules retries and returns undefined (the key's spend is not known yet). */
-  async settle(entry: LedgerEntry, holders: BudgetHolder[]): Promise<number | null | undefined> {
+  /** Settles one call on its own now; on failure schedules retries. Never throws. */
+  async settle(settlement: Settlement): Promise<void> {
     try {
-      return await this.ledger.settle(entry, holders);
+      await this.ledger.settle([settlement]);
     } catch (error) {
-      this.logger.error(new RequestLogLine(entry.requestId, `Could not settle the request, retrying: ${(error as Error).message}`));
-      this.schedule(entry, holders, 1);
-      return undefined;
+      this.logger.error(
+        new RequestLogLine(settlement.entry.requestId, `Could not settle the request, retrying: ${(error as Error).message}`),
+      );
+      this.schedule(settlement, 1);
     }
   }
 
@@ -53,23 +53,24 @@ export class SettlementRetry implements BeforeApplicationShutdown {
     this.waiting.clear();
   }
 
-  private schedule(entry: LedgerEntry, holders: BudgetHolder[], attempt: number): void {
+  private schedule(settlement: Settlement, attempt: number): void {
+    const { requestId } = settlement.entry;
     if (this.stopped) return;
     const delay = Math.min(SETTLE_RETRY_MAX_MS, SETTLE_RETRY_FIRST_MS * 2 ** (attempt - 1));
     const timer = setTimeout(() => {
-      this.ledger.settle(entry, holders).then(
+      this.ledger.settle([settlement]).then(
         () => {
-          this.waiting.delete(entry.requestId);
-          this.logger.log(new RequestLogLine(entry.requestId, `Settled after ${attempt} retr${attempt === 1 ? 'y' : 'ies'}`));
+          this.waiting.delete(requestId);
+          this.logger.log(new RequestLogLine(requestId, `Settled after ${attempt} retr${attempt === 1 ? 'y' : 'ies'}`));
         },
         (error: unknown) => {
-          this.logger.warn(new RequestLogLine(entry.requestId, `Settlement retry ${attempt} failed: ${(error as Error).message}`));
-          this.schedule(entry, holders, attempt + 1);
+          this.logger.warn(new RequestLogLine(requestId, `Settlement retry ${attempt} failed: ${(error as Error).message}`));
+          this.schedule(settlement, attempt + 1);
         },
       );
     }, delay);
     // A stopping process leaves the obligation to crash recovery rather than being held open by it.
     timer.unref();
-    this.waiting.set(entry.requestId, { timer, callEndedAt: entry.endTime });
+    this.waiting.set(requestId, { timer, callEndedAt: settlement.entry.endTime });
   }
 }

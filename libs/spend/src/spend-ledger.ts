@@ -35,9 +35,15 @@ export interface LedgerEntry {
   metadata: Record<string, unknown>;
 }
 
+/** A finished call's ledger entry and the budget holders it reserved on. */
+export interface Settlement {
+  entry: LedgerEntry;
+  holders: BudgetHolder[];
+}
+
 /**
- * Settlement of a gateway call: its ledger row and budget movement, once per request id
- * (SpendLogRepository), and a warning when a second settlement finds the row already there.
+ * Settlement of gateway calls: their ledger rows and budget movements, once per request id
+ * (SpendLogRepository), and a warning for each one whose row was already there.
  */
 @Injectable()
 export class SpendLedger {
@@ -45,10 +51,12 @@ export class SpendLedger {
 
   constructor(private readonly spendLogs: SpendLogRepository) {}
 
-  /** Returns the key's spend in its current window after this request, when the request had a key. */
-  async settle(entry: LedgerEntry, holders: BudgetHolder[]): Promise<number | null> {
-    const { recorded, keySpendNanos } = await this.spendLogs.insertGatewayCall(entry, holders);
-    if (!recorded) this.logger.warn(new RequestLogLine(entry.requestId, 'Already settled; ignoring the second settlement'));
-    return keySpendNanos;
+  /** Writes every settlement or none (it throws). */
+  async settle(settlements: Settlement[]): Promise<void> {
+    const landed = await this.spendLogs.insertGatewayCalls(settlements);
+    for (const { entry } of settlements) {
+      if (!landed.has(entry.requestId))
+        this.logger.warn(new RequestLogLine(entry.requestId, 'Already settled; ignoring the second settlement'));
+    }
   }
 }

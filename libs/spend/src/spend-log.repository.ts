@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { BudgetAccounts, type BudgetHolder, type BudgetMovement } from '@tollgate/budgets';
-import { Sql, toInt, toIntOrNull, Where } from '@tollgate/database';
+import { Sql, toInt, Where } from '@tollgate/database';
 
 import type { TokenCounts } from './cost';
 import { type LedgerRow, ledgerRowFromDb } from './ledger-row';
@@ -8,12 +8,6 @@ import type { LedgerEntry } from './spend-ledger';
 import type { TimeRange } from './spend-query.dto';
 import { MAX_STORED_ERROR_CHARS, storableId, storableMetadata, storableText } from './stored-values';
 import type { SubscriptionLedgerEntry } from './subscription-ledger';
-
-export interface SettledRow {
-  /** False: a row with this request id was written before, and nothing moved this time. */
-  recorded: boolean;
-  keySpendNanos: number | null;
-}
 
 /** Which ledger rows to read: every filter given must match. */
 export interface LedgerFilter {
@@ -52,19 +46,15 @@ export interface SubjectModelDay {
 
 export type ReportSubject = 'team' | 'api_key' | 'customer';
 
-interface Insert {
-  sql: string;
-  params: unknown[];
-}
-
 /**
  * The ledger, `spend_logs`. Every list read is shaped for its indexes — an equality filter on
  * api_key, team_id, end_user or session_id followed by start_time order — and pages with LIMIT,
  * never COUNT(*), so it stays fast at millions of rows. Days are UTC, bucketed as
  * `start_time / 86400000`: integer division on both drivers.
  *
- * Writes: a row and its budget movement (reservation → actual cost) commit in one
- * transaction owned here; budgets supplies the movement as a step. Every INSERT is
+ * Writes: rows and their budget movements (reservation → actual cost) commit together, a batch
+ * of settlements at a time — one transaction on SQLite, one statement on PostgreSQL, where
+ * budgets supplies the movements as a step. Every INSERT is
  * `ON CONFLICT (request_id) DO NOTHING`, so a request is charged exactly once however often
  * settlement runs. Every client-controlled value is made storable first (stored-values.ts), so no
  * value a caller picks can make the INSERT fail.
@@ -76,57 +66,49 @@ export class SpendLogRepository {
     private readonly budgets: BudgetAccounts,
   ) {}
 
-  /** A call through the gateway. */
-  async insertGatewayCall(entry: LedgerEntry, holders: BudgetHolder[]): Promise<SettledRow> {
+  /**
+   * Calls through the gateway, written together: on SQLite one transaction, on PostgreSQL one
+   * statement. Returns the request ids whose rows were new (the others were settled before and
+   * moved nothing this time).
+   */
+  async insertGatewayCalls(settlements: { entry: LedgerEntry; holders: BudgetHolder[] }[]): Promise<Set<string>> {
     return this.insertSettled(
-      {
-        sql: `INSERT INTO spend_logs (request_id, api_key, team_id, end_user, model_group, model, deployment_id, provider, api_base,
-                                      call_type, status, prompt_tokens, completion_tokens, cache_read_tokens, cache_write_tokens,
-                                      total_tokens, spend_nanos, unpriced, attempted_fallbacks, start_time, end_time, latency_ms,
-                                      ttft_ms, session_id, error, metadata, estimated)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-              ON CONFLICT (request_id) DO NOTHING`,
-        params: [
-          entry.requestId,
-          entry.apiKey,
-          entry.teamId,
-          storableId(entry.endUser),
-          storableId(entry.modelGroup),
-          storableId(entry.model),
-          entry.deploymentId,
-          entry.provider,
-          entry.apiBase,
-          entry.callType,
-          entry.status,
-          ...tokenValues(entry.tokens),
-          entry.spendNanos,
-          entry.unpriced ? 1 : 0,
-          entry.attemptedFallbacks,
-          entry.startTime,
-          entry.endTime,
-          Math.max(0, entry.endTime - entry.startTime),
-          entry.ttftMs,
-          storableId(entry.sessionId),
-          entry.error === null ? null : storableText(entry.error, MAX_STORED_ERROR_CHARS),
-          storableMetadata(entry.metadata),
-          entry.estimated ? 1 : 0,
-        ],
-      },
-      { requestId: entry.requestId, holders, actualNanos: entry.spendNanos, now: entry.endTime },
+      GATEWAY_ROW,
+      settlements.map(({ entry }) => [
+        entry.requestId,
+        entry.apiKey,
+        entry.teamId,
+        storableId(entry.endUser),
+        storableId(entry.modelGroup),
+        storableId(entry.model),
+        entry.deploymentId,
+        entry.provider,
+        entry.apiBase,
+        entry.callType,
+        entry.status,
+        ...tokenValues(entry.tokens),
+        entry.spendNanos,
+        entry.unpriced ? 1 : 0,
+        entry.attemptedFallbacks,
+        entry.startTime,
+        entry.endTime,
+        Math.max(0, entry.endTime - entry.startTime),
+        entry.ttftMs,
+        storableId(entry.sessionId),
+        entry.error === null ? null : storableText(entry.error, MAX_STORED_ERROR_CHARS),
+        storableMetadata(entry.metadata),
+        entry.estimated ? 1 : 0,
+      ]),
+      settlements.map(({ entry, holders }) => ({ requestId: entry.requestId, holders, actualNanos: entry.spendNanos, now: entry.endTime })),
     );
   }
 
-  /** A request a subscription tool reported. */
-  async insertSubscriptionCall(entry: SubscriptionLedgerEntry, requestId: string, holders: BudgetHolder[]): Promise<SettledRow> {
-    return this.insertSettled(
-      {
-        sql: `INSERT INTO spend_logs (request_id, api_key, team_id, model_group, model, provider, call_type, status, prompt_tokens,
-                                      completion_tokens, cache_read_tokens, cache_write_tokens, total_tokens, spend_nanos, unpriced,
-                                      start_time, end_time, latency_ms, session_id, metadata, source, client_tool, client_tool_version,
-                                      reported_cost_nanos)
-              VALUES (?, ?, ?, ?, ?, ?, ?, 'success', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'subscription', ?, ?, ?)
-              ON CONFLICT (request_id) DO NOTHING`,
-        params: [
+  /** A request a subscription tool reported; false when the same request was recorded before. */
+  async insertSubscriptionCall(entry: SubscriptionLedgerEntry, requestId: string, holders: BudgetHolder[]): Promise<boolean> {
+    const landed = await this.insertSettled(
+      SUBSCRIPTION_ROW,
+      [
+        [
           requestId,
           entry.apiKey,
           entry.teamId,
@@ -134,6 +116,7 @@ export class SpendLogRepository {
           storableId(entry.model),
           entry.provider,
           entry.callType,
+          'success',
           ...tokenValues(entry.tokens),
           entry.spendNanos,
           entry.unpriced ? 1 : 0,
@@ -142,13 +125,15 @@ export class SpendLogRepository {
           Math.max(0, entry.endTime - entry.startTime),
           storableId(entry.sessionId),
           storableMetadata(entry.metadata),
+          'subscription',
           storableId(entry.clientTool),
           storableId(entry.clientToolVersion),
           entry.reportedCostNanos,
         ],
-      },
-      { requestId, holders, actualNanos: entry.spendNanos, now: entry.endTime },
+      ],
+      [{ requestId, holders, actualNanos: entry.spendNanos, now: entry.endTime }],
     );
+    return landed.has(requestId);
   }
 
   /** Ledger rows, newest first; request_id breaks ties so pages never overlap or skip a row. */
@@ -281,26 +266,31 @@ export class SpendLogRepository {
     return { requests: toInt(events.rows[0]?.requests), reportedNanos: toInt(events.rows[0]?.reported) };
   }
 
-  private async insertSettled(row: Insert, movement: BudgetMovement): Promise<SettledRow> {
-    if (movement.holders.length === 0) {
-      const inserted = await this.sql.query(row.sql, row.params);
-      return { recorded: inserted.changes > 0, keySpendNanos: null };
-    }
-    const step = this.budgets.settlementStep(movement);
+  /**
+   * Rows and their budget movements, committed together; `rows[i]` settles `movements[i]`. Every
+   * INSERT is `ON CONFLICT (request_id) DO NOTHING` and money moves only for a row it added.
+   */
+  private async insertSettled(shape: LedgerRowShape, rows: unknown[][], movements: BudgetMovement[]): Promise<Set<string>> {
+    const step = this.budgets.settlementBatchStep(movements);
     if (step) {
-      // One statement: the budget step runs only for a row the INSERT actually added.
-      const settled = await this.sql.query<{ key_spend: unknown }>(
-        `WITH logged AS (${row.sql} RETURNING request_id) ${step.select} FROM logged`,
-        [...row.params, ...step.params],
+      const columns = shape.columns.map((_, i) => rows.map((row) => row[i]));
+      const result = await this.sql.query<{ landed: string[] }>(
+        `WITH logged AS (${shape.insertFromArrays}) SELECT ARRAY(SELECT request_id FROM logged) AS landed, ${step.expression} AS moved`,
+        [...columns, ...step.params],
       );
-      if (settled.rows.length === 0) return { recorded: false, keySpendNanos: null };
-      this.budgets.settled(movement);
-      return { recorded: true, keySpendNanos: toIntOrNull(settled.rows[0].key_spend) };
+      const landed = new Set(result.rows[0]?.landed ?? []);
+      for (const movement of movements) if (landed.has(movement.requestId)) this.budgets.settled(movement);
+      return landed;
     }
     return this.sql.transaction(async (tx) => {
-      const inserted = await tx.query(row.sql, row.params);
-      if (inserted.changes === 0) return { recorded: false, keySpendNanos: null };
-      return { recorded: true, keySpendNanos: await this.budgets.settle(tx, movement) };
+      const landed = new Set<string>();
+      for (const [i, row] of rows.entries()) {
+        const inserted = await tx.query(shape.insertOne, row);
+        if (inserted.changes === 0) continue;
+        landed.add(movements[i].requestId);
+        await this.budgets.settle(tx, movements[i]);
+      }
+      return landed;
     });
   }
 }
@@ -315,3 +305,77 @@ function tokenValues(tokens: TokenCounts): number[] {
     tokens.promptTokens + tokens.completionTokens,
   ];
 }
+
+/**
+ * The columns one kind of ledger row fills, with their PostgreSQL types, and its two INSERTs:
+ * one row from `?` values, or a whole batch from one array per column (PostgreSQL's unnest).
+ */
+class LedgerRowShape {
+  readonly insertOne: string;
+  readonly insertFromArrays: string;
+
+  constructor(readonly columns: [name: string, pgType: 'text' | 'bigint' | 'smallint'][]) {
+    const names = columns.map(([name]) => name).join(', ');
+    this.insertOne = `INSERT INTO spend_logs (${names}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (request_id) DO NOTHING`;
+    this.insertFromArrays =
+      `INSERT INTO spend_logs (${names}) SELECT * FROM unnest(${columns.map(([, type]) => `?::${type}[]`).join(', ')}) ` +
+      `ON CONFLICT (request_id) DO NOTHING RETURNING request_id`;
+  }
+}
+
+const TOKEN_COLUMNS: [string, 'bigint'][] = [
+  ['prompt_tokens', 'bigint'],
+  ['completion_tokens', 'bigint'],
+  ['cache_read_tokens', 'bigint'],
+  ['cache_write_tokens', 'bigint'],
+  ['total_tokens', 'bigint'],
+];
+
+const GATEWAY_ROW = new LedgerRowShape([
+  ['request_id', 'text'],
+  ['api_key', 'text'],
+  ['team_id', 'text'],
+  ['end_user', 'text'],
+  ['model_group', 'text'],
+  ['model', 'text'],
+  ['deployment_id', 'text'],
+  ['provider', 'text'],
+  ['api_base', 'text'],
+  ['call_type', 'text'],
+  ['status', 'text'],
+  ...TOKEN_COLUMNS,
+  ['spend_nanos', 'bigint'],
+  ['unpriced', 'smallint'],
+  ['attempted_fallbacks', 'bigint'],
+  ['start_time', 'bigint'],
+  ['end_time', 'bigint'],
+  ['latency_ms', 'bigint'],
+  ['ttft_ms', 'bigint'],
+  ['session_id', 'text'],
+  ['error', 'text'],
+  ['metadata', 'text'],
+  ['estimated', 'smallint'],
+]);
+
+const SUBSCRIPTION_ROW = new LedgerRowShape([
+  ['request_id', 'text'],
+  ['api_key', 'text'],
+  ['team_id', 'text'],
+  ['model_group', 'text'],
+  ['model', 'text'],
+  ['provider', 'text'],
+  ['call_type', 'text'],
+  ['status', 'text'],
+  ...TOKEN_COLUMNS,
+  ['spend_nanos', 'bigint'],
+  ['unpriced', 'smallint'],
+  ['start_time', 'bigint'],
+  ['end_time', 'bigint'],
+  ['latency_ms', 'bigint'],
+  ['session_id', 'text'],
+  ['metadata', 'text'],
+  ['source', 'text'],
+  ['client_tool', 'text'],
+  ['client_tool_version', 'text'],
+  ['reported_cost_nanos', 'bigint'],
+]);

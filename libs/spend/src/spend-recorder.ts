@@ -10,7 +10,7 @@ import type { CallRecord } from './call-record';
 import { costNanos, costUpperBoundNanos, inputTokensBoundFor, type TokenCounts, tokenCountsOf } from './cost';
 import { isFree, pricingFor } from './price-catalog';
 import { RefusalLog } from './refusal-log';
-import { SettlementRetry } from './settlement-retry';
+import { SettlementBatcher } from './settlement-batcher';
 import { trustedTokenCounts } from './usage-check';
 
 /**
@@ -25,7 +25,7 @@ export class SpendRecorder {
 
   constructor(
     private readonly budgets: BudgetAccounts,
-    private readonly settlement: SettlementRetry,
+    private readonly settlements: SettlementBatcher,
     @Inject(INSTANCE_ID) private readonly instanceId: string,
     @Inject(RATE_LIMITER) private readonly rateLimiter: RateLimiter,
     private readonly budgetAlerts: BudgetAlerts,
@@ -94,10 +94,12 @@ export class SpendRecorder {
   }
 
   /**
-   * Writes the ledger row and swaps the reservation for the actual cost: once per request, by
-   * SpendInterceptor when the request is over. Returns the charge, for the answer's cost headers.
+   * Prices the call and queues its ledger row and budget movement (the reservation swapped for the
+   * actual cost), written with everything else that finished in this event-loop turn
+   * (SettlementBatcher): once per request, by SpendInterceptor when the request is over. Returns
+   * the charge at once, for the answer's cost headers.
    */
-  async settle(record: CallRecord): Promise<Charge> {
+  settle(record: CallRecord): Charge {
     const now = Date.now();
     const status = record.status ?? 'error';
     const { tokens, estimated } = this.tokensFor(record);
@@ -113,8 +115,8 @@ export class SpendRecorder {
         : null;
     if (refusal && !refusal.write) return { costNanos: cost };
     const coalesced = refusal && refusal.coalesced > 0 ? { coalesced_refusals: refusal.coalesced } : {};
-    const keySpendNanos = await this.settlement.settle(
-      {
+    this.settlements.add({
+      entry: {
         requestId: record.requestId,
         apiKey: record.caller.token,
         teamId: record.caller.teamId,
@@ -138,12 +140,12 @@ export class SpendRecorder {
         error: record.error ?? null,
         metadata: { ...record.metadata, ...coalesced, requested_model: record.modelGroup, key_alias: record.caller.keyAlias },
       },
-      record.caller.budgetHolders,
-    );
+      holders: record.caller.budgetHolders,
+    });
     if (cost > 0) this.budgetAlerts.spent(record.caller.budgetHolders);
     const totalTokens = tokens.promptTokens + tokens.completionTokens;
     if (totalTokens > 0 && record.caller.rateSubjects.some((s) => s.tpmLimit !== null)) {
-      await this.rateLimiter
+      void this.rateLimiter
         .recordTokens(
           record.caller.rateSubjects.map((s) => s.id),
           totalTokens,
@@ -151,7 +153,9 @@ export class SpendRecorder {
         )
         .catch(() => undefined);
     }
-    return { costNanos: cost, keySpendNanos };
+    // LiteLLM's x-litellm-key-spend: the key's spend before the call (read when it reserved) plus this call.
+    const spendBefore = record.reservation?.keySpendNanos;
+    return { costNanos: cost, keySpendNanos: spendBefore === undefined || spendBefore === null ? spendBefore : spendBefore + cost };
   }
 
   /**
@@ -185,8 +189,8 @@ export class SpendRecorder {
 }
 
 /**
- * What settlement charged one call. `keySpendNanos` is undefined when the ledger row has not landed
- * yet (SettlementRetry keeps trying while the reservation holds the amount), null for a key without spend.
+ * What settlement charges one call. `keySpendNanos`: the key's spend in its window before the call
+ * plus this call's cost; undefined or null when the call held no reservation on a key.
  */
 export interface Charge {
   costNanos: number;

@@ -21,7 +21,7 @@ function setup() {
   const context = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }) } as unknown as ExecutionContext;
   const settled: string[] = [];
   const recorder = {
-    settle: jest.fn(async (record: CallRecord) => {
+    settle: jest.fn((record: CallRecord) => {
       settled.push(`${record.status} headers-sent=${Object.keys(sent.headers).length > 0}`);
       return { costNanos: 1_500_000, keySpendNanos: 2_000_000_000 };
     }),
@@ -41,7 +41,7 @@ function setup() {
 }
 
 describe('SpendInterceptor', () => {
-  it('settles a non-streamed answer before sending it, so the answer carries its exact cost', async () => {
+  it('prices a non-streamed answer before sending it, so the answer carries its exact cost', async () => {
     const { request, context, record, sent, settled, interceptor } = setup();
     attachCallRecord(request, record);
     record.succeeded();

@@ -10,7 +10,8 @@ import { costHeaders, SpendRecorder } from './spend-recorder';
  * The one place a model call is settled: exactly once, after its handler is done, whether it
  * succeeded, failed or was refused for budget. Handlers that stream await the end of their stream,
  * so this runs after the last byte; a non-streamed answer (SettledReply) is sent from here, once
- * its cost is known.
+ * its cost is known — before the ledger row is written (SettlementBatcher writes it in this
+ * event-loop turn's batch), so the database is never on the response path of a settlement.
  */
 @Injectable()
 export class SpendInterceptor implements NestInterceptor {
@@ -30,12 +31,12 @@ export class SpendInterceptor implements NestInterceptor {
       const record = callRecordOf(request);
       if (record) {
         record.failed(error);
-        await this.recorder.settle(record);
+        this.recorder.settle(record);
       }
       throw error;
     }
     const record = callRecordOf(request);
-    const charge = record ? await this.recorder.settle(record) : undefined;
+    const charge = record ? this.recorder.settle(record) : undefined;
     if (value instanceof SettledReply) value.send(response, charge ? costHeaders(charge) : {});
     return value;
   }

@@ -4,6 +4,7 @@ import { TeamsModule } from '@tollgate/teams';
 
 import { MasterKeyLedgerLabel } from './master-key-ledger-label';
 import { MetricPointsRepository } from './metric-points.repository';
+import { SettlementBatcher } from './settlement-batcher';
 import { SettlementRetry } from './settlement-retry';
 import { SpendController } from './spend.controller';
 import { SpendInterceptor } from './spend.interceptor';
@@ -23,6 +24,7 @@ import { UnsettledRecovery } from './unsettled-recovery';
     MetricPointsRepository,
     SpendLedger,
     SettlementRetry,
+    SettlementBatcher,
     SpendRecorder,
     SpendInterceptor,
     UnsettledRecovery,
@@ -35,6 +37,7 @@ import { UnsettledRecovery } from './unsettled-recovery';
     MetricPointsRepository,
     SpendLedger,
     SettlementRetry,
+    SettlementBatcher,
     SpendRecorder,
     SpendInterceptor,
     UnsettledRecovery,

@@ -45,7 +45,6 @@ export class SubscriptionLedger {
   async record(entry: SubscriptionLedgerEntry, holders: BudgetHolder[]): Promise<boolean> {
     // Telemetry attributes are client values like any other: cleaned and bounded before they are stored.
     const requestId = storableId(entry.requestId) ?? entry.requestId;
-    const { recorded } = await this.spendLogs.insertSubscriptionCall(entry, requestId, holders);
-    return recorded;
+    return this.spendLogs.insertSubscriptionCall(entry, requestId, holders);
   }
 }

@@ -49,32 +49,34 @@ export class UnsettledRecovery implements OnApplicationBootstrap, BeforeApplicat
       const amount = toInt(orphan.amount_nanos);
       const holders: BudgetHolder[] = [{ level: 'key', id: orphan.key_id ?? orphan.token, label: orphan.token, budgetDuration: null }];
       if (orphan.team_id) holders.push({ level: 'team', id: orphan.team_id, label: orphan.team_id, budgetDuration: null });
-      await this.ledger.settle(
+      await this.ledger.settle([
         {
-          requestId: orphan.request_id,
-          apiKey: orphan.token,
-          teamId: orphan.team_id,
-          endUser: null,
-          modelGroup: orphan.model_group,
-          model: null,
-          deploymentId: orphan.deployment_id,
-          provider: orphan.provider,
-          apiBase: null,
-          callType: 'chat_completion',
-          status: 'unsettled',
-          tokens: { promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
-          spendNanos: amount,
-          unpriced: false,
-          attemptedFallbacks: 0,
-          startTime: toInt(orphan.created_at),
-          endTime: now,
-          ttftMs: null,
-          sessionId: null,
-          error: 'gateway stopped before this request settled; charged at its reserved amount',
-          metadata: {},
+          entry: {
+            requestId: orphan.request_id,
+            apiKey: orphan.token,
+            teamId: orphan.team_id,
+            endUser: null,
+            modelGroup: orphan.model_group,
+            model: null,
+            deploymentId: orphan.deployment_id,
+            provider: orphan.provider,
+            apiBase: null,
+            callType: 'chat_completion',
+            status: 'unsettled',
+            tokens: { promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+            spendNanos: amount,
+            unpriced: false,
+            attemptedFallbacks: 0,
+            startTime: toInt(orphan.created_at),
+            endTime: now,
+            ttftMs: null,
+            sessionId: null,
+            error: 'gateway stopped before this request settled; charged at its reserved amount',
+            metadata: {},
+          },
+          holders,
         },
-        holders,
-      );
+      ]);
     }
     if (orphans.length > 0) this.logger.warn(`Charged ${orphans.length} unsettled reservation(s) left by stopped gateway instances`);
     return orphans.length;
