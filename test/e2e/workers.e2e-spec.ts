@@ -3,13 +3,17 @@
  * (the run's: SQLite file or PostgreSQL). Every budget guarantee must hold across the workers as it
  * does within one process: concurrent calls through both never overspend, a worker killed with
  * calls in flight loses none of them (and its recovery never charges the other worker's calls),
- * and a key blocked through one worker is refused by the other within a second.
+ * and a key blocked through one worker is refused by the other within a second. A /metrics scrape
+ * through either worker shows the whole gateway: every worker's counters summed, the budget gauges
+ * once, also while a worker is stopped or after it was killed.
  *
  * Which worker served a call is read from the database: a call at the provider holds a
  * reservation row naming its instance.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import { Client } from 'undici';
@@ -26,6 +30,7 @@ import {
   writeGatewayConfig,
 } from '../support/gateway-process';
 import { LedgerDb } from '../support/ledger-db';
+import { Scrape } from '../support/prometheus-scrape';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const ANTHROPIC_KEY = 'sk-ant-test';
@@ -39,6 +44,28 @@ const RESERVED = reservationNanos('claude-sonnet-4-6', MESSAGES, 64);
 /** A reply that uses the whole output allowance: each call costs nearly its reservation. */
 const FULL_USAGE = { inputTokens: inputTokensBound(MESSAGES), outputTokens: 64 };
 const FULL_COST = costNanos('claude-sonnet-4-6', { freshInput: FULL_USAGE.inputTokens, output: FULL_USAGE.outputTokens });
+
+/** Alert webhooks: one takes every event, one refuses every event with a 400 (final, never retried). */
+const acceptingHook = webhookAnswering(200);
+const refusingHook = webhookAnswering(400);
+
+function webhookAnswering(status: number): { server: Server; received: number; teams: string[]; url(): string } {
+  const hook = {
+    received: 0,
+    teams: [] as string[],
+    server: createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        hook.received++;
+        hook.teams.push(String((JSON.parse(body) as { team_id?: string }).team_id));
+        response.writeHead(status).end();
+      });
+    }),
+    url: () => `http://127.0.0.1:${(hook.server.address() as AddressInfo).port}/hook`,
+  };
+  return hook;
+}
 
 let database: TestDatabase;
 let config: GatewayConfigFile;
@@ -55,11 +82,19 @@ function listeningWorkers(): Map<number, number> {
 
 beforeAll(async () => {
   await anthropic.start();
+  for (const hook of [acceptingHook, refusingHook]) await new Promise<void>((done) => hook.server.listen(0, '127.0.0.1', done));
   database = await createTestDatabase();
   config = writeGatewayConfig({
     model_list: [
       { model_name: 'claude', litellm_params: { model: 'anthropic/claude-sonnet-4-6', api_base: anthropic.url, api_key: ANTHROPIC_KEY } },
     ],
+    litellm_settings: { callbacks: ['prometheus'] },
+    general_settings: {
+      alerting_webhooks: [
+        { url: acceptingHook.url(), format: 'json' },
+        { url: refusingHook.url(), format: 'json' },
+      ],
+    },
   });
   gateway = await spawnGateway({ config, databaseUrl: database.url, args: ['--num_workers', '2'] });
   await waitFor(async () => (listeningWorkers().size === 2 ? true : undefined), 30_000, 100, 'both workers to listen');
@@ -73,6 +108,7 @@ afterAll(async () => {
   config?.remove();
   await database?.drop();
   await anthropic.stop();
+  for (const hook of [acceptingHook, refusingHook]) hook.server.close();
 });
 
 beforeEach(() => anthropic.reset());
@@ -103,6 +139,19 @@ async function connectionsPerWorker(key: GeneratedKey, perWorker: number): Promi
   }
   expect(complete()).toBe(true);
   return [...byInstance.values()];
+}
+
+async function scrape(): Promise<Scrape> {
+  const response = await sendRaw(gateway.url, '/metrics', { key: PROCESS_MASTER_KEY });
+  expect(response.status).toBe(200);
+  return new Scrape(response.text);
+}
+
+async function scrapeOn(client: Client): Promise<Scrape> {
+  const response = await client.request({ path: '/metrics', method: 'GET', headers: { authorization: `Bearer ${PROCESS_MASTER_KEY}` } });
+  const text = await response.body.text();
+  expect(response.statusCode).toBe(200);
+  return new Scrape(text);
 }
 
 async function chatOn(client: Client, key: string): Promise<number> {
@@ -186,6 +235,103 @@ it('a key blocked through one worker is refused by the other within a second', a
   }
 }, 60_000);
 
+describe('/metrics through either worker', () => {
+  const teamId = uniqueId('workers-metrics');
+  const TEAM_MAX = 5;
+  const KEY_MAX = 2;
+  let key: GeneratedKey;
+  let first: Client;
+  let second: Client;
+  /** What the whole gateway served this key: its ledger rows, written by both workers. */
+  let ledger: { calls: number; spendNanos: number };
+
+  beforeAll(async () => {
+    await admin.newTeam({ team_id: teamId, team_alias: 'Workers Metrics', max_budget: TEAM_MAX });
+    key = await admin.generateKey({ team_id: teamId, key_alias: 'workers-metrics-key', max_budget: KEY_MAX });
+    [[first], [second]] = await connectionsPerWorker(key, 1);
+    // Known traffic pinned to each worker: 3 calls on one, 5 on the other.
+    for (let i = 0; i < 3; i++) expect(await chatOn(first, key.key)).toBe(200);
+    for (let i = 0; i < 5; i++) expect(await chatOn(second, key.key)).toBe(200);
+    const rows = await db.ledgerOfKey(key.token);
+    ledger = { calls: rows.length, spendNanos: rows.reduce((sum, row) => sum + row.spend_nanos, 0) };
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([first?.close(), second?.close()]);
+  });
+
+  function expectWholeGateway(metrics: Scrape): void {
+    const ofKey = { hashed_api_key: key.token };
+    expect(metrics.sum('litellm_proxy_total_requests_metric_total', ofKey)).toBe(ledger.calls);
+    expect(metrics.sum('litellm_requests_metric_total', ofKey)).toBe(ledger.calls);
+    expect(metrics.histogramCount('litellm_request_total_latency_metric', ofKey)).toBe(ledger.calls);
+    expect(usdToNanos(metrics.sum('litellm_spend_metric_total', ofKey))).toBe(ledger.spendNanos);
+  }
+
+  it('a call pinned to each worker: every scrape through either worker counts all of them, and the budget gauges once', async () => {
+    expect(ledger.calls).toBeGreaterThanOrEqual(10);
+    for (const connection of [first, second, first, second, first, second]) {
+      const metrics = await scrapeOn(connection);
+      expectWholeGateway(metrics);
+      // Read from the shared database: one sample each, not one per worker.
+      expect(metrics.samples('litellm_api_key_max_budget_metric', { hashed_api_key: key.token })).toEqual([
+        expect.objectContaining({ value: String(KEY_MAX) }),
+      ]);
+      expect(metrics.samples('litellm_remaining_api_key_budget_metric', { hashed_api_key: key.token })).toHaveLength(1);
+      expect(usdToNanos(metrics.sum('litellm_remaining_api_key_budget_metric', { hashed_api_key: key.token }))).toBe(
+        usdToNanos(KEY_MAX) - ledger.spendNanos,
+      );
+      expect(metrics.sum('litellm_team_max_budget_metric', { team: teamId })).toBe(TEAM_MAX);
+      expect(metrics.samples('tollgate_unsettled_reservations')).toHaveLength(1);
+      expect(metrics.samples('litellm_deployment_state')).toEqual([expect.objectContaining({ value: '0' })]);
+      expect(metrics.sum('tollgate_workers')).toBe(2);
+      expect(metrics.sum('tollgate_workers_unanswered')).toBe(0);
+      expect(metrics.samples('process_resident_memory_bytes')).toHaveLength(1);
+    }
+  }, 60_000);
+
+  it('a stopped worker does not hang a scrape through the other: its last counters are shown, within the collect timeout', async () => {
+    const pids = [...listeningWorkers().values()];
+    expect(pids).toHaveLength(2);
+    process.kill(pids[0], 'SIGSTOP');
+    try {
+      // One of the two connections is served by the stopped worker: the other answers.
+      const started = Date.now();
+      const metrics = await Promise.any([scrapeOn(first), scrapeOn(second)]);
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expectWholeGateway(metrics);
+      expect(metrics.sum('tollgate_workers_unanswered')).toBe(1);
+    } finally {
+      process.kill(pids[0], 'SIGCONT');
+    }
+  }, 30_000);
+
+  it('alert deliveries, summed over workers: the refusing webhook counts one failed delivery and attempt per event, the other one delivery', async () => {
+    // A budget of one call: the call crosses 80 % (and maybe 100 %), and the events go to both webhooks.
+    const alertTeam = uniqueId('workers-alerts');
+    await admin.newTeam({ team_id: alertTeam, max_budget: RESERVED / 1e9 });
+    const alertKey = await admin.generateKey({ team_id: alertTeam });
+    anthropic.enqueue({ kind: 'reply', ...FULL_USAGE });
+    expect(await chatOn(first, alertKey.key)).toBe(200);
+    await waitFor(async () => (refusingHook.teams.includes(alertTeam) ? true : undefined), 10_000, 100, 'the team’s alert event');
+    const metrics = await waitFor(
+      async () => {
+        const scraped = await scrapeOn(second);
+        const settled =
+          acceptingHook.received === refusingHook.received &&
+          scraped.sum('tollgate_alert_deliveries_total', { result: 'delivered' }) === acceptingHook.received &&
+          scraped.sum('tollgate_alert_deliveries_total', { result: 'failed' }) === refusingHook.received;
+        return settled ? scraped : undefined;
+      },
+      10_000,
+      200,
+      'the delivery counters to match what the webhooks received',
+    );
+    expect(metrics.sum('tollgate_alert_delivery_failed_attempts_total')).toBe(refusingHook.received);
+    expect(metrics.type('tollgate_alert_deliveries_total')).toBe('COUNTER');
+  }, 30_000);
+});
+
 it('kill -9 of one worker with calls in flight: its calls are charged as unsettled by recovery, the live worker settles its own calls exactly', async () => {
   const teamId = uniqueId('workers-crash');
   await admin.newTeam({ team_id: teamId, max_budget: 10 });
@@ -201,6 +347,7 @@ it('kill -9 of one worker with calls in flight: its calls are charged as unsettl
   );
   await anthropic.waitForRequests(8, 10_000);
   expect(new Set(await instancesHolding(key.token)).size).toBe(2);
+  const requestsBefore = (await scrape()).sum('litellm_proxy_total_requests_metric_total');
 
   const before = listeningWorkers();
   process.kill(before.get(1)!, 'SIGKILL');
@@ -232,6 +379,8 @@ it('kill -9 of one worker with calls in flight: its calls are charged as unsettl
   // The primary replaced the killed worker.
   const replacement = await waitFor(async () => (listeningWorkers().size === 3 ? listeningWorkers().get(3) : undefined), 15_000);
   expect(replacement).not.toBe(before.get(1));
+  // The killed worker's counters stay in the sum (a drop would read as a counter reset); only what the live worker settled is added.
+  expect((await scrape()).sum('litellm_proxy_total_requests_metric_total')).toBe(requestsBefore + (8 - lost));
 }, 90_000);
 
 it('SIGTERM to the primary: every worker drains and the primary exits 0', async () => {

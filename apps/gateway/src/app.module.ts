@@ -27,6 +27,7 @@ import { HealthModule } from './health/health.module';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
 import { MetricsController } from './metrics/metrics.controller';
+import { MetricsExposition } from './metrics/metrics-exposition';
 import { ModelsController } from './models/models.controller';
 import { OtlpModule } from './otlp/otlp.module';
 import { ResponseStore } from './responses/response-store';
@@ -64,6 +65,7 @@ export class AppModule {
         MessagesService,
         ResponsesService,
         ResponseStore,
+        MetricsExposition,
         { provide: BudgetRefusals, useClass: GatewayBudgetRefusals },
         // Every route needs the master key unless it declares otherwise with @Auth(); routes name their other guards.
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -8,6 +8,7 @@ import { Logger } from '@nestjs/common';
 import { parseCliOptions, USAGE } from './config/cli-options';
 import { ConfigError } from './config/config.errors';
 import { GatewayLogger, gatewayLogLevels } from './gateway-logger';
+import { aggregateWorkerScrapes } from './metrics/cluster-metrics-primary';
 import { superviseWorkers } from './worker-supervisor';
 
 const logger = new Logger('Tollgate');
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   if (options.numWorkers > 1 && cluster.isPrimary) {
     // The primary loads no config: its few lines follow the command line and the environment.
     Logger.overrideLogger(new GatewayLogger(gatewayLogLevels(false), wantsJsonLogs()));
+    aggregateWorkerScrapes();
     process.exitCode = await superviseWorkers(options.numWorkers, logger);
     return;
   }

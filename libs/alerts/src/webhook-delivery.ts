@@ -22,7 +22,8 @@ export class WebhookDelivery implements BeforeApplicationShutdown {
   private readonly timers = new Set<NodeJS.Timeout>();
   private pending = 0;
   private stopped = false;
-  /** Failed POSTs, retried or not; and deliveries given up. For /metrics. */
+  /** For /metrics: deliveries that got a 2xx; failed POSTs, retried or not; deliveries given up or dropped. */
+  delivered = 0;
   failedAttempts = 0;
   failedDeliveries = 0;
 
@@ -51,6 +52,7 @@ export class WebhookDelivery implements BeforeApplicationShutdown {
     const failure = await post(webhook.url, body, event.id);
     if (failure === null) {
       this.pending--;
+      this.delivered++;
       return;
     }
     this.failedAttempts++;

@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { type BudgetStore, budgetWindow, nanosToUsd } from '@tollgate/budgets';
 import type { ApiKey, ApiKeysRepository } from '@tollgate/keys';
-import type { SettlementRetry } from '@tollgate/spend';
 import { currentSpendNanos, type Team, type TeamsRepository } from '@tollgate/teams';
 import { Gauge, type Registry } from 'prom-client';
 
@@ -16,7 +15,6 @@ export interface BudgetSources {
   teams: TeamsRepository;
   keys: ApiKeysRepository;
   store: BudgetStore;
-  settlement: SettlementRetry;
 }
 
 const HOUR_MS = 3_600_000;
@@ -24,8 +22,9 @@ const HOUR_MS = 3_600_000;
 /**
  * Budgets read at scrape time, never on the request path: LiteLLM's remaining and maximum budget
  * and hours to reset per team and per key (only holders with a max_budget), and Tollgate's own
- * reserved amount per team, open reservations and the settlement backlog. One database read per
- * scrape serves every gauge; when the database cannot be read the budget gauges are left out.
+ * reserved amount per team and open reservations. One database read per scrape serves every gauge;
+ * when the database cannot be read the budget gauges are left out. They read the shared database,
+ * so every process of a gateway would report the same values: under --num_workers one worker does.
  */
 export function registerBudgetMetrics(registry: Registry, sources: BudgetSources): void {
   const logger = new Logger('Metrics');
@@ -99,21 +98,6 @@ export function registerBudgetMetrics(registry: Registry, sources: BudgetSources
     collect: async () => {
       const data = await snapshot();
       if (data) open.set(data.openReservations);
-    },
-  });
-  const pending: Gauge = new Gauge({
-    name: 'tollgate_settlements_pending',
-    help: 'Settlements of this instance that could not be written yet and are being retried',
-    registers: [registry],
-    collect: () => pending.set(sources.settlement.pending),
-  });
-  const lag: Gauge = new Gauge({
-    name: 'tollgate_settlement_lag_seconds',
-    help: 'Seconds since the call behind the oldest settlement still being retried ended; 0 when every settlement has landed',
-    registers: [registry],
-    collect: () => {
-      const oldest = sources.settlement.oldestWaitingCallEnd();
-      lag.set(oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
     },
   });
 }

@@ -23,6 +23,8 @@ export function registerDeploymentMetrics(registry: Registry, models: ModelRegis
     help: 'The state of the deployment: 0 = healthy, 1 = partial outage (failing), 2 = complete outage (cooling down)',
     labelNames: DEPLOYMENT_LABELS,
     registers: [registry],
+    // Under --num_workers each worker learns health itself: the gateway's state is the worst any worker saw.
+    aggregator: 'max',
     collect: () => {
       const now = Date.now();
       for (const deployment of byId.values())

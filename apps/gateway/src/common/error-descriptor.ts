@@ -7,6 +7,7 @@ import { RateLimitedError, RateLimitStoreUnavailableError } from '@tollgate/rate
 import { fallbacksNotPermitted, RouteFailedError, RoutingError, RoutingErrorCode } from '@tollgate/routing';
 import { AdminError, AdminErrorCode, InvalidAdminQueryError } from '@tollgate/teams';
 
+import { MetricsUnavailableError } from '../metrics/metrics.errors';
 import { OtlpError, OtlpErrorCode } from '../otlp/otlp.errors';
 import { ResponsesError, ResponsesErrorCode } from '../responses/responses.errors';
 import { InvalidRequestError } from './invalid-request.errors';
@@ -75,6 +76,7 @@ export function describeError(exception: unknown, requestId: string): ErrorDescr
   if (exception instanceof KeyStoreUnavailableError)
     return storeUnavailable('Key store unavailable; cannot check this key right now', 'key_store_unavailable');
   if (exception instanceof RateLimitStoreUnavailableError) return storeUnavailable('Rate limit store is unavailable', exception.code);
+  if (exception instanceof MetricsUnavailableError) return descriptor(503, 'service_unavailable', exception.message, null, exception.code);
   if (exception instanceof AdminError) {
     const notFound = exception.code === AdminErrorCode.TEAM_NOT_FOUND || exception.code === AdminErrorCode.KEY_NOT_FOUND;
     return descriptor(

@@ -107,13 +107,34 @@ describe('LiteLLM config loader', () => {
     const { ignoredKeys } = parseLiteLLMConfig(
       {
         ...minimal({ model: 'openai/m', weird: 1 }),
-        litellm_settings: { drop_params: true, success_callback: ['langfuse'] },
+        litellm_settings: { drop_params: true, cache: true },
         extra_top: {},
       },
       'c',
       {},
     );
-    expect(ignoredKeys).toEqual(['extra_top', 'litellm_settings.success_callback', 'model_list[0].litellm_params.weird']);
+    expect(ignoredKeys).toEqual(['extra_top', 'litellm_settings.cache', 'model_list[0].litellm_params.weird']);
+  });
+
+  it('takes callbacks: ["prometheus"] (how LiteLLM users switch metrics on) without a word, and warns about other callbacks', () => {
+    const quiet = parseLiteLLMConfig({ ...minimal({ model: 'openai/m' }), litellm_settings: { callbacks: ['prometheus'] } }, 'c', {});
+    expect(quiet.ignoredKeys).toEqual([]);
+    expect(quiet.warnings).toEqual([]);
+    const mixed = parseLiteLLMConfig(
+      {
+        ...minimal({ model: 'openai/m' }),
+        litellm_settings: { success_callback: ['prometheus', 'langfuse'], failure_callback: ['prometheus'] },
+      },
+      'c',
+      {},
+    );
+    expect(mixed.ignoredKeys).toEqual([]);
+    expect(mixed.warnings).toEqual([
+      'litellm_settings.success_callback: "langfuse" is not supported by Tollgate (only prometheus: /metrics); ignored',
+    ]);
+    expect(() => parseLiteLLMConfig({ ...minimal({ model: 'openai/m' }), litellm_settings: { callbacks: 'prometheus' } }, 'c', {})).toThrow(
+      'litellm_settings.callbacks: must be a list, got',
+    );
   });
 
   it('converts per-token USD prices to exact nano-dollars', () => {

@@ -74,7 +74,16 @@ const KNOWN_GENERAL = new Set([
   'alerting_webhooks',
   'alerting_args',
 ]);
-const KNOWN_LITELLM = new Set(['fallbacks', 'num_retries', 'request_timeout', 'drop_params', 'require_auth_for_metrics_endpoint']);
+/** LiteLLM's logging integrations: `callbacks: ["prometheus"]` is how its users switch /metrics on. */
+const CALLBACK_KEYS = ['callbacks', 'success_callback', 'failure_callback'] as const;
+const KNOWN_LITELLM = new Set([
+  'fallbacks',
+  'num_retries',
+  'request_timeout',
+  'drop_params',
+  'require_auth_for_metrics_endpoint',
+  ...CALLBACK_KEYS,
+]);
 const ROUTING_STRATEGIES = new Set(['simple-shuffle', 'least-busy']);
 
 class Checker {
@@ -233,6 +242,7 @@ export function parseLiteLLMConfig(document: unknown, configPath: string, env: E
     checker.boolean(litellm.require_auth_for_metrics_endpoint, 'litellm_settings.require_auth_for_metrics_endpoint') ?? true;
 
   const warnings: string[] = [];
+  checkCallbacks(checker, litellm, warnings);
   const alerting = parseAlerting(checker, general, effectiveEnv, warnings);
   const jsonLogs = checker.boolean(effectiveEnv.JSON_LOGS, 'JSON_LOGS') ?? false;
   const uiCredentials = parseUiCredentials(effectiveEnv, warnings);
@@ -322,6 +332,17 @@ function parseThresholds(check: Checker, raw: unknown): number[] {
     .filter((value): value is number => value !== undefined);
   for (const value of thresholds) if (value > 1) check.fail(path, `${value} is above 1 (thresholds are fractions: 0.8 is 80 %)`);
   return [...new Set(thresholds)].sort((a, b) => a - b);
+}
+
+/** Tollgate's /metrics is always on, so "prometheus" asks for nothing more; other integrations are not built in. */
+function checkCallbacks(check: Checker, litellm: Record<string, unknown>, warnings: string[]): void {
+  for (const key of CALLBACK_KEYS) {
+    const path = `litellm_settings.${key}`;
+    for (const callback of stringList(check, litellm[key], path) ?? []) {
+      if (callback !== 'prometheus')
+        warnings.push(`${path}: "${callback}" is not supported by Tollgate (only prometheus: /metrics); ignored`);
+    }
+  }
 }
 
 function stringList(check: Checker, raw: unknown, path: string): string[] | undefined {

@@ -1,11 +1,11 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth, AuthMode, MasterKeyCheck, presentedSecret } from '@tollgate/keys';
-import { GatewayMetrics } from '@tollgate/metrics';
 import type { Request, Response } from 'express';
 
 import { sameSecret } from '../common/same-secret';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { MetricsExposition } from './metrics-exposition';
 
 /**
  * LiteLLM's `/metrics` for Prometheus. Access is checked here rather than by the global guard, since
@@ -17,7 +17,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 @Controller('metrics')
 export class MetricsController {
   constructor(
-    private readonly metrics: GatewayMetrics,
+    private readonly metrics: MetricsExposition,
     private readonly masterKey: MasterKeyCheck,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
