@@ -14,6 +14,7 @@
  *   --cpu-prof (Tollgate runs under `node --cpu-prof`; profiles land in bench/results/profiles/)
  *   --wait-idle[=S] (before each run, wait up to S seconds, default 120, until the rest of the machine is quiet)
  *   --no-pin-postgres (leave PostgreSQL where the scheduler puts it, as runs before issue 13 did)
+ *   --json-logs (Tollgate runs with --json-logs, so with its per-request access log: what logging costs)
  *
  * Layout on the 2-core machine (taskset): the process under test (a gateway, or the floor) alone on
  * CPU 0; the fake upstream, the load generator and PostgreSQL (all its server processes, for the
@@ -85,6 +86,7 @@ function parseOptions(argv) {
     'cpu-prof',
     'wait-idle',
     'no-pin-postgres',
+    'json-logs',
     'help',
   ];
   for (const name of flags.keys())
@@ -124,6 +126,7 @@ function parseOptions(argv) {
     settleMs: quick ? 300 : 1000,
     cpuProf: flags.has('cpu-prof'),
     pinPostgres: !flags.has('no-pin-postgres'),
+    jsonLogs: flags.has('json-logs'),
     // On a shared machine: before each run, wait up to this long for other work to go quiet.
     waitIdleS: flags.has('wait-idle') ? Number(flags.get('wait-idle') === true ? 120 : flags.get('wait-idle')) : 0,
   };
@@ -645,6 +648,7 @@ async function startTollgate(kind, context, workers = 1) {
         '--host',
         '127.0.0.1',
         ...(workers > 1 ? ['--num_workers', String(workers)] : []),
+        ...(context.options.jsonLogs ? ['--json-logs'] : []),
       ],
       env: { NODE_ENV: 'production', DATABASE_URL: databaseUrl, LITELLM_MASTER_KEY: masterKey },
       cwd: workDir,
@@ -997,6 +1001,7 @@ function printReport(report) {
     `Tollgate benchmark (${report.kind}, ${report.settings.repeats} repeat(s), medians) — ${machine.cpu_model}, ${machine.cores} cores, Node ${machine.node}`,
   );
   console.log(`Pinning: ${machine.pinning}`);
+  console.log(`Tollgate logs: ${report.settings.tollgate_logs}`);
   console.log('');
   const json = rows.filter((row) => row.mode === 'json');
   console.log(
@@ -1252,6 +1257,7 @@ async function main() {
       json_rates: options.jsonRates,
       stream_rates: options.streamRates,
       stream_chunks: 50,
+      tollgate_logs: options.jsonLogs ? 'json, with the access log' : 'text, no access log',
       sustained_means: `errors = 0, delivered ≥ ${SUSTAIN_DELIVERED * 100}% of offered, p50 ≤ ${SUSTAIN_P50_MS} ms`,
       search: options.search
         ? {
