@@ -24,7 +24,7 @@ import { createTestDatabase, type TestDatabase, testDatabaseKind } from '../supp
 const RUNS = Number(process.env.TOLLGATE_PROPERTY_RUNS ?? 150);
 const MAX_STEPS = 40;
 /** Budget changes here are not about alerts. */
-const NO_ALERTS = { budgetChanged: () => undefined } as unknown as BudgetAlerts;
+const NO_ALERTS = { budgetChanged: () => undefined, spent: () => undefined } as unknown as BudgetAlerts;
 
 type Op =
   | { kind: 'reserve'; key: number; amount: number }
@@ -98,7 +98,7 @@ describe(`budget store properties (${testDatabaseKind()})`, () => {
     await dataSource.initialize();
     sql = Sql.fromDataSource(dataSource);
     budgets = new BudgetAccounts(budgetStoreFor(sql));
-    ledger = new SpendLedger(new SpendLogRepository(sql, budgets));
+    ledger = new SpendLedger(new SpendLogRepository(sql, budgets), NO_ALERTS);
     const epoch = new AccessEpoch(sql);
     teams = new TeamsService(new TeamsRepository(sql, epoch), epoch, NO_ALERTS);
     keys = new KeysService(new ApiKeysRepository(sql, epoch), epoch, teams, NO_ALERTS);

@@ -5,6 +5,7 @@
  * lose the others, and two instances settling the same accounts at once do not deadlock.
  */
 import { Logger } from '@nestjs/common';
+import type { BudgetAlerts } from '@tollgate/alerts';
 import { BudgetAccounts, type BudgetHolder, budgetStoreFor, type Reservation } from '@tollgate/budgets';
 import { Sql } from '@tollgate/database';
 import { type LedgerEntry, type Settlement, SettlementBatcher, SettlementRetry, SpendLedger, SpendLogRepository } from '@tollgate/spend';
@@ -12,6 +13,8 @@ import { DataSource } from 'typeorm';
 
 import { dataSourceOptions } from '../../apps/gateway/src/database/data-source-options';
 import { createTestDatabase, type TestDatabase, testDatabaseKind } from '../support/test-database';
+
+const NO_ALERTS = { spent: () => undefined } as unknown as BudgetAlerts;
 
 describe(`settlement batches (${testDatabaseKind()})`, () => {
   let database: TestDatabase;
@@ -28,7 +31,7 @@ describe(`settlement batches (${testDatabaseKind()})`, () => {
     await dataSource.initialize();
     sql = Sql.fromDataSource(dataSource);
     budgets = new BudgetAccounts(budgetStoreFor(sql));
-    ledger = new SpendLedger(new SpendLogRepository(sql, budgets));
+    ledger = new SpendLedger(new SpendLogRepository(sql, budgets), NO_ALERTS);
   });
 
   afterEach(() => {

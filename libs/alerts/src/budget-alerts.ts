@@ -44,8 +44,8 @@ const HOLDER_QUERIES = {
  * its `max_budget` (80 % and 100 % by default), one event per threshold per window, sent by exactly
  * one gateway instance (BudgetAlertMarks).
  *
- * The request path only calls `spent(holders)` after a settlement, which records the holders in a
- * set; the spend is read back from the database in one batched query per table at most every
+ * The ledger calls `spent(holders)` once a paid call's settlement has landed, which records the
+ * holders in a set; the spend is read back from the database in one batched query per table at most every
  * BUDGET_CHECK_DELAY_MS. So an alert costs a request nothing measurable, sees every instance's
  * spend, and does not depend on how settlement writes it.
  */

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { BudgetAlerts } from '@tollgate/alerts';
 import type { BudgetHolder } from '@tollgate/budgets';
 import { RequestLogLine } from '@tollgate/logging';
 
@@ -49,14 +50,21 @@ export interface Settlement {
 export class SpendLedger {
   private readonly logger = new Logger('SpendLedger');
 
-  constructor(private readonly spendLogs: SpendLogRepository) {}
+  constructor(
+    private readonly spendLogs: SpendLogRepository,
+    private readonly budgetAlerts: BudgetAlerts,
+  ) {}
 
-  /** Writes every settlement or none (it throws). */
+  /**
+   * Writes every settlement or none (it throws). Holders whose spend a landed row moved are then
+   * checked for budget alerts, however late the write (batched or retried) landed.
+   */
   async settle(settlements: Settlement[]): Promise<void> {
     const landed = await this.spendLogs.insertGatewayCalls(settlements);
-    for (const { entry } of settlements) {
+    for (const { entry, holders } of settlements) {
       if (!landed.has(entry.requestId))
         this.logger.warn(new RequestLogLine(entry.requestId, 'Already settled; ignoring the second settlement'));
+      else if (entry.spendNanos > 0) this.budgetAlerts.spent(holders);
     }
   }
 }

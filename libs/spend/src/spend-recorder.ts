@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { BudgetAlerts } from '@tollgate/alerts';
 import { BudgetAccounts, BudgetStoreUnavailableError, INSTANCE_ID, nanosToUsd } from '@tollgate/budgets';
 import { RequestLogLine } from '@tollgate/logging';
 import { type Deployment, ProviderRequestError, upstreamOutputLimit } from '@tollgate/providers';
@@ -28,7 +27,6 @@ export class SpendRecorder {
     private readonly settlements: SettlementBatcher,
     @Inject(INSTANCE_ID) private readonly instanceId: string,
     @Inject(RATE_LIMITER) private readonly rateLimiter: RateLimiter,
-    private readonly budgetAlerts: BudgetAlerts,
     private readonly metrics: CallMetrics,
   ) {}
 
@@ -142,7 +140,6 @@ export class SpendRecorder {
       },
       holders: record.caller.budgetHolders,
     });
-    if (cost > 0) this.budgetAlerts.spent(record.caller.budgetHolders);
     const totalTokens = tokens.promptTokens + tokens.completionTokens;
     if (totalTokens > 0 && record.caller.rateSubjects.some((s) => s.tpmLimit !== null)) {
       void this.rateLimiter
